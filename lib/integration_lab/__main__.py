@@ -1,0 +1,26 @@
+"""Command line: `python -m integration_lab run [--only PATTERN] [--jobs N]`."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="integration_lab", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    run = commands.add_parser("run", help="execute every notebook x parameter set into outputs/")
+    run.add_argument("--only", help="run only scenarios whose area/notebook/set matches this glob or text")
+    run.add_argument("--jobs", type=int, default=None, help="parallel runs (default: up to 2 cores)")
+    run.add_argument("--root", type=Path, default=Path.cwd(), help="project root (default: here)")
+    args = parser.parse_args(argv)
+    if args.command == "run":
+        from .matrix.cli import run_matrix
+
+        return run_matrix(args.root.resolve(), args.only, args.jobs)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,141 @@
+"""Per-user conversation sessions in Redis: one hash per user, a state machine, a sliding TTL.
+
+Every use (read, update, transition) pushes expiry `ttl` seconds into the future. An expiry index
+(ZSET user -> expiry, lab ms) lets cleanup() find the sessions that lapsed, e.g. to release stock held
+by an abandoned cart; Redis itself deletes the session hashes.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+
+from ..runtime.keyspace import Keyspace
+from .cache import check_ttl, encode_json
+from .scripts import register
+
+# (state, event) -> next state: a shop conversation from browsing to a paid order.
+SHOP_FLOW: dict[tuple[str, str], str] = {
+    ("browsing", "add_to_cart"): "cart",
+    ("cart", "add_to_cart"): "cart",
+    ("cart", "checkout"): "checkout",
+    ("checkout", "pay"): "paid",
+    ("cart", "cancel"): "browsing",
+    ("checkout", "cancel"): "browsing",
+}
+
+
+class SessionError(Exception):
+    pass
+
+
+class SessionExpired(SessionError):
+    """No live session for this user: it never existed, ended, or its TTL ran out."""
+
+
+class InvalidTransition(SessionError):
+    """The event is not allowed in the session's current state; the session is left unchanged."""
+
+
+def _iso(ms: int) -> str:
+    return datetime.fromtimestamp(ms / 1000, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@dataclass(frozen=True)
+class Session:
+    user_id: str
+    state: str
+    data: dict[str, Any] = field(default_factory=dict)
+    created_at: str = ""
+    updated_at: str = ""
+
+
+class SessionStore:
+    def __init__(self, redis, keys: Keyspace, clock, ttl: float = 900, flow: dict[tuple[str, str], str] = SHOP_FLOW,
+                 initial_state: str = "browsing"):
+        self.redis, self.keys, self.clock, self.flow = redis, keys, clock, flow
+        self.ttl_ms, self.initial_state = check_ttl(ttl), initial_state
+        self._index = keys.key("sessions", "expiry")
+        self._transition = register(redis, "session_transition")
+        self._touch = register(redis, "session_touch")
+        self._update = register(redis, "session_update")
+
+    def _key(self, user_id: int | str) -> str:
+        return self.keys.key("session", user_id)
+
+    async def start(self, user_id: int | str, data: dict[str, Any] | None = None) -> Session:
+        """A fresh session (replacing any old one) in the initial state."""
+        key, now = self._key(user_id), self.clock.ms()
+        fields = {"user_id": str(user_id), "state": self.initial_state, "data": encode_json(data or {}),
+                  "created_at": now, "updated_at": now}
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.delete(key)
+            pipe.hset(key, mapping=fields)
+            pipe.pexpire(key, self.ttl_ms)
+            pipe.zadd(self._index, {str(user_id): now + self.ttl_ms})
+            await pipe.execute()
+        return await self.get(user_id)
+
+    async def get(self, user_id: int | str) -> Session | None:
+        """The session, its TTL refreshed; None when there is none."""
+        flat = await self._touch(keys=[self._key(user_id), self._index], args=[self.clock.ms(), self.ttl_ms, str(user_id)])
+        if not flat:
+            return None
+        raw = dict(zip(flat[::2], flat[1::2]))
+        return Session(raw["user_id"], raw["state"], json.loads(raw["data"]),
+                       _iso(int(raw["created_at"])), _iso(int(raw["updated_at"])))
+
+    async def require(self, user_id: int | str) -> Session:
+        session = await self.get(user_id)
+        if session is None:
+            raise SessionExpired(f"user {user_id} has no live session")
+        return session
+
+    async def update(self, user_id: int | str, **data: Any) -> Session:
+        """Merge `data` into the session's data (a cart, a chosen product); the last writer wins."""
+        session = await self.require(user_id)
+        merged = encode_json({**session.data, **data})
+        if not await self._update(keys=[self._key(user_id), self._index],
+                                  args=[self.clock.ms(), self.ttl_ms, str(user_id), merged]):
+            raise SessionExpired(f"user {user_id}'s session lapsed during the update")
+        return await self.require(user_id)
+
+    async def transition(self, user_id: int | str, event: str) -> Session:
+        pairs = [part for (state, ev), nxt in sorted(self.flow.items()) if ev == event for part in (state, nxt)]
+        if not pairs:
+            raise InvalidTransition(f"unknown event {event!r}")
+        status, state, _ = await self._transition(
+            keys=[self._key(user_id), self._index], args=[self.clock.ms(), self.ttl_ms, str(user_id), *pairs])
+        if status == "missing":
+            raise SessionExpired(f"user {user_id} has no live session")
+        if status == "refused":
+            raise InvalidTransition(f"cannot {event!r} while {state!r}")
+        return await self.require(user_id)
+
+    async def end(self, user_id: int | str) -> bool:
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.unlink(self._key(user_id))
+            pipe.zrem(self._index, str(user_id))
+            deleted, _ = await pipe.execute()
+        return bool(deleted)
+
+    async def peek(self, user_id: int | str) -> dict[str, str]:
+        """The raw stored fields, without counting as use (no TTL refresh): for dashboards and tests."""
+        return await self.redis.hgetall(self._key(user_id))
+
+    async def ttl(self, user_id: int | str) -> int:
+        """Seconds left; -2 when the session is gone."""
+        return await self.redis.ttl(self._key(user_id))
+
+    async def active_users(self) -> list[str]:
+        """Users whose session has not yet lapsed by the index (cleanup() prunes the rest)."""
+        return sorted(await self.redis.zrangebyscore(self._index, f"({self.clock.ms()}", "+inf"))
+
+    async def cleanup(self) -> list[str]:
+        """Forget sessions whose TTL ran out; returns their users (e.g. to release held stock)."""
+        lapsed = await self.redis.zrangebyscore(self._index, "-inf", self.clock.ms())
+        if lapsed:
+            await self.redis.zrem(self._index, *lapsed)
+        return sorted(lapsed)

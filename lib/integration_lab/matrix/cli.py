@@ -1,0 +1,44 @@
+"""`python -m integration_lab run`: the whole scenario matrix, a summary table, non-zero on any failure."""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+
+from .discover import discover
+from .execute import execute_all
+
+
+def summary_table(results) -> str:
+    table = pd.DataFrame([{
+        "notebook": str(r.run.notebook.relative_to("notebooks").with_suffix("")),
+        "parameter set": r.run.parameter_set,
+        "status": "ok" if r.ok else "FAILED",
+        "seconds": round(r.seconds, 1),
+    } for r in results])
+    return table.to_string(index=False)
+
+
+def run_matrix(root: Path, only: str | None = None, jobs: int | None = None) -> int:
+    os.chdir(root)  # runs name their notebooks relative to the root
+    try:
+        runs = discover(root, only)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    if not runs:
+        print(f"no notebook matches {only!r}", file=sys.stderr)
+        return 2
+    started = time.perf_counter()
+    results = execute_all(runs, root, jobs)
+    print()
+    print(summary_table(results))
+    failed = [r for r in results if not r.ok]
+    print(f"\n{len(results) - len(failed)} passed, {len(failed)} failed in {time.perf_counter() - started:.1f} s")
+    for r in failed:
+        print(f"FAILED {r.run.name}: {r.failure}\n  see {r.run.output}", file=sys.stderr)
+    return 1 if failed else 0

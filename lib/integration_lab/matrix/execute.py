@@ -1,0 +1,68 @@
+"""Execute runs with papermill, both cores in parallel, and report each as a row of the summary."""
+
+from __future__ import annotations
+
+import os
+import time
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass
+from pathlib import Path
+
+import papermill
+from papermill.exceptions import PapermillExecutionError
+from tqdm import tqdm
+
+from .discover import Run
+from .normalize import normalize_file
+
+KERNEL = "integration-lab"
+
+
+@dataclass(frozen=True)
+class Result:
+    run: Run
+    ok: bool
+    seconds: float
+    failure: str = ""
+
+
+def _first_line(text: str, width: int = 70) -> str:
+    line = text.strip().splitlines()[0] if text.strip() else ""
+    return line if len(line) <= width else line[: width - 1] + "…"
+
+
+def execute(run: Run, root: Path) -> Result:
+    """One notebook with one parameter set; never raises, so one failure cannot hide the others."""
+    started = time.perf_counter()
+    output = root / run.output
+    output.parent.mkdir(parents=True, exist_ok=True)
+    failure = ""
+    try:
+        papermill.execute_notebook(
+            # relative paths: papermill records them in the output, which must not depend on the clone's place
+            str(run.notebook), str(run.output), parameters=run.parameters, kernel_name=KERNEL,
+            cwd=str(root), progress_bar=False, log_output=False,
+        )
+    except PapermillExecutionError as exc:
+        # papermill counts from the injected-parameters cell too; say which cell in words a reader finds
+        failure = f"cell {exc.exec_count} `{_first_line(exc.source)}`: {exc.ename}: {_first_line(exc.evalue, 120)}"
+    except Exception as exc:  # the kernel died, the notebook is unreadable, ...
+        failure = f"{type(exc).__name__}: {_first_line(str(exc), 160)}"
+    if output.exists():
+        normalize_file(output)
+    return Result(run, not failure, time.perf_counter() - started, failure)
+
+
+def execute_all(runs: list[Run], root: Path, jobs: int | None = None) -> list[Result]:
+    jobs = jobs or min(os.cpu_count() or 1, 2)
+    results = []
+    with ProcessPoolExecutor(max_workers=jobs) as pool:
+        futures = [pool.submit(execute, run, root) for run in runs]
+        with tqdm(total=len(futures), desc="scenarios", unit="run") as bar:
+            for future in as_completed(futures):
+                result = future.result()
+                results.append(result)
+                bar.set_postfix_str(("ok " if result.ok else "FAILED ") + result.run.name)
+                bar.update()
+    order = {run: i for i, run in enumerate(runs)}
+    return sorted(results, key=lambda r: order[r.run])

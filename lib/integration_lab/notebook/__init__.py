@@ -1,0 +1,1 @@
+"""Presentation: tables of Redis state, plots, and the widget control panels."""

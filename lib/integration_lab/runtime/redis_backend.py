@@ -1,0 +1,93 @@
+"""Which Redis a scenario talks to: fakeredis in-process by default, a real server when REDIS_URL is set.
+
+Time: fakeredis reads time.time(), which time-machine moves with the lab clock. A real server keeps its
+own clock, so on advance() we fast-forward the scenario's keys instead: each TTL shrinks by the same
+amount in one Lua call, and a TTL that reaches zero deletes the key, as expiry would. Scripts take the
+lab clock's milliseconds as an argument (never the server's TIME), so decisions match in both modes.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+
+import redis.asyncio as aioredis
+
+from .keyspace import Keyspace
+
+FAST_FORWARD = """
+local n = 0
+for _, key in ipairs(KEYS) do
+  local ttl = redis.call('PTTL', key)
+  if ttl > 0 then
+    redis.call('PEXPIRE', key, ttl - tonumber(ARGV[1]))  -- a non-positive TTL deletes the key
+    n = n + 1
+  end
+end
+return n
+"""
+
+
+def redacted_url(url: str) -> str:
+    """redis://user:secret@host/0 -> redis://user:***@host/0 (URLs reach outputs and logs)."""
+    if "@" not in url:
+        return url
+    scheme, rest = url.split("://", 1)
+    creds, host = rest.rsplit("@", 1)
+    user = creds.split(":", 1)[0] if ":" in creds else ""
+    return f"{scheme}://{user}:***@{host}"
+
+
+@dataclass
+class RedisBackend:
+    client: aioredis.Redis
+    keys: Keyspace
+    mode: str  # "fakeredis" or "redis"
+    url: str | None = None
+    _fast_forward: object = field(default=None, repr=False)
+
+    async def scan_keys(self, glob: str = "*") -> list[str]:
+        return [k async for k in self.client.scan_iter(match=self.keys.pattern(glob), count=500)]
+
+    async def clean(self) -> int:
+        """Delete every key of this scenario: the clean keyspace each scenario starts with."""
+        found = await self.scan_keys()
+        if found:
+            await self.client.unlink(*found)
+        return len(found)
+
+    async def fast_forward(self, seconds: float) -> None:
+        if self.mode != "redis":
+            return  # fakeredis follows time-machine
+        found = await self.scan_keys()
+        if found:
+            if self._fast_forward is None:
+                self._fast_forward = self.client.register_script(FAST_FORWARD)
+            await self._fast_forward(keys=found, args=[round(seconds * 1000)])
+
+    async def close(self) -> None:
+        await self.client.aclose()
+
+    def describe(self) -> str:
+        return "fakeredis (in-process)" if self.mode == "fakeredis" else f"redis-server at {redacted_url(self.url)}"
+
+
+async def connect(scenario_id: str, url: str | None = None) -> RedisBackend:
+    """A client for this scenario, its keyspace emptied. url defaults to $REDIS_URL, else fakeredis."""
+    url = url if url is not None else os.environ.get("REDIS_URL") or None
+    keys = Keyspace(f"lab:{scenario_id}")
+    if url:
+        client = aioredis.from_url(url, decode_responses=True)
+        try:
+            await client.ping()
+        except Exception as exc:
+            await client.aclose()
+            raise ConnectionError(f"cannot reach Redis at {redacted_url(url)}: {exc}") from None
+        backend = RedisBackend(client, keys, "redis", url)
+    else:
+        import fakeredis
+
+        client = fakeredis.FakeAsyncRedis(server=fakeredis.FakeServer(), decode_responses=True)
+        backend = RedisBackend(client, keys, "fakeredis")
+    await backend.clean()
+    return backend
