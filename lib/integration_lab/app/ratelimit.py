@@ -16,6 +16,11 @@ from .scripts import register
 
 ALGORITHMS = ("fixed_window", "sliding_log", "sliding_counter", "gcra")
 
+# Keys outlive what they count by this much. The count never depends on expiry (windows are in the key
+# names, times are stored), so the grace only absorbs clocks that differ: app servers' clocks against
+# each other, and the lab clock against a real server's own TTL clock.
+GRACE_MS = 1000
+
 _UNITS = {"second": 1, "minute": 60, "hour": 3600, "day": 86400}
 _LIMIT_TEXT = re.compile(r"^\s*(-?\d+)\s*(?:/|per)\s*(\d+(?:\.\d+)?)?\s*(second|minute|hour|day|s)s?\s*$")
 
@@ -121,7 +126,7 @@ class RateLimiter:
         if cost > min(lim.burst or lim.limit for lim in policy.limits):
             raise ValueError(f"a cost of {cost} can never fit {policy.describe()}")
         now_ms = self._clock.ms()
-        args = [now_ms, cost, self._ids.token("req_", 16)]  # unique: times collide under a frozen clock
+        args = [now_ms, cost, self._ids.token("req_", 16), GRACE_MS]  # a unique id: times collide under a frozen clock
         for lim in policy.limits:
             args += [lim.limit, lim.period_ms, lim.burst or lim.limit]
         script = self._scripts[policy.algorithm]

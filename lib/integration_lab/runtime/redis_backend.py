@@ -2,13 +2,17 @@
 
 Time: fakeredis reads time.time(), which time-machine moves with the lab clock. A real server keeps its
 own clock, so on advance() we fast-forward the scenario's keys instead: each TTL shrinks by the same
-amount in one Lua call, and a TTL that reaches zero deletes the key, as expiry would. Scripts take the
+amount in one Lua call, and a TTL that reaches zero deletes the key, as expiry would. The server's TTLs
+also run down in real time, so each fast-forward takes off only what real time has not already: drift
+never adds up over a scenario, though between two advances a TTL may run a few ms ahead (scenarios keep
+clear of TTL boundaries by a second; rate-limit keys carry a grace). Scripts take the
 lab clock's milliseconds as an argument (never the server's TIME), so decisions match in both modes.
 """
 
 from __future__ import annotations
 
 import os
+import time
 from dataclasses import dataclass, field
 
 import redis.asyncio as aioredis
@@ -45,6 +49,7 @@ class RedisBackend:
     mode: str  # "fakeredis" or "redis"
     url: str | None = None
     _fast_forward: object = field(default=None, repr=False)
+    _synced_at: float = field(default_factory=time.monotonic, repr=False)  # when real TTLs last matched the lab
 
     async def scan_keys(self, glob: str = "*") -> list[str]:
         return [k async for k in self.client.scan_iter(match=self.keys.pattern(glob), count=500)]
@@ -59,11 +64,14 @@ class RedisBackend:
     async def fast_forward(self, seconds: float) -> None:
         if self.mode != "redis":
             return  # fakeredis follows time-machine
+        now = time.monotonic()
+        shift_ms = round((seconds - (now - self._synced_at)) * 1000)  # may be negative: real time ran ahead
+        self._synced_at = now
         found = await self.scan_keys()
-        if found:
+        if found and shift_ms:
             if self._fast_forward is None:
                 self._fast_forward = self.client.register_script(FAST_FORWARD)
-            await self._fast_forward(keys=found, args=[round(seconds * 1000)])
+            await self._fast_forward(keys=found, args=[shift_ms])
 
     async def close(self) -> None:
         await self.client.aclose()
