@@ -13,9 +13,7 @@ async def test_json_round_trip_and_ttl_expiry_on_the_lab_clock(lab):
     assert await cache.get_json("product:7") == {"price": 49900, "title": "Pro"}
     await lab.advance(29)
     assert await cache.ttl("product:7") == 1
-    await lab.advance(1)  # Redis expires a key strictly after its deadline (now > when), as fakeredis does
-    assert await cache.get_json("product:7") == {"price": 49900, "title": "Pro"}
-    await lab.advance(0.001)
+    await lab.advance(2)  # a real server is only ms-accurate here, so scenarios keep a second clear of deadlines
     assert await cache.get_json("product:7") is None
 
 

@@ -54,3 +54,8 @@ async def play(lab, store: SessionStore, steps: list[dict[str, Any]]) -> pd.Data
             "ttl (s)": await store.ttl(user) if user != "" else None,
         })
     return pd.DataFrame(rows)
+
+
+def errors(transcript: pd.DataFrame) -> list[str]:
+    """The error classes users met, in order (SessionExpired, InvalidTransition)."""
+    return [outcome.split(":")[0] for outcome in transcript["outcome"] if outcome.split(":")[0].endswith(("Expired", "Transition"))]

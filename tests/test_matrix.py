@@ -1,0 +1,78 @@
+"""The matrix and its golden outputs: discovery, determinism, the notebook conventions."""
+
+import json
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from integration_lab.matrix.discover import discover
+from integration_lab.matrix.normalize import normalize
+
+ROOT = Path(__file__).resolve().parents[1]
+SOURCES = sorted((ROOT / "notebooks").rglob("*.ipynb"))
+RUNS = discover(ROOT)
+
+
+def tags(cell):
+    return cell.get("metadata", {}).get("tags", [])
+
+
+def test_the_redis_area_has_four_notebooks_and_twelve_scenarios():
+    redis = [r for r in RUNS if r.notebook.parts[1] == "redis"]
+    assert len({r.notebook for r in redis}) >= 4 and len(redis) >= 12
+
+
+@pytest.mark.parametrize("path", SOURCES, ids=lambda p: p.stem)
+def test_source_notebooks_follow_the_conventions(path):
+    nb = nbformat.read(str(path), as_version=4)
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    assert all(not c.outputs and c.execution_count is None for c in code), "commit sources without outputs"
+    assert nb.metadata.kernelspec.name == "integration-lab"
+    assert sum("parameters" in tags(c) for c in nb.cells) == 1
+    assert nb.cells[0].cell_type == "markdown" and nb.cells[0].source.startswith("# ")
+    assert any(line.startswith("assert ") for c in code for line in c.source.splitlines()), "an expectations cell"
+    assert max(len(c.source.splitlines()) for c in code if "parameters" not in tags(c)) <= 15
+
+
+@pytest.mark.parametrize("run", RUNS, ids=lambda r: r.name)
+def test_every_run_has_a_golden_output_nbval_compares(run):
+    nb = nbformat.read(str(ROOT / run.output), as_version=4)
+    compared = [c for c in nb.cells if c.cell_type == "code" and "nbval-ignore-output" not in tags(c)
+                and "nbval-skip" not in tags(c)]
+    with_output = [c for c in compared if c.outputs]
+    assert len(with_output) >= 6, "most checked cells show something nbval compares"
+    assert not any(o.output_type == "error" for c in nb.cells for o in c.get("outputs", []))
+    assert any("expectations met" in json.dumps(c.outputs) for c in compared)
+    assert nb.metadata.papermill.parameters["scenario_id"] == run.parameters["scenario_id"]
+
+
+def test_unknown_parameter_is_refused(tmp_path):
+    (tmp_path / "notebooks/x").mkdir(parents=True)
+    nb = nbformat.v4.new_notebook(metadata={"kernelspec": {"name": "integration-lab", "language": "python",
+                                                           "display_name": "lab"}})
+    cell = nbformat.v4.new_code_cell("ttl = 30")
+    cell.metadata["tags"] = ["parameters"]
+    nb.cells.append(cell)
+    nbformat.write(nb, str(tmp_path / "notebooks/x/01_n.ipynb"))
+    (tmp_path / "parameters/x/01_n").mkdir(parents=True)
+    (tmp_path / "parameters/x/01_n/typo.yaml").write_text("tll: 5\n")
+    with pytest.raises(ValueError, match="tll not in the parameters cell"):
+        discover(tmp_path)
+
+
+def test_normalize_drops_everything_volatile():
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["papermill"] = {"start_time": "t", "end_time": "t", "duration": 1.2, "parameters": {"a": 1},
+                                "input_path": "i", "output_path": "o", "environment_variables": {}}
+    nb.metadata["widgets"] = {"state": {"random-id": {}}}
+    cell = nbformat.v4.new_code_cell("w")
+    cell.metadata.update({"execution": {"iopub.status.busy": "t"}, "papermill": {"duration": 0.1}, "tags": ["x"]})
+    cell.outputs = [nbformat.v4.new_output("display_data", data={
+        "text/plain": "VBox()", "application/vnd.jupyter.widget-view+json": {"model_id": "f00"}})]
+    nb.cells.append(cell)
+    out = normalize(nb)
+    assert out.metadata.papermill == {"parameters": {"a": 1}, "input_path": "i", "output_path": "o"}
+    assert "widgets" not in out.metadata and "id" not in out.cells[0]
+    assert out.cells[0].metadata == {"tags": ["x"]}
+    assert out.cells[0].outputs[0].data == {"text/plain": "VBox()"}
