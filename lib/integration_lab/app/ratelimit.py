@@ -126,7 +126,9 @@ class RateLimiter:
         if cost > min(lim.burst or lim.limit for lim in policy.limits):
             raise ValueError(f"a cost of {cost} can never fit {policy.describe()}")
         now_ms = self._clock.ms()
-        args = [now_ms, cost, self._ids.token("req_", 16), GRACE_MS]  # a unique id: times collide under a frozen clock
+        # the sliding log needs a unique member per request: times collide under a frozen clock
+        request_id = self._ids.token("req_", 16) if policy.algorithm == "sliding_log" else ""
+        args = [now_ms, cost, request_id, GRACE_MS]
         for lim in policy.limits:
             args += [lim.limit, lim.period_ms, lim.burst or lim.limit]
         script = self._scripts[policy.algorithm]
