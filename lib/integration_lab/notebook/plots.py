@@ -9,7 +9,7 @@ plt.rcParams.update({"figure.dpi": 80, "svg.hashsalt": "integration-lab"})
 
 
 def decision_timeline(decisions: pd.DataFrame, title: str, window: float | None = None):
-    """One row of dots per algorithm: green allowed, red refused; dotted lines at window boundaries."""
+    """One row of dots per algorithm: green allowed, red refused; dotted lines where a window turns."""
     algorithms = list(dict.fromkeys(decisions["algorithm"]))
     fig, ax = plt.subplots(figsize=(9, 1 + 0.7 * len(algorithms)))
     for row, algorithm in enumerate(algorithms):
@@ -18,12 +18,15 @@ def decision_timeline(decisions: pd.DataFrame, title: str, window: float | None 
             part = mine[mine["allowed"] == allowed]
             ax.scatter(part["t (s)"], [row] * len(part), c=colour, marker="o" if allowed else "x",
                        label=label if row == 0 else None, zorder=3)
+    t_min, t_max = decisions["t (s)"].min(), decisions["t (s)"].max()
+    pad = max(0.3, 0.05 * (t_max - t_min))  # zoom to the traffic: a one-second burst must stay readable
+    ax.set_xlim(t_min - pad, t_max + pad)
     if window:
-        t_max = decisions["t (s)"].max()
-        for boundary in range(0, int(t_max // window) + 2):
+        first, last = int((t_min - pad) // window) + 1, int((t_max + pad) // window)
+        for boundary in range(first, last + 1):
             ax.axvline(boundary * window, color="grey", linestyle=":", linewidth=1)
     ax.set_yticks(range(len(algorithms)), algorithms)
-    ax.set_ylim(-0.6, len(algorithms) - 0.4)
+    ax.set_ylim(len(algorithms) - 0.4, -0.6)  # first algorithm on top, as in the tables
     ax.set_xlabel("seconds since start")
     ax.set_title(title)
     ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0))
