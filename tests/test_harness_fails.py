@@ -9,6 +9,8 @@ from pathlib import Path
 
 import nbformat
 
+from conftest import write_notebook
+
 ROOT = Path(__file__).resolve().parents[1]
 GOLDEN = ROOT / "outputs/redis/03_rate_limiting/boundary-burst.ipynb"
 
@@ -58,13 +60,7 @@ def test_altered_library_behaviour_fails(tmp_path):
 
 
 def test_runner_fails_naming_the_cell(tmp_path):
-    (tmp_path / "notebooks/demo").mkdir(parents=True)
-    nb = nbformat.v4.new_notebook(metadata={"kernelspec": {"name": "integration-lab", "language": "python",
-                                                           "display_name": "lab"}})
-    params = nbformat.v4.new_code_cell("expect = 2")
-    params.metadata["tags"] = ["parameters"]
-    nb.cells += [params, nbformat.v4.new_code_cell("assert 1 + 1 == expect, 'arithmetic changed'")]
-    nbformat.write(nb, str(tmp_path / "notebooks/demo/01_sum.ipynb"))
+    write_notebook(tmp_path / "notebooks/demo/01_sum.ipynb", "expect = 2", "assert 1 + 1 == expect, 'arithmetic changed'")
     (tmp_path / "parameters/demo/01_sum").mkdir(parents=True)
     (tmp_path / "parameters/demo/01_sum/right.yaml").write_text("expect: 2\n")
     (tmp_path / "parameters/demo/01_sum/wrong.yaml").write_text("expect: 3\n")

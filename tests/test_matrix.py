@@ -9,6 +9,8 @@ import pytest
 from integration_lab.matrix.discover import discover
 from integration_lab.matrix.normalize import normalize
 
+from conftest import write_notebook
+
 ROOT = Path(__file__).resolve().parents[1]
 SOURCES = sorted((ROOT / "notebooks").rglob("*.ipynb"))
 RUNS = discover(ROOT)
@@ -48,13 +50,7 @@ def test_every_run_has_a_golden_output_nbval_compares(run):
 
 
 def test_unknown_parameter_is_refused(tmp_path):
-    (tmp_path / "notebooks/x").mkdir(parents=True)
-    nb = nbformat.v4.new_notebook(metadata={"kernelspec": {"name": "integration-lab", "language": "python",
-                                                           "display_name": "lab"}})
-    cell = nbformat.v4.new_code_cell("ttl = 30")
-    cell.metadata["tags"] = ["parameters"]
-    nb.cells.append(cell)
-    nbformat.write(nb, str(tmp_path / "notebooks/x/01_n.ipynb"))
+    write_notebook(tmp_path / "notebooks/x/01_n.ipynb", "ttl = 30")
     (tmp_path / "parameters/x/01_n").mkdir(parents=True)
     (tmp_path / "parameters/x/01_n/typo.yaml").write_text("tll: 5\n")
     with pytest.raises(ValueError, match="tll not in the parameters cell"):
