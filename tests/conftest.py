@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import os
 import re
 
 import nbformat
 import pytest
 
 import integration_lab as il
-
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 @pytest.fixture

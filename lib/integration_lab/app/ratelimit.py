@@ -9,7 +9,7 @@ Keys are `rl:{<subject>}:<action>:<algorithm>:<limit>…`: the hash tag keeps on
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from ..runtime.keyspace import Keyspace
 from .scripts import register
@@ -90,7 +90,6 @@ class Decision:
     remaining: int
     retry_after_ms: int
     blocked_by: Limit | None = None
-    at_ms: int = field(default=0, compare=False)
 
     @property
     def retry_after(self) -> float:
@@ -138,5 +137,4 @@ class RateLimiter:
             remaining=int(remaining),
             retry_after_ms=int(retry_ms),
             blocked_by=policy.limits[blocker - 1] if blocker else None,
-            at_ms=now_ms,
         )

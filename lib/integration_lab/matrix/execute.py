@@ -44,7 +44,7 @@ def execute(run: Run, root: Path) -> Result:
             cwd=str(root), progress_bar=False, log_output=False,
         )
     except PapermillExecutionError as exc:
-        # papermill counts from the injected-parameters cell too; say which cell in words a reader finds
+        # exec_count is the [N] beside the cell in the output notebook; the source line says which cell it is
         failure = f"cell {exc.exec_count} `{_first_line(exc.source)}`: {exc.ename}: {_first_line(exc.evalue, 120)}"
     except Exception as exc:  # the kernel died, the notebook is unreadable, ...
         failure = f"{type(exc).__name__}: {_first_line(str(exc), 160)}"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import pandas as pd
 
-plt.rcParams.update({"figure.dpi": 80, "svg.hashsalt": "integration-lab"})
+plt.rcParams.update({"figure.dpi": 80})
 
 
 def decision_timeline(decisions: pd.DataFrame, title: str, window: float | None = None):
