@@ -1,4 +1,5 @@
-"""Command line: `python -m integration_lab run [--only PATTERN] [--jobs N]`."""
+"""Command line: `python -m integration_lab run [--only PATTERN] [--jobs N]`,
+`python -m integration_lab serve telegram --port N [--token T ...] [--no-limits]`."""
 
 from __future__ import annotations
 
@@ -14,11 +15,19 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--only", help="run only scenarios whose area/notebook/set matches this glob or text")
     run.add_argument("--jobs", type=int, default=None, help="parallel runs (default: up to 2 cores)")
     run.add_argument("--root", type=Path, default=Path.cwd(), help="project root (default: here)")
+    serve = commands.add_parser("serve", help="serve a fake on 127.0.0.1 over HTTP")
+    from .serve import add_arguments
+
+    add_arguments(serve)
     args = parser.parse_args(argv)
     if args.command == "run":
         from .matrix.cli import run_matrix
 
         return run_matrix(args.root.resolve(), args.only, args.jobs)
+    if args.command == "serve":
+        from .serve import main as serve_main
+
+        return serve_main(args)
     return 2
 
 

@@ -1,0 +1,1 @@
+"""The outside world: one faithful emulator per provider, its state apart from its wire layer."""

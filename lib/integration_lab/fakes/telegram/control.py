@@ -1,0 +1,110 @@
+"""The control API under /_lab/: what tests in any language use to play the people and the weather.
+
+Answers are JSON: `{"ok": true, …}`, or `{"ok": false, "error": "…"}` with 400 (bad request) or 404
+(no such chat or route). Every route acts on the first bot unless `bot_id` is given (in the JSON body
+or the query string). README.md lists the routes.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from urllib.parse import parse_qsl
+
+import httpx
+
+from .replies import Reply, json_reply
+from .simulate import People
+from .state import redact_token
+from .world import TelegramFake
+
+_CHAT_ROUTE = re.compile(r"^/_lab/chats/(-?\d+)/(messages|callbacks|upgrade)$")
+_USER_ROUTE = re.compile(r"^/_lab/users/(\d+)/(block|unblock)$")
+
+
+def _reply(status: int, body: dict) -> Reply:
+    return json_reply(status, body)
+
+
+def _fail(status: int, error: str):
+    return _reply(status, {"ok": False, "error": error})
+
+
+async def handle(fake: TelegramFake, verb: str, path: str, body: bytes, query: bytes = b""):
+    try:
+        data = json.loads(body) if body.strip() else {}
+    except ValueError:
+        return _fail(400, "the body must be JSON")
+    if not isinstance(data, dict):
+        return _fail(400, "the body must be a JSON object")
+    bot_id = data.pop("bot_id", None) or dict(parse_qsl(query.decode())).get("bot_id")
+    try:
+        people = People(fake, fake.bot_by_id(int(bot_id) if bot_id is not None else None))
+        return await _route(fake, people, verb, path, data)
+    except (KeyError, LookupError) as missing:
+        return _fail(404, str(missing).strip("'\""))
+    except (ValueError, TypeError) as wrong:
+        return _fail(400, str(wrong))
+
+
+async def _route(fake: TelegramFake, people: People, verb: str, path: str, data: dict):
+    chat_route, user_route = _CHAT_ROUTE.match(path), _USER_ROUTE.match(path)
+    if chat_route:
+        chat_id, action = int(chat_route.group(1)), chat_route.group(2)
+        if action == "messages" and verb == "GET":
+            return _reply(200, {"ok": True, "messages": people.transcript(chat_id)})
+        if action == "messages" and verb == "POST":
+            message = people.send(chat_id, data.get("from"), data.get("text"), data.get("reply_to_message_id"))
+            return _reply(200, {"ok": True, "message": message})
+        if action == "callbacks" and verb == "POST":
+            query = people.press(chat_id, data.get("from"), data.get("message_id"), data.get("data"))
+            return _reply(200, {"ok": True, "callback_query": query})
+        if action == "upgrade" and verb == "POST":
+            return _reply(200, {"ok": True, "chat": people.upgrade_group(chat_id, data.get("from"))})
+    if user_route and verb == "POST":
+        user_id, action = int(user_route.group(1)), user_route.group(2)
+        (people.block if action == "block" else people.unblock)(user_id)
+        return _reply(200, {"ok": True})
+    if path == "/_lab/groups" and verb == "POST":
+        chat = people.create_group(data.get("title"), data.get("from"), data.get("members", []), data.get("chat_id"))
+        return _reply(200, {"ok": True, "chat": chat})
+    if path == "/_lab/bots" and verb == "GET":
+        bots = [{**b.account.to_api(), "token": redact_token(b.token)} for b in fake.bots.values()]
+        return _reply(200, {"ok": True, "bots": bots})
+    if path == "/_lab/faults":
+        return _faults(fake, people, verb, data)
+    if path == "/_lab/limits" and verb == "POST":
+        if not isinstance(data.get("enabled"), bool):
+            raise ValueError('"enabled" must be true or false')
+        fake.flood.enabled = data["enabled"]
+        return _reply(200, {"ok": True, "limits": fake.flood.enabled})
+    if path == "/_lab/reset" and verb == "POST":
+        fake.reset()
+        return _reply(200, {"ok": True})
+    if path == "/_lab/webhooks/deliver" and verb == "POST":
+        from .webhook import deliver_all
+
+        async with httpx.AsyncClient() as client:
+            attempts = await deliver_all(fake, fake.webhook_client or client)
+        return _reply(200, {"ok": True, "attempts": attempts})
+    raise LookupError(f"no route {verb} {path}")
+
+
+def _faults(fake: TelegramFake, people: People, verb: str, data: dict):
+    if verb == "GET":
+        return _reply(200, {"ok": True, "faults": fake.faults.describe()})
+    if verb == "DELETE":
+        fake.faults.clear()
+        return _reply(200, {"ok": True})
+    if verb != "POST":
+        raise LookupError(f"no route {verb} /_lab/faults")
+    kind = data.pop("kind", None)
+    if kind == "revoked_token":  # a state of the bot, not a one-off: lasts until reset
+        people.bot.revoked = True
+        return _reply(200, {"ok": True, "fault": {"kind": kind}})
+    if kind == "blocked":
+        people.block(int(data.get("user_id", 0)))
+        return _reply(200, {"ok": True, "fault": {"kind": kind}})
+    rule = fake.faults.add(kind, data.pop("method", "*"), data.pop("times", 1), **data)
+    return _reply(200, {"ok": True, "fault": {"kind": rule.kind, "method": rule.method, "times": rule.times,
+                                              **rule.options}})

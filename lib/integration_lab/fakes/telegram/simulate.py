@@ -1,0 +1,138 @@
+"""What people do in Telegram apps, turned into the updates a bot receives.
+
+Each action checks what a real Telegram app would allow (a button must exist to be pressed) and raises
+ValueError otherwise; the control API answers those with 400.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .formatting import command_entities
+from .state import Bot, CallbackRecord, Chat, Message
+from .world import TelegramFake
+
+_SUPERGROUP_BASE = -1_000_000_000_000
+
+
+class People:
+    def __init__(self, fake: TelegramFake, bot: Bot | None = None):
+        self.fake = fake
+        self.bot = bot or fake.default_bot
+
+    def _chat(self, chat_id: int) -> Chat:
+        chat = self.bot.chats.get(chat_id)
+        if chat is None:
+            raise LookupError(f"no chat {chat_id} with this bot")
+        return chat
+
+    def send(self, chat_id: int, user: dict, text: str, reply_to_message_id: int | None = None) -> dict:
+        """`user` writes `text` in the chat (a private chat opens on first message). Returns the Message."""
+        person = self.fake.person(user)
+        if not isinstance(text, str) or not text.strip():
+            raise ValueError('"text" must be a non-empty string')
+        if chat_id > 0:
+            if chat_id != person.id:
+                raise ValueError("a private chat's id is the user's id")
+            chat = self.bot.chats.setdefault(chat_id, Chat(chat_id, "private", person=person))
+            self.bot.blocked_by.discard(person.id)  # writing to a bot unblocks it, as in the apps
+        else:
+            chat = self._chat(chat_id)
+            if chat.migrated_to is not None:
+                raise ValueError(f"chat {chat_id} was upgraded to {chat.migrated_to}")
+            chat.members.add(person.id)
+        reply_to = chat.messages.get(reply_to_message_id) if reply_to_message_id else None
+        if reply_to_message_id and (reply_to is None or reply_to.deleted):
+            raise ValueError(f"no message {reply_to_message_id} to reply to")
+        message = self.fake.post(chat, person, text, command_entities(text), reply_to=reply_to)
+        if self._bot_sees(chat, message):
+            self.fake.enqueue(self.bot, "message", message.to_api())
+        return message.to_api()
+
+    def _bot_sees(self, chat: Chat, message: Message) -> bool:
+        """Privacy mode (getMe says can_read_all_group_messages=false): in groups only commands,
+        replies to the bot and mentions of it reach the bot."""
+        if chat.type == "private":
+            return True
+        username = f"@{self.bot.account.username}"
+        return (bool(message.entities) or username in message.text
+                or (message.reply_to is not None and message.reply_to.sender is self.bot.account))
+
+    def press(self, chat_id: int, user: dict, message_id: int, data: str) -> dict:
+        """`user` presses the inline button carrying `data` under the bot's message. Returns the CallbackQuery."""
+        person = self.fake.person(user)
+        chat = self._chat(chat_id)
+        message = chat.messages.get(message_id)
+        if message is None or message.deleted or message.sender is not self.bot.account:
+            raise ValueError(f"no bot message {message_id} in chat {chat_id}")
+        buttons = [b for row in (message.reply_markup or {}).get("inline_keyboard", []) for b in row]
+        if not any(b.get("callback_data") == data for b in buttons):
+            raise ValueError(f"message {message_id} has no button with callback_data {data!r}")
+        query_id = str(self.fake.ids.integer(10**17, 10**19 - 1))
+        query = {"id": query_id, "from": person.to_api(), "message": message.to_api(),
+                 "chat_instance": chat.instance_for(self.bot.account.id), "data": data}
+        self.bot.callbacks[query_id] = CallbackRecord(query_id, person.id, self.fake.clock.time())
+        self.fake.enqueue(self.bot, "callback_query", query)
+        return query
+
+    def block(self, user_id: int) -> None:
+        """The user blocks the bot: sends to them fail with 403, and the bot hears of it."""
+        chat = self._chat(user_id)
+        if user_id not in self.bot.blocked_by:
+            self.bot.blocked_by.add(user_id)
+            self._member_update(chat, chat.person.to_api(), "member", "kicked")
+
+    def unblock(self, user_id: int) -> None:
+        chat = self._chat(user_id)
+        if user_id in self.bot.blocked_by:
+            self.bot.blocked_by.discard(user_id)
+            self._member_update(chat, chat.person.to_api(), "kicked", "member")
+
+    def create_group(self, title: str, creator: dict, members: list[dict] = (), chat_id: int | None = None) -> dict:
+        """A basic group with the bot in it, created by `creator`."""
+        if not title:
+            raise ValueError('a group needs a "title"')
+        owner = self.fake.person(creator)
+        chat_id = chat_id or -self.fake.ids.integer(1_000_000_000, 4_999_999_999)
+        if chat_id >= 0 or chat_id in self.bot.chats:
+            raise ValueError("a new group needs an unused negative id")
+        chat = Chat(chat_id, "group", title=title, members={owner.id, *(self.fake.person(m).id for m in members)})
+        self.bot.chats[chat_id] = chat
+        self._member_update(chat, owner.to_api(), "left", "member")
+        return chat.to_api()
+
+    def upgrade_group(self, chat_id: int, user: dict) -> dict:
+        """The group becomes a supergroup: a new id, and a service message in each chat saying so."""
+        person = self.fake.person(user)
+        old = self._chat(chat_id)
+        if old.type != "group" or old.migrated_to is not None:
+            raise ValueError(f"chat {chat_id} is not a basic group")
+        new = Chat(_SUPERGROUP_BASE + chat_id, "supergroup", title=old.title, members=set(old.members))
+        self.bot.chats[new.id] = new
+        old.migrated_to = new.id
+        for chat, field, value in ((old, "migrate_to_chat_id", new.id), (new, "migrate_from_chat_id", old.id)):
+            message = self.fake.post(chat, person, None, **{field: value})
+            self.fake.enqueue(self.bot, "message", message.to_api())
+        return new.to_api()
+
+    def _member_update(self, chat: Chat, actor: dict, old: str, new: str) -> None:
+        bot_user = self.bot.account.to_api()
+        member = {"kicked": {"status": "kicked", "user": bot_user, "until_date": 0},
+                  "member": {"status": "member", "user": bot_user},
+                  "left": {"status": "left", "user": bot_user}}
+        self.fake.enqueue(self.bot, "my_chat_member", {
+            "chat": chat.to_api(), "from": actor, "date": int(self.fake.clock.time()),
+            "old_chat_member": member[old], "new_chat_member": member[new]})
+
+    def transcript(self, chat_id: int) -> list[dict[str, Any]]:
+        """Every message in the chat, both directions, oldest first (deleted ones marked)."""
+        chat = self._chat(chat_id)
+        rows = []
+        for m in chat.messages.values():
+            buttons = [b["text"] for row in (m.reply_markup or {}).get("inline_keyboard", []) for b in row]
+            service = ", ".join(f"{k}={v}" for k, v in m.service.items())
+            rows.append({"message_id": m.message_id, "date": m.date,
+                         "direction": "bot → user" if m.sender.is_bot else "user → bot",
+                         "from": m.sender.username or m.sender.first_name, "text": m.text or f"({service})",
+                         "buttons": " | ".join(buttons), "edited": m.edit_date is not None, "deleted": m.deleted})
+        return rows

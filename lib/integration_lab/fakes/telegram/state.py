@@ -1,0 +1,170 @@
+"""What Telegram knows: accounts, chats, messages, each bot's update queue and webhook. No HTTP here.
+
+Every `to_api()` returns the object exactly as the Bot API serialises it: optional fields are left out
+rather than sent as null, and `date` is whole seconds since the epoch.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Any
+
+# Updates a bot gets when it never said which it wants (Telegram's default leaves these three out).
+DEFAULT_EXCLUDED_UPDATES = frozenset({"chat_member", "message_reaction", "message_reaction_count"})
+
+
+@dataclass
+class Account:
+    """A Telegram user: a person, or a bot (then `is_bot`)."""
+
+    id: int
+    first_name: str
+    is_bot: bool = False
+    last_name: str | None = None
+    username: str | None = None
+    language_code: str | None = None
+    deactivated: bool = False
+
+    def to_api(self) -> dict:
+        user = {"id": self.id, "is_bot": self.is_bot, "first_name": self.first_name}
+        for name in ("last_name", "username", "language_code"):
+            if getattr(self, name) is not None:
+                user[name] = getattr(self, name)
+        return user
+
+
+@dataclass
+class Chat:
+    id: int
+    type: str  # private | group | supergroup
+    title: str | None = None
+    person: Account | None = None  # the other side of a private chat
+    members: set[int] = field(default_factory=set)
+    migrated_to: int | None = None
+    bot_removed: bool = False
+    messages: dict[int, "Message"] = field(default_factory=dict)
+    next_message_id: int = 1
+
+    def to_api(self) -> dict:
+        chat: dict[str, Any] = {"id": self.id}
+        if self.type == "private":
+            chat["first_name"] = self.person.first_name
+            if self.person.last_name:
+                chat["last_name"] = self.person.last_name
+            if self.person.username:
+                chat["username"] = self.person.username
+        else:
+            chat["title"] = self.title
+        chat["type"] = self.type
+        return chat
+
+    def full_info(self) -> dict:
+        """getChat's ChatFullInfo: the Chat fields plus the ones the catalogue requires."""
+        info = self.to_api()
+        info.update(accent_color_id=self.id % 7, max_reaction_count=11,
+                    accepted_gift_types={"unlimited_gifts": False, "limited_gifts": False, "unique_gifts": False,
+                                         "premium_subscription": False, "gifts_from_channels": False})
+        return info
+
+    def instance_for(self, bot_id: int) -> str:
+        """CallbackQuery.chat_instance: stable per (bot, chat), opaque to the bot."""
+        digest = hashlib.sha256(f"{bot_id}:{self.id}".encode()).digest()
+        return str(int.from_bytes(digest[:8], "big") - 2**63)
+
+
+@dataclass
+class Message:
+    message_id: int
+    chat: Chat
+    sender: Account
+    date: int
+    text: str | None = None
+    entities: list[dict] = field(default_factory=list)
+    reply_markup: dict | None = None
+    reply_to: "Message | None" = None
+    edit_date: int | None = None
+    deleted: bool = False
+    service: dict = field(default_factory=dict)  # migrate_to_chat_id, group_chat_created, …
+
+    def to_api(self, with_reply: bool = True) -> dict:
+        message: dict[str, Any] = {"message_id": self.message_id, "from": self.sender.to_api(),
+                                   "chat": self.chat.to_api(), "date": self.date}
+        if self.reply_to is not None and with_reply:
+            message["reply_to_message"] = self.reply_to.to_api(with_reply=False)  # Telegram nests one level
+        if self.edit_date is not None:
+            message["edit_date"] = self.edit_date
+        if self.text is not None:
+            message["text"] = self.text
+        if self.entities:
+            message["entities"] = self.entities
+        if self.reply_markup:
+            message["reply_markup"] = self.reply_markup
+        message.update(self.service)
+        return message
+
+
+@dataclass
+class CallbackRecord:
+    id: str
+    user_id: int
+    asked_at: float
+    answered: bool = False
+
+
+@dataclass
+class Webhook:
+    url: str
+    secret_token: str | None = None
+    max_connections: int = 40
+    allowed_updates: list[str] | None = None
+    last_error_date: int | None = None
+    last_error_message: str | None = None
+    next_attempt_at: float = 0.0
+    failures: int = 0
+
+    def info(self, pending: int) -> dict:
+        info: dict[str, Any] = {"url": self.url, "has_custom_certificate": False, "pending_update_count": pending}
+        if self.last_error_date is not None:
+            info["last_error_date"] = self.last_error_date
+            info["last_error_message"] = self.last_error_message
+        info["max_connections"] = self.max_connections
+        if self.allowed_updates:
+            info["allowed_updates"] = list(self.allowed_updates)
+        return info
+
+    def __repr__(self) -> str:  # the secret token stays out of logs
+        return f"Webhook({self.url!r}, secret={'set' if self.secret_token else 'none'}, failures={self.failures})"
+
+
+@dataclass
+class Bot:
+    account: Account
+    token: str
+    revoked: bool = False
+    blocked_by: set[int] = field(default_factory=set)
+    updates: deque[dict] = field(default_factory=deque)
+    next_update_id: int = 1
+    allowed_updates: list[str] | None = None
+    webhook: Webhook | None = None
+    chats: dict[int, Chat] = field(default_factory=dict)
+    callbacks: dict[str, CallbackRecord] = field(default_factory=dict)
+    poll_generation: int = 0  # a newer getUpdates terminates the one in flight
+
+    def wants(self, update: dict) -> bool:
+        allowed = self.webhook.allowed_updates if self.webhook else self.allowed_updates
+        kind = next(k for k in update if k != "update_id")
+        return kind in allowed if allowed else kind not in DEFAULT_EXCLUDED_UPDATES
+
+    def pending(self) -> list[dict]:
+        return [u for u in self.updates if self.wants(u)]
+
+    def __repr__(self) -> str:
+        return f"Bot(@{self.account.username}, token={redact_token(self.token)})"
+
+
+def redact_token(token: str) -> str:
+    """'123456:AAE…' -> '123456:***': the bot id is public, the secret half is not."""
+    head, _, _ = token.partition(":")
+    return f"{head}:***"

@@ -1,0 +1,75 @@
+"""`python -m integration_lab serve <service>`: a fake on 127.0.0.1 under uvicorn, on the system clock.
+
+`Served` runs the same thing on a background thread for tests and benchmarks.
+"""
+
+from __future__ import annotations
+
+import argparse
+import socket
+import threading
+import time
+
+import uvicorn
+
+from .runtime.clock import SystemClock
+from .runtime.ids import IdFactory
+
+HOST = "127.0.0.1"  # loopback only: these fakes are for tests, never for a network
+DEFAULT_TELEGRAM_TOKEN = "4242424242:LAB_fake_token_for_local_tests_only"
+
+
+def telegram_app(tokens: list[str] | None, limits: bool, seed: int = 0):
+    from .fakes.telegram import TelegramFake, asgi_app
+
+    fake = TelegramFake(SystemClock(), IdFactory(seed), tokens=tokens or [DEFAULT_TELEGRAM_TOKEN], limits=limits)
+    return fake, asgi_app(fake)
+
+
+def add_arguments(serve: argparse.ArgumentParser) -> None:
+    services = serve.add_subparsers(dest="service", required=True)
+    telegram = services.add_parser("telegram", help="the Bot API at /bot<token>/<method>, control API at /_lab/")
+    telegram.add_argument("--port", type=int, default=8081)
+    telegram.add_argument("--token", action="append", dest="tokens",
+                          help=f"a bot token to accept (repeatable; default {DEFAULT_TELEGRAM_TOKEN})")
+    telegram.add_argument("--no-limits", action="store_true", help="no flood limits (for load tests)")
+    telegram.add_argument("--seed", type=int, default=0, help="seed for generated ids")
+
+
+def main(args: argparse.Namespace) -> int:
+    if args.service == "telegram":
+        _fake, app = telegram_app(args.tokens, limits=not args.no_limits, seed=args.seed)
+        print(f"Telegram Bot API fake on http://{HOST}:{args.port}/bot<token>/<method>; control API at /_lab/")
+        uvicorn.run(app, host=HOST, port=args.port, log_level="warning")
+        return 0
+    return 2
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind((HOST, 0))
+        return sock.getsockname()[1]
+
+
+class Served:
+    """An ASGI app on a loopback port in a background thread: `with Served(app) as url: …`."""
+
+    def __init__(self, app, port: int | None = None):
+        self.port = port or free_port()
+        self.url = f"http://{HOST}:{self.port}"
+        self._server = uvicorn.Server(uvicorn.Config(app, host=HOST, port=self.port, log_level="warning",
+                                                     lifespan="on"))
+        self._thread = threading.Thread(target=self._server.run, daemon=True)
+
+    def __enter__(self) -> str:
+        self._thread.start()
+        deadline = time.monotonic() + 10
+        while not self._server.started:
+            if time.monotonic() > deadline or not self._thread.is_alive():
+                raise RuntimeError(f"server on port {self.port} did not start")
+            time.sleep(0.01)
+        return self.url
+
+    def __exit__(self, *exc) -> None:
+        self._server.should_exit = True
+        self._thread.join(timeout=10)
