@@ -51,3 +51,31 @@ def write_notebook(path, parameters: str, *cells: str) -> None:
     nb.cells = [params, *(nbformat.v4.new_code_cell(c) for c in cells)]
     path.parent.mkdir(parents=True, exist_ok=True)
     nbformat.write(nb, str(path))
+
+
+@pytest.fixture(scope="module")
+def served_telegram():
+    """The Telegram fake served by uvicorn on a loopback port, as `serve telegram` runs it."""
+    from integration_lab.serve import DEFAULT_TELEGRAM_TOKEN, Served, telegram_app
+
+    fake, app = telegram_app(None, limits=True)
+    with Served(app) as url:
+        yield TelegramServer(url, DEFAULT_TELEGRAM_TOKEN, fake)
+
+
+class TelegramServer:
+    """A served fake and its control API (plain httpx, as a test in any language would use it)."""
+
+    def __init__(self, url: str, token: str, fake):
+        self.url, self.token, self.fake = url, token, fake
+
+    def control(self, verb: str, path: str, body: dict | None = None) -> dict:
+        import httpx
+
+        response = httpx.request(verb, f"{self.url}/_lab/{path}", json=body)
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    def user_says(self, user_id: int, text: str, chat_id: int | None = None, name: str = "Ada") -> dict:
+        return self.control("POST", f"chats/{chat_id or user_id}/messages",
+                            {"from": {"id": user_id, "first_name": name}, "text": text})["message"]
