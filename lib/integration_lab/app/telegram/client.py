@@ -1,0 +1,169 @@
+"""Our Bot API client: httpx, typed errors, and retries that cannot send a message twice.
+
+429 is always retried after `retry_after` (Telegram did not run the call). 5xx answers and timeouts are
+retried only for calls that are safe to repeat (reads and webhook settings): a sendMessage that timed
+out may have been delivered, and sending it again would show the buyer the message twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from typing import Any, Awaitable, Callable
+
+import httpx
+
+SAFE_TO_REPEAT = {"getme", "getchat", "getupdates", "getwebhookinfo", "setwebhook", "deletewebhook",
+                  "sendchataction"}
+
+
+class TelegramError(Exception):
+    def __init__(self, method: str, code: int, description: str, parameters: dict | None = None):
+        super().__init__(f"{method}: {code} {description}")
+        self.method, self.code, self.description = method, code, description
+        self.parameters = parameters or {}
+
+
+class BadRequest(TelegramError):
+    pass
+
+
+class ChatMigrated(BadRequest):
+    @property
+    def new_chat_id(self) -> int:
+        return self.parameters["migrate_to_chat_id"]
+
+
+class Unauthorized(TelegramError):
+    pass
+
+
+class Forbidden(TelegramError):
+    pass
+
+
+class NotFound(TelegramError):
+    pass
+
+
+class Conflict(TelegramError):
+    pass
+
+
+class FloodWait(TelegramError):
+    @property
+    def retry_after(self) -> int:
+        return self.parameters["retry_after"]
+
+
+class ServerError(TelegramError):
+    pass
+
+
+class TimedOut(TelegramError):
+    def __init__(self, method: str):
+        super().__init__(method, 0, "no answer in time")
+
+
+_BY_CODE = {400: BadRequest, 401: Unauthorized, 403: Forbidden, 404: NotFound, 409: Conflict, 429: FloodWait}
+
+
+def error_for(method: str, status: int, body: Any) -> TelegramError:
+    body = body if isinstance(body, dict) else {}
+    code = body.get("error_code", status)
+    description = body.get("description", f"HTTP {status}")
+    parameters = body.get("parameters") or {}
+    if "migrate_to_chat_id" in parameters:
+        return ChatMigrated(method, code, description, parameters)
+    if "retry_after" in parameters:
+        return FloodWait(method, code, description, parameters)
+    return _BY_CODE.get(code, ServerError if code >= 500 else TelegramError)(method, code, description, parameters)
+
+
+@dataclass
+class Attempt:
+    method: str
+    attempt: int
+    outcome: str  # "ok", or the error's description
+    waited: float  # seconds slept before the next attempt (0 when none)
+
+
+class BotApi:
+    def __init__(self, token: str, base_url: str = "https://api.telegram.org",
+                 transport: httpx.AsyncBaseTransport | None = None,
+                 sleep: Callable[[float], Awaitable[None]] = asyncio.sleep, max_retries: int = 3,
+                 timeout: float = 10.0):
+        self._token = token
+        self._http = httpx.AsyncClient(base_url=base_url.rstrip("/"), transport=transport, timeout=timeout)
+        self._timeout = timeout
+        self.sleep, self.max_retries = sleep, max_retries
+        self.attempts: list[Attempt] = []  # what happened on the wire, for tables and tests
+
+    async def call(self, method: str, /, **params: Any) -> Any:
+        params = {k: v for k, v in params.items() if v is not None}
+        for attempt in range(1, self.max_retries + 2):
+            try:
+                return self._record(method, attempt, await self._once(method, params))
+            except (FloodWait, ServerError, TimedOut) as error:
+                wait = self._retry_wait(error, attempt)
+                self.attempts.append(Attempt(method, attempt, error.description, wait or 0))
+                if wait is None:
+                    raise
+                await self.sleep(wait)
+            except TelegramError as error:
+                self.attempts.append(Attempt(method, attempt, error.description, 0))
+                raise
+        raise AssertionError("unreachable")
+
+    def _retry_wait(self, error: TelegramError, attempt: int) -> float | None:
+        if attempt > self.max_retries:
+            return None
+        if isinstance(error, FloodWait):
+            return error.retry_after
+        return 2.0 ** (attempt - 1) if error.method.lower() in SAFE_TO_REPEAT else None
+
+    def _record(self, method: str, attempt: int, result: Any) -> Any:
+        self.attempts.append(Attempt(method, attempt, "ok", 0))
+        return result
+
+    async def _once(self, method: str, params: dict) -> Any:
+        try:
+            wait = self._timeout + int(params.get("timeout", 0)) if method.lower() == "getupdates" else self._timeout
+            response = await self._http.post(f"/bot{self._token}/{method}", json=params, timeout=wait)
+        except httpx.TimeoutException:
+            raise TimedOut(method) from None
+        try:
+            body = response.json()
+        except ValueError:
+            body = None
+        if response.status_code == 200 and isinstance(body, dict) and body.get("ok"):
+            return body["result"]
+        raise error_for(method, response.status_code, body)
+
+    # the calls a shop bot makes
+    async def get_me(self) -> dict:
+        return await self.call("getMe")
+
+    async def send_message(self, chat_id: int, text: str, **options: Any) -> dict:
+        return await self.call("sendMessage", chat_id=chat_id, text=text, **options)
+
+    async def edit_message_text(self, chat_id: int, message_id: int, text: str, **options: Any) -> dict:
+        return await self.call("editMessageText", chat_id=chat_id, message_id=message_id, text=text, **options)
+
+    async def answer_callback_query(self, callback_query_id: str, **options: Any) -> bool:
+        return await self.call("answerCallbackQuery", callback_query_id=callback_query_id, **options)
+
+    async def get_updates(self, offset: int | None = None, timeout: int = 0, **options: Any) -> list[dict]:
+        return await self.call("getUpdates", offset=offset, timeout=timeout, **options)
+
+    async def set_webhook(self, url: str, secret_token: str | None = None, **options: Any) -> bool:
+        return await self.call("setWebhook", url=url, secret_token=secret_token, **options)
+
+    async def get_webhook_info(self) -> dict:
+        return await self.call("getWebhookInfo")
+
+    async def close(self) -> None:
+        await self._http.aclose()
+
+    def __repr__(self) -> str:
+        return f"BotApi(bot {self._token.partition(':')[0]}:***, {self._http.base_url})"

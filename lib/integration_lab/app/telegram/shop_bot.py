@@ -1,0 +1,153 @@
+"""The sample shop bot: commands, inline buttons, a conversation per user in Redis, command rate limits.
+
+    /start  /help  /catalog  /buy <sku>   buttons: buy:<sku>, checkout, cancel
+
+Each user's conversation is a `SessionStore` session (browsing → cart → checkout), so users never see
+each other's carts and an abandoned cart lapses after `session_ttl`. Every update is handled at most
+once (its update_id is remembered in Redis), whether it came by polling or by webhook.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from ..ratelimit import Policy, RateLimiter
+from ..sessions import InvalidTransition, SessionExpired, SessionStore
+from .client import BotApi, ChatMigrated, Forbidden, TelegramError
+
+HELP = "Commands: /catalog to browse, /buy <sku> to add to your cart, /help for this list."
+COMMAND_POLICY = Policy("telegram_command", ("5/10s",), "sliding_log")
+UPDATE_MEMORY = 86400  # seconds an update_id is remembered (Telegram stops redelivering long before)
+
+
+def money(minor: int, currency: str) -> str:
+    return f"{minor // 100}.{minor % 100:02d} {currency}"
+
+
+@dataclass
+class Handled:
+    update_id: int
+    user_id: int | None
+    input: str
+    reply: str
+
+
+class ShopBot:
+    def __init__(self, api: BotApi, sessions: SessionStore, limiter: RateLimiter, products: dict[str, dict],
+                 redis, keys, policy: Policy = COMMAND_POLICY):
+        self.api, self.sessions, self.limiter, self.products = api, sessions, limiter, products
+        self.redis, self.keys, self.policy = redis, keys, policy
+        self.log: list[Handled] = []
+        self.moved_chats: dict[int, int] = {}  # group id -> supergroup id, learnt from ChatMigrated
+
+    async def handle(self, update: dict) -> Handled | None:
+        """Handle one update unless it was handled before. Returns what was done (None for a repeat)."""
+        if not await self.redis.set(self.keys.key("tg-update", update["update_id"]), 1, nx=True, ex=UPDATE_MEMORY):
+            return None
+        try:
+            handled = await self._dispatch(update)
+        except BaseException:
+            await self.redis.delete(self.keys.key("tg-update", update["update_id"]))  # let a redelivery retry
+            raise
+        self.log.append(handled)
+        return handled
+
+    async def _dispatch(self, update: dict) -> Handled:
+        uid = update["update_id"]
+        if "callback_query" in update:
+            query = update["callback_query"]
+            return Handled(uid, query["from"]["id"], f"[{query.get('data')}]", await self._on_button(query))
+        message = update.get("message") or {}
+        text, user = message.get("text"), message.get("from") or {}
+        if not text:
+            return Handled(uid, user.get("id"), f"({next(k for k in update if k != 'update_id')})", "")
+        chat_id = message["chat"]["id"]
+        decision = await self.limiter.hit(self.policy, user["id"])
+        if not decision.allowed:
+            reply = f"Too many commands; try again in {decision.retry_after:g} s."
+        else:
+            reply = await self._on_text(user["id"], text)
+        await self._say(chat_id, reply, self._keyboard_for(reply))
+        return Handled(uid, user["id"], text, reply)
+
+    async def _on_text(self, user_id: int, text: str) -> str:
+        command, _, argument = text.strip().partition(" ")
+        command = command.split("@")[0].lower()
+        if command == "/start":
+            await self.sessions.start(user_id)
+            return "Welcome to the Lab Shop! " + HELP
+        if command == "/help":
+            return HELP
+        if command == "/catalog":
+            await self._ensure_session(user_id)
+            return "Catalog: " + ", ".join(f"{p['title']} {money(p['price'], p['currency'])}"
+                                           for p in self.products.values())
+        if command == "/buy":
+            return await self._add(user_id, argument.strip())
+        return "Sorry, I only understand commands. " + HELP
+
+    async def _ensure_session(self, user_id: int) -> None:
+        if await self.sessions.get(user_id) is None:
+            await self.sessions.start(user_id)
+
+    async def _add(self, user_id: int, sku: str) -> str:
+        product = self.products.get(sku)
+        if product is None:
+            return f"No product {sku!r}. Try /catalog."
+        await self._ensure_session(user_id)
+        session = await self.sessions.transition(user_id, "add_to_cart")
+        cart = [*session.data.get("cart", []), sku]
+        await self.sessions.update(user_id, cart=cart)
+        total = sum(self.products[s]["price"] for s in cart)
+        return f"Cart: {', '.join(cart)}. Total {money(total, product['currency'])}."
+
+    async def _on_button(self, query: dict) -> str:
+        user_id, data = query["from"]["id"], query.get("data", "")
+        try:
+            if data.startswith("buy:"):
+                answer = await self._add(user_id, data[4:])
+            elif data == "checkout":
+                session = await self.sessions.transition(user_id, "checkout")
+                cart = session.data.get("cart", [])
+                total = sum(self.products[s]["price"] for s in cart)
+                answer = f"Order placed: pay {money(total, self.products[cart[0]]['currency'])} to finish."
+            elif data == "cancel":
+                await self.sessions.transition(user_id, "cancel")
+                await self.sessions.update(user_id, cart=[])
+                answer = "Cart emptied."
+            else:
+                answer = "That button is no longer valid."
+        except SessionExpired:
+            answer = "Your cart expired. Send /catalog to start again."
+        except InvalidTransition:
+            answer = "That step is not available now."
+        await self._answer(query["id"], answer)
+        if "message" in query and answer.startswith(("Cart:", "Order placed")):
+            await self._say(query["message"]["chat"]["id"], answer, self._keyboard_for(answer))
+        return answer
+
+    def _keyboard_for(self, reply: str) -> dict | None:
+        if reply.startswith("Catalog:"):
+            return {"inline_keyboard": [[{"text": f"Buy {p['title']}", "callback_data": f"buy:{sku}"}]
+                                        for sku, p in self.products.items()]}
+        if reply.startswith("Cart:"):
+            return {"inline_keyboard": [[{"text": "Checkout", "callback_data": "checkout"},
+                                         {"text": "Cancel", "callback_data": "cancel"}]]}
+        return None
+
+    async def _answer(self, query_id: str, text: str) -> None:
+        try:
+            await self.api.answer_callback_query(query_id, text=text[:200])
+        except TelegramError:
+            pass  # a late answer only loses the toast; the reply message still goes out
+
+    async def _say(self, chat_id: int, text: str, keyboard: dict | None = None) -> Any:
+        chat_id = self.moved_chats.get(chat_id, chat_id)
+        try:
+            return await self.api.send_message(chat_id, text, reply_markup=keyboard)
+        except ChatMigrated as moved:
+            self.moved_chats[chat_id] = moved.new_chat_id
+            return await self.api.send_message(moved.new_chat_id, text, reply_markup=keyboard)
+        except Forbidden:
+            return None  # blocked or removed: nothing to tell, the user is gone

@@ -1,0 +1,89 @@
+"""Every object the Telegram fake emits validates against the Bot API catalogue (Bot API 10.1)."""
+
+from __future__ import annotations
+
+import json
+
+import httpx
+import pytest
+
+from catalogue import catalogue, method_returns, problems
+from integration_lab.fakes.telegram import AsyncTelegramTransport, People, TelegramFake, deliver_all
+from integration_lab.runtime.clock import FrozenClock
+from integration_lab.runtime.ids import IdFactory
+
+ADA = {"id": 501, "first_name": "Ada", "last_name": "Lovelace", "username": "ada", "language_code": "en"}
+BO = {"id": 502, "first_name": "Bo"}
+KEYBOARD = {"inline_keyboard": [[{"text": "Buy", "callback_data": "buy:1"}, {"text": "Site", "url": "https://x.example"}]]}
+
+
+class Recorder:
+    """Calls the fake through its transport and validates each result against the method's return type."""
+
+    def __init__(self, fake: TelegramFake):
+        self.fake, self.checked = fake, []
+        self.http = httpx.AsyncClient(transport=AsyncTelegramTransport(fake), base_url="https://api.telegram.org")
+
+    async def __call__(self, method: str, **params):
+        response = await self.http.post(f"/bot{self.fake.default_bot.token}/{method}", json=params)
+        body = response.json()
+        assert body["ok"], body
+        assert not problems(body["result"], method_returns(method)), problems(body["result"], method_returns(method))
+        self.checked.append(method_returns(method))
+        return body["result"]
+
+
+async def test_every_emitted_object_matches_the_catalogue():
+    clock = FrozenClock("2026-01-05T09:00:00Z")
+    fake = TelegramFake(clock, IdFactory(5))
+    people, call = People(fake), Recorder(fake)
+    emitted = []  # (type, object) the people's side produced
+    await call("getMe")
+    emitted.append(("Message", people.send(501, ADA, "/start deep-link")))
+    sent = await call("sendMessage", chat_id=501, text="<b>Hi</b> <a href=\"https://x.example\">there</a>",
+                      parse_mode="HTML", reply_markup=KEYBOARD)
+    emitted.append(("Message", people.send(501, ADA, "a reply", reply_to_message_id=sent["message_id"])))
+    await call("sendMessage", chat_id=501, text="quoted", reply_parameters={"message_id": sent["message_id"]})
+    emitted.append(("CallbackQuery", people.press(501, ADA, sent["message_id"], "buy:1")))
+    clock.advance(5)
+    await call("editMessageText", chat_id=501, message_id=sent["message_id"], text="*Edited*",
+               parse_mode="MarkdownV2", reply_markup=KEYBOARD)
+    await call("editMessageReplyMarkup", chat_id=501, message_id=sent["message_id"])
+    await call("sendChatAction", chat_id=501, action="typing")
+    await call("getChat", chat_id=501)
+    group = people.create_group("Buyers", ADA, [BO])
+    people.send(group["id"], BO, "/catalog@lab_shop_bot")
+    await call("getChat", chat_id=group["id"])
+    supergroup = people.upgrade_group(group["id"], ADA)
+    await call("sendMessage", chat_id=supergroup["id"], text="moved")
+    people.block(501)
+    updates = await call("getUpdates", allowed_updates=[])
+    kinds = {next(k for k in u if k != "update_id") for u in updates}
+    assert kinds == {"message", "callback_query", "my_chat_member"}
+    await call("setWebhook", url="https://shop.example/hook", secret_token="s3cret", max_connections=3)
+    fake.webhook_client = httpx.AsyncClient(transport=httpx.MockTransport(lambda r: httpx.Response(500)))
+    await deliver_all(fake, fake.webhook_client)
+    info = await call("getWebhookInfo")
+    assert info["last_error_message"] == "Wrong response from the webhook: 500 Internal Server Error"
+    delivered = []
+    fake.webhook_client = httpx.AsyncClient(transport=httpx.MockTransport(
+        lambda r: delivered.append(json.loads(r.content)) or httpx.Response(200)))
+    clock.advance(60)
+    await deliver_all(fake, fake.webhook_client)
+    assert [u["update_id"] for u in delivered] == [u["update_id"] for u in updates]
+    await call("deleteWebhook")
+    await call("deleteMessage", chat_id=supergroup["id"], message_id=1)
+    for kind, obj in emitted + [("Update", u) for u in updates + delivered]:
+        assert not problems(obj, kind), problems(obj, kind)
+    assert {"User", "Message", "ChatFullInfo", "Array of Update", "WebhookInfo", "Boolean"} <= set(call.checked)
+
+
+@pytest.mark.parametrize("bad, expected", [
+    ({"message_id": 1, "date": 1.5, "chat": {"id": 1, "type": "private"}}, "expected Integer"),
+    ({"message_id": 1, "date": 1, "chat": {"id": 1, "type": "private"}, "text": None}, "null"),
+    ({"message_id": 1, "chat": {"id": 1, "type": "private"}}, "lacks required date"),
+    ({"message_id": 1, "date": 1, "chat": {"id": 1, "type": "private"}, "colour": "red"}, "not a field"),
+])
+def test_the_checker_catches_what_a_client_would_choke_on(bad, expected):
+    assert catalogue()["version"] == "Bot API 10.1"
+    assert any(expected in p for p in problems(bad, "Message"))
