@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 import telegram
 import telegram.error as ptb_errors
@@ -149,3 +151,45 @@ async def test_aiogram_exceptions_carry_telegram_fields(aio, server):
     server.control("POST", "faults", {"kind": "revoked_token"})
     with pytest.raises(aio_errors.TelegramUnauthorizedError):
         await aio.get_me()
+
+
+def test_control_api_refuses_bad_requests_with_reasons(server):
+    import httpx
+
+    def post(path, body):
+        return httpx.post(f"{server.url}/_lab/{path}", json=body)
+
+    assert post("chats/42/messages", {"from": {"id": 42}, "text": "hi"}).json() == {
+        "ok": False, "error": 'a new user needs a "first_name"'}
+    assert post("chats/42/messages", {"from": {"id": 43, "first_name": "X"}, "text": "hi"}).status_code == 400
+    assert post("chats/42/callbacks", {"from": {"id": 42, "first_name": "A"}, "message_id": 1, "data": "x"}).status_code == 404
+    assert post("faults", {"kind": "meteor"}).status_code == 400
+    assert httpx.get(f"{server.url}/_lab/nowhere").status_code == 404
+    assert post("limits", {"enabled": False}).json() == {"ok": True, "limits": False}
+    assert post("limits", {"enabled": True}).json() == {"ok": True, "limits": True}
+    assert server.control("GET", "bots")["bots"][0]["token"] == "4242424242:***"
+
+
+async def test_served_fake_delivers_to_a_served_bot_over_real_http(ptb, server, lab):
+    """uvicorn both sides: the fake POSTs updates to our webhook endpoint, which replies through the fake."""
+    from integration_lab.app.ratelimit import RateLimiter
+    from integration_lab.app.sessions import SessionStore
+    from integration_lab.app.telegram import BotApi, ShopBot, webhook_app
+    from integration_lab.scenarios.telegram import PRODUCTS
+    from integration_lab.serve import serving
+
+    api = BotApi(server.token, base_url=server.url)
+    bot = ShopBot(api, SessionStore(lab.redis, lab.keys, lab.clock), RateLimiter(lab.redis, lab.keys, lab.clock, lab.ids),
+                  PRODUCTS, lab.redis, lab.keys)
+    async with serving(webhook_app(bot, server.token, "hook_secret", lab.clock)) as bot_url:
+        await ptb.set_webhook(f"{bot_url}/telegram/webhook", secret_token="hook_secret")
+        server.user_says(42, "/catalog")
+        for _ in range(100):
+            transcript = server.control("GET", "chats/42/messages")["messages"]
+            if len(transcript) == 2:
+                break
+            await asyncio.sleep(0.05)
+    assert transcript[1]["text"].startswith("Catalog: Green tea 12.50 USD")
+    assert transcript[1]["buttons"] == "Buy Green tea | Buy Lab mug | Buy Coffee beans"
+    assert (await ptb.get_webhook_info()).pending_update_count == 0
+    await api.close()

@@ -6,6 +6,8 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
+import contextlib
 import socket
 import threading
 import time
@@ -73,3 +75,20 @@ class Served:
     def __exit__(self, *exc) -> None:
         self._server.should_exit = True
         self._thread.join(timeout=10)
+
+
+@contextlib.asynccontextmanager
+async def serving(app, port: int | None = None):
+    """The same in the running event loop, for apps that share the caller's async clients (Redis)."""
+    port = port or free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host=HOST, port=port, log_level="warning", lifespan="off"))
+    task = asyncio.create_task(server.serve())
+    while not server.started:
+        if task.done():
+            task.result()
+        await asyncio.sleep(0.01)
+    try:
+        yield f"http://{HOST}:{port}"
+    finally:
+        server.should_exit = True
+        await task

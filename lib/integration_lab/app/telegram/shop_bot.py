@@ -14,7 +14,7 @@ from typing import Any
 
 from ..ratelimit import Policy, RateLimiter
 from ..sessions import InvalidTransition, SessionExpired, SessionStore
-from .client import BotApi, ChatMigrated, Forbidden, TelegramError
+from .client import BotApi, ChatMigrated, TelegramError
 
 HELP = "Commands: /catalog to browse, /buy <sku> to add to your cart, /help for this list."
 COMMAND_POLICY = Policy("telegram_command", ("5/10s",), "sliding_log")
@@ -40,6 +40,7 @@ class ShopBot:
         self.redis, self.keys, self.policy = redis, keys, policy
         self.log: list[Handled] = []
         self.moved_chats: dict[int, int] = {}  # group id -> supergroup id, learnt from ChatMigrated
+        self.undelivered: list[tuple[int, str]] = []  # (chat, Telegram's description) for replies that failed
 
     async def handle(self, update: dict) -> Handled | None:
         """Handle one update unless it was handled before. Returns what was done (None for a repeat)."""
@@ -149,5 +150,8 @@ class ShopBot:
         except ChatMigrated as moved:
             self.moved_chats[chat_id] = moved.new_chat_id
             return await self.api.send_message(moved.new_chat_id, text, reply_markup=keyboard)
-        except Forbidden:
-            return None  # blocked or removed: nothing to tell, the user is gone
+        except TelegramError as failed:
+            # blocked, gone, or Telegram down past our retries: the update itself was handled, so it must
+            # not fail (a webhook would redeliver it and repeat the step); note the lost reply instead
+            self.undelivered.append((chat_id, failed.description))
+            return None
