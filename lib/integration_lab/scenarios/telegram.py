@@ -6,6 +6,7 @@ polling or by webhook (`mode`), and every view a notebook prints is a DataFrame.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,7 +31,7 @@ class ShopWorld:
     people: People
     api: BotApi
     bot: ShopBot
-    mode: str  # "polling" or "webhook"
+    mode: str  # "polling", "webhook", or "manual" (nobody answers: the notebook is the bot)
     think: float = 2.0  # seconds a person takes before each action (people do not type in bursts)
     offset: int | None = None
     users: dict[str, dict] = field(default_factory=dict)
@@ -68,10 +69,39 @@ class ShopWorld:
         if self.mode == "polling":
             self.offset = await poll_once(self.api, self.bot, self.offset)
             return []
-        return await deliver_all(self.fake, self.fake.webhook_client)
+        if self.mode == "webhook":
+            return await deliver_all(self.fake, self.fake.webhook_client)
+        return []
 
-    def transcript(self, name: str) -> pd.DataFrame:
-        rows = self.people.transcript(self.user(name)["id"])
+    async def play(self, script: list[dict]) -> pd.DataFrame:
+        """Steps like {"user": "Ada", "says": "/start"}, {"user": "Ada", "presses": "Checkout"}, {"wait": 61},
+        {"user": "Ada", "blocks": True}. Returns what the bot handled."""
+        for step in script:
+            if "wait" in step:
+                await self.lab.advance(step["wait"])
+            elif "says" in step:
+                await self.says(step["user"], step["says"])
+            elif "presses" in step:
+                await self.presses(step["user"], step["presses"])
+            elif step.get("blocks"):
+                self.people.block(self.user(step["user"])["id"])
+            else:
+                raise ValueError(f"unknown step {step!r}: use says, presses, wait or blocks")
+        return self.handled()
+
+    async def sessions(self) -> pd.DataFrame:
+        """Each user's conversation as stored in Redis (read without refreshing its TTL)."""
+        rows = []
+        for name, user in self.users.items():
+            raw = await self.bot.sessions.peek(user["id"])
+            cart = json.loads(raw["data"]).get("cart", []) if raw else []
+            rows.append({"user": name, "state": raw.get("state", "—"), "cart": ", ".join(cart),
+                         "expires in (min)": -(-await self.bot.sessions.ttl(user["id"]) // 60) if raw else "—"})
+        return pd.DataFrame(rows, columns=["user", "state", "cart", "expires in (min)"])
+
+    def transcript(self, who: str | int) -> pd.DataFrame:
+        """A chat, both directions: a person's name for their private chat, or a chat id."""
+        rows = self.people.transcript(self.user(who)["id"] if isinstance(who, str) else who)
         return pd.DataFrame(rows, columns=["message_id", "direction", "text", "buttons", "edited", "deleted"]
                             ).set_index("message_id")
 
@@ -96,19 +126,43 @@ class ShopWorld:
 
 async def shop_world(lab, mode: str = "polling", limits: bool = True, session_ttl: float = 900,
                      secret_token: str | None = "lab-webhook-secret", bot_secret_token: str | None = None,
-                     max_retries: int = 3, products: dict[str, dict] = PRODUCTS) -> ShopWorld:
+                     max_retries: int = 3, receiver_failures: int = 0, products: dict[str, dict] = PRODUCTS) -> ShopWorld:
     """The fake Telegram plus our bot. `bot_secret_token` is what the bot expects (default: the same)."""
-    if mode not in ("polling", "webhook"):
-        raise ValueError("mode is 'polling' or 'webhook'")
+    if mode not in ("polling", "webhook", "manual"):
+        raise ValueError("mode is 'polling', 'webhook' or 'manual'")
     fake = TelegramFake(lab.clock, lab.ids, limits=limits)
     token = fake.default_bot.token
     api = BotApi(token, transport=AsyncTelegramTransport(fake), sleep=lab.advance, max_retries=max_retries)
     bot = ShopBot(api, SessionStore(lab.redis, lab.keys, lab.clock, ttl=session_ttl),
                   RateLimiter(lab.redis, lab.keys, lab.clock, lab.ids), products, lab.redis, lab.keys)
     expected = secret_token if bot_secret_token is None else bot_secret_token
-    receiver = webhook_app(bot, token, expected, lab.clock)
+    receiver = failing_first(receiver_failures, webhook_app(bot, token, expected, lab.clock))
     fake.webhook_client = httpx.AsyncClient(transport=httpx.ASGITransport(app=receiver))
     world = ShopWorld(lab, fake, People(fake), api, bot, mode)
     if mode == "webhook":
         await api.set_webhook(WEBHOOK_URL, secret_token=secret_token)
     return world
+
+
+def failing_first(failures: int, app):
+    """The bot's endpoint, down (503) for its first `failures` requests: a deploy, a crash, a cold start."""
+    left = {"n": failures}
+
+    async def flaky(scope, receive, send):
+        if scope["type"] == "http" and left["n"] > 0:
+            left["n"] -= 1
+            await send({"type": "http.response.start", "status": 503, "headers": []})
+            await send({"type": "http.response.body", "body": b""})
+            return
+        await app(scope, receive, send)
+
+    return flaky if failures else app
+
+
+def entities_table(message: dict) -> pd.DataFrame:
+    """The entities Telegram found in a message, with the text each one covers."""
+    text16 = message.get("text", "").encode("utf-16-le")
+    rows = [{"type": e["type"], "offset": e["offset"], "length": e["length"],
+             "covers": text16[2 * e["offset"]:2 * (e["offset"] + e["length"])].decode("utf-16-le"),
+             "url": e.get("url", "")} for e in message.get("entities", [])]
+    return pd.DataFrame(rows, columns=["type", "offset", "length", "covers", "url"])
