@@ -40,6 +40,7 @@ async def test_every_emitted_object_matches_the_catalogue():
     emitted = []  # (type, object) the people's side produced
     await call("getMe")
     emitted.append(("Message", people.send(501, ADA, "/start deep-link")))
+    assert emitted[0][1]["date"] == 1767603600  # seconds, never milliseconds
     sent = await call("sendMessage", chat_id=501, text="<b>Hi</b> <a href=\"https://x.example\">there</a>",
                       parse_mode="HTML", reply_markup=KEYBOARD)
     emitted.append(("Message", people.send(501, ADA, "a reply", reply_to_message_id=sent["message_id"])))
