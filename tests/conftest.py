@@ -76,6 +76,11 @@ class TelegramServer:
         assert response.status_code == 200, response.text
         return response.json()
 
+    def upgraded_group(self, user_id: int, name: str) -> tuple[dict, dict]:
+        """A group `user_id` created with the bot, then upgraded: (the old group, the supergroup)."""
+        group = self.control("POST", "groups", {"title": "Buyers", "from": {"id": user_id, "first_name": name}})["chat"]
+        return group, self.control("POST", f"chats/{group['id']}/upgrade", {"from": {"id": user_id}})["chat"]
+
     def user_says(self, user_id: int, text: str, chat_id: int | None = None, name: str = "Ada") -> dict:
         return self.control("POST", f"chats/{chat_id or user_id}/messages",
                             {"from": {"id": user_id, "first_name": name}, "text": text})["message"]

@@ -109,18 +109,18 @@ async def test_client_honours_retry_after_then_gives_up():
     assert TOKEN.partition(":")[2] not in repr(api)
 
 
+async def no_sleep(seconds):
+    pass
+
+
 async def test_client_never_repeats_an_unsafe_call_after_a_timeout_or_5xx():
     calls, transport = scripted(("timeout", None))
     with pytest.raises(TimedOut):
-        await BotApi(TOKEN, transport=transport, sleep=lambda s: None).send_message(1, "hi")
+        await BotApi(TOKEN, transport=transport, sleep=no_sleep).send_message(1, "hi")
     assert calls == ["sendMessage"]
     calls, transport = scripted((502, {"ok": False, "error_code": 502, "description": "Bad Gateway"}))
     with pytest.raises(ServerError):
         await BotApi(TOKEN, transport=transport).send_message(1, "hi")
-
-    async def no_sleep(seconds):
-        pass
-
     calls, transport = scripted(("timeout", None), (200, {"ok": True, "result": {"id": 1}}))
     assert await BotApi(TOKEN, transport=transport, sleep=no_sleep).get_me() == {"id": 1}
     assert calls == ["getMe", "getMe"]

@@ -89,8 +89,7 @@ async def test_ptb_forbidden_migrated_conflict_and_invalid_token(ptb, server):
     server.control("POST", "users/42/block")
     with pytest.raises(ptb_errors.Forbidden, match="(?i)bot was blocked by the user"):
         await ptb.send_message(42, "still there?")
-    group = server.control("POST", "groups", {"title": "Buyers", "from": {"id": 42, "first_name": "Ada"}})["chat"]
-    supergroup = server.control("POST", f"chats/{group['id']}/upgrade", {"from": {"id": 42}})["chat"]
+    group, supergroup = server.upgraded_group(42, "Ada")
     with pytest.raises(ptb_errors.ChatMigrated) as migrated:
         await ptb.send_message(group["id"], "hello group")
     assert migrated.value.new_chat_id == supergroup["id"]
@@ -137,8 +136,7 @@ async def test_aiogram_exceptions_carry_telegram_fields(aio, server):
     assert 1 <= flood.value.retry_after <= 3
     with pytest.raises(aio_errors.TelegramBadRequest, match="(?i)chat not found"):
         await aio.send_message(999, "hello?")
-    group = server.control("POST", "groups", {"title": "Buyers", "from": {"id": 7, "first_name": "Bo"}})["chat"]
-    supergroup = server.control("POST", f"chats/{group['id']}/upgrade", {"from": {"id": 7}})["chat"]
+    group, supergroup = server.upgraded_group(7, "Bo")
     with pytest.raises(aio_errors.TelegramMigrateToChat) as migrated:
         await aio.send_message(group["id"], "hello group")
     assert migrated.value.migrate_to_chat_id == supergroup["id"]

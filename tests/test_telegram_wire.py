@@ -63,6 +63,11 @@ async def test_routes_and_tokens(world, path, status, description):
      "Bad Request: can't parse entities: Can't find end tag corresponding to start tag \"b\""),
     ({"chat_id": 501, "text": "1.5", "parse_mode": "MarkdownV2"},
      "Bad Request: can't parse entities: Character '.' is reserved and must be escaped with the preceding '\\'"),
+    # TDLib's own test vectors: the offset is where the unclosed mark stands, in bytes of the source
+    ({"chat_id": 501, "text": "🏟 🏟_abacaba", "parse_mode": "MarkdownV2"},
+     "Bad Request: can't parse entities: Can't find end of Italic entity at byte offset 9"),
+    ({"chat_id": 501, "text": "🏟 🏟_abac * asd ", "parse_mode": "MarkdownV2"},
+     "Bad Request: can't parse entities: Can't find end of Bold entity at byte offset 15"),
     ({"chat_id": 501, "text": "x", "parse_mode": "BBCode"}, "Bad Request: unsupported parse_mode"),
     ({"chat_id": 501, "text": "x", "reply_markup": "{"}, "Bad Request: can't parse reply keyboard markup JSON object"),
     ({"chat_id": 501, "text": "x", "reply_markup": {"inline_keyboard": [[{"text": "a", "callback_data": "d" * 65}]]}},

@@ -7,6 +7,7 @@ polling or by webhook (`mode`), and every view a notebook prints is a DataFrame.
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,6 +18,7 @@ from ..app.ratelimit import RateLimiter
 from ..app.sessions import SessionStore
 from ..app.telegram import BotApi, ShopBot, poll_once, webhook_app
 from ..fakes.telegram import AsyncTelegramTransport, People, TelegramFake, deliver_all
+from ..runtime.asgi import send_response
 
 PRODUCTS = {"tea": {"title": "Green tea", "price": 1250, "currency": "USD"},
             "mug": {"title": "Lab mug", "price": 900, "currency": "USD"},
@@ -96,7 +98,7 @@ class ShopWorld:
             raw = await self.bot.sessions.peek(user["id"])
             cart = json.loads(raw["data"]).get("cart", []) if raw else []
             rows.append({"user": name, "state": raw.get("state", "—"), "cart": ", ".join(cart),
-                         "expires in (min)": -(-await self.bot.sessions.ttl(user["id"]) // 60) if raw else "—"})
+                         "expires in (min)": math.ceil(await self.bot.sessions.ttl(user["id"]) / 60) if raw else "—"})
         return pd.DataFrame(rows, columns=["user", "state", "cart", "expires in (min)"])
 
     def transcript(self, who: str | int) -> pd.DataFrame:
@@ -146,13 +148,13 @@ async def shop_world(lab, mode: str = "polling", limits: bool = True, session_tt
 
 def failing_first(failures: int, app):
     """The bot's endpoint, down (503) for its first `failures` requests: a deploy, a crash, a cold start."""
-    left = {"n": failures}
+    left = failures
 
     async def flaky(scope, receive, send):
-        if scope["type"] == "http" and left["n"] > 0:
-            left["n"] -= 1
-            await send({"type": "http.response.start", "status": 503, "headers": []})
-            await send({"type": "http.response.body", "body": b""})
+        nonlocal left
+        if scope["type"] == "http" and left > 0:
+            left -= 1
+            await send_response(send, 503, b"", {})
             return
         await app(scope, receive, send)
 

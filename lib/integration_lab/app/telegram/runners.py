@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from urllib.parse import parse_qsl
 
+from ...runtime.asgi import read_request, send_response
 from .client import BotApi
 from .shop_bot import ShopBot
 from .signed_data import SignedDataError, secret_token_matches, verify_init_data, verify_login_widget
@@ -29,19 +30,9 @@ def webhook_app(bot: ShopBot, bot_token: str, secret_token: str | None, clock, p
     async def app(scope, receive, send):
         if scope["type"] != "http":
             return
-        body = bytearray()
-        while True:
-            message = await receive()
-            body += message.get("body", b"")
-            if not message.get("more_body"):
-                break
-        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
-        status, answer = await _route(scope["method"], scope["path"], scope["query_string"].decode(), headers,
-                                      bytes(body))
-        payload = json.dumps(answer).encode()
-        await send({"type": "http.response.start", "status": status,
-                    "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(payload)).encode())]})
-        await send({"type": "http.response.body", "body": payload})
+        headers, body = await read_request(scope, receive)
+        status, answer = await _route(scope["method"], scope["path"], scope["query_string"].decode(), headers, body)
+        await send_response(send, status, json.dumps(answer).encode(), {"content-type": "application/json"})
 
     async def _route(verb: str, route: str, query: str, headers: dict, body: bytes) -> tuple[int, dict]:
         if route == path:

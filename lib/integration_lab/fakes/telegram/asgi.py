@@ -7,7 +7,8 @@ import contextlib
 
 import httpx
 
-from .replies import Reply, json_reply
+from ...runtime.asgi import read_request, send_response
+from .replies import json_reply
 from .webhook import deliver_all
 from .wire import SimulatedTimeout, handle
 from .world import TelegramFake
@@ -22,28 +23,15 @@ def asgi_app(fake: TelegramFake):
             return
         if scope["type"] != "http":
             return
-        body = bytearray()
-        while True:
-            message = await receive()
-            body += message.get("body", b"")
-            if not message.get("more_body"):
-                break
-        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+        headers, body = await read_request(scope, receive)
         try:
-            reply = await handle(fake, scope["method"], scope["path"], scope["query_string"], headers, bytes(body))
+            reply = await handle(fake, scope["method"], scope["path"], scope["query_string"], headers, body)
         except SimulatedTimeout as timeout:
             await asyncio.sleep(timeout.seconds)  # clients with a shorter timeout give up first
             reply = json_reply(502, {"ok": False, "error_code": 502, "description": "Bad Gateway"})
-        await _send(send, reply)
+        await send_response(send, reply.status, reply.body, reply.headers)
 
     return app
-
-
-async def _send(send, reply: Reply) -> None:
-    headers = [(k.encode(), v.encode()) for k, v in reply.headers.items()]
-    headers.append((b"content-length", str(len(reply.body)).encode()))
-    await send({"type": "http.response.start", "status": reply.status, "headers": headers})
-    await send({"type": "http.response.body", "body": reply.body})
 
 
 async def _lifespan(fake: TelegramFake, receive, send) -> None:

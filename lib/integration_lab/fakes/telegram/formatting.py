@@ -35,18 +35,12 @@ def command_entities(text: str) -> list[dict]:
 
 def render(text: str, parse_mode: str | None = None, entities: list[dict] | None = None) -> tuple[str, list[dict]]:
     """(plain text, entities) for a message the bot sends."""
-    if parse_mode and entities:
-        pass  # Telegram ignores parse_mode when explicit entities are given
-    elif parse_mode:
-        mode = parse_mode.lower()
-        if mode == "html":
-            text, entities = _parse_html(text)
-        elif mode == "markdownv2":
-            text, entities = _parse_markdown_v2(text)
-        elif mode == "markdown":
-            text, entities = _parse_markdown_legacy(text)
-        else:
+    if parse_mode and not entities:  # explicit entities win over parse_mode, as on Telegram
+        parsers = {"html": _parse_html, "markdownv2": _parse_markdown_v2, "markdown": _parse_markdown_legacy}
+        parser = parsers.get(parse_mode.lower())
+        if parser is None:
             raise bad_request("unsupported parse_mode")
+        text, entities = parser(text)
     found = list(entities or [])
     taken = {(e["offset"], e["length"]) for e in found}
     found += [e for e in command_entities(text) if (e["offset"], e["length"]) not in taken]
@@ -116,11 +110,11 @@ def _parse_markdown_v2(source: str) -> tuple[str, list[dict]]:
         if mark:
             m, kind = mark
             if stack and stack[-1][0] == m:
-                _, start = stack.pop()
+                _, start, _ = stack.pop()
                 text_so_far = "".join(out)
                 entities.append({"offset": start, "length": utf16_len(text_so_far) - start, "type": kind})
             else:
-                stack.append((m, utf16_len("".join(out))))
+                stack.append((m, utf16_len("".join(out)), len(source[:i].encode())))
             i += len(m)
             continue
         if ch == "[":
@@ -139,13 +133,9 @@ def _parse_markdown_v2(source: str) -> tuple[str, list[dict]]:
         out.append(ch)
         i += 1
     if stack:
-        raise _cant_parse(f"Can't find end of {_kind_name(stack[-1][0])} entity at byte offset "
-                          f"{len(''.join(out).encode())}")
+        mark, _, opened_at = stack[-1]  # Telegram names the innermost open entity and where its mark is
+        raise _cant_parse(f"Can't find end of {dict(_MD2_MARKS)[mark].capitalize()} entity at byte offset {opened_at}")
     return "".join(out), sorted(entities, key=lambda e: (e["offset"], -e["length"]))
-
-
-def _kind_name(mark: str) -> str:
-    return dict(_MD2_MARKS)[mark].replace("strikethrough", "Strikethrough").capitalize()
 
 
 def _parse_markdown_legacy(source: str) -> tuple[str, list[dict]]:
