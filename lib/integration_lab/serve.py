@@ -28,6 +28,13 @@ def telegram_app(tokens: list[str] | None, limits: bool, seed: int = 0):
     return fake, asgi_app(fake)
 
 
+def stripe_app(api_keys: list[str] | None, port: int, seed: int = 0):
+    from .fakes.stripe import StripeFake, asgi_app
+
+    fake = StripeFake(SystemClock(), IdFactory(seed), api_keys=api_keys, base_url=f"http://{HOST}:{port}")
+    return fake, asgi_app(fake)
+
+
 def add_arguments(serve: argparse.ArgumentParser) -> None:
     services = serve.add_subparsers(dest="service", required=True)
     telegram = services.add_parser("telegram", help="the Bot API at /bot<token>/<method>, control API at /_lab/")
@@ -36,12 +43,22 @@ def add_arguments(serve: argparse.ArgumentParser) -> None:
                           help=f"a bot token to accept (repeatable; default {DEFAULT_TELEGRAM_TOKEN})")
     telegram.add_argument("--no-limits", action="store_true", help="no flood limits (for load tests)")
     telegram.add_argument("--seed", type=int, default=0, help="seed for generated ids")
+    stripe = services.add_parser("stripe", help="the Stripe API at /v1/…, control API at /_lab/")
+    stripe.add_argument("--port", type=int, default=12111)
+    stripe.add_argument("--api-key", action="append", dest="api_keys",
+                        help="accept only this secret key (repeatable; default: any sk_test_/rk_test_ key)")
+    stripe.add_argument("--seed", type=int, default=0, help="seed for generated ids")
 
 
 def main(args: argparse.Namespace) -> int:
     if args.service == "telegram":
         _fake, app = telegram_app(args.tokens, limits=not args.no_limits, seed=args.seed)
         print(f"Telegram Bot API fake on http://{HOST}:{args.port}/bot<token>/<method>; control API at /_lab/")
+        uvicorn.run(app, host=HOST, port=args.port, log_level="warning")
+        return 0
+    if args.service == "stripe":
+        _fake, app = stripe_app(args.api_keys, args.port, seed=args.seed)
+        print(f"Stripe API fake on http://{HOST}:{args.port}/v1/…; control API at /_lab/")
         uvicorn.run(app, host=HOST, port=args.port, log_level="warning")
         return 0
     return 2

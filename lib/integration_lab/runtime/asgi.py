@@ -2,6 +2,16 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
+
+@dataclass
+class Reply:
+    """An HTTP answer as the wire layers hand it to uvicorn or httpx."""
+    status: int
+    body: bytes
+    headers: dict[str, str] = field(default_factory=lambda: {"content-type": "application/json"})
+
 
 async def read_request(scope, receive) -> tuple[dict[str, str], bytes]:
     """(headers with lower-cased names, body) of an HTTP request."""

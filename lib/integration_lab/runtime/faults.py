@@ -21,6 +21,14 @@ class Fault:
         return self.method == "*" or self.method.lower() == method.lower()
 
 
+class SimulatedTimeout(Exception):
+    """A timeout fault: the server never answers. `applied` says whether the call took effect first."""
+
+    def __init__(self, seconds: float, applied: bool):
+        super().__init__(f"no answer within {seconds:g}s")
+        self.seconds, self.applied = seconds, applied
+
+
 class FaultPlan:
     def __init__(self, kinds: set[str]):
         self.kinds = kinds

@@ -10,7 +10,8 @@ import httpx
 from ...runtime.asgi import read_request, send_response
 from .replies import json_reply
 from .webhook import deliver_all
-from .wire import SimulatedTimeout, handle
+from ...runtime.faults import SimulatedTimeout
+from .wire import handle
 from .world import TelegramFake
 
 

@@ -1,16 +1,10 @@
-"""An HTTP answer as the wire layers hand it to uvicorn or httpx."""
+"""Telegram's answers are compact JSON."""
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
 
-
-@dataclass
-class Reply:
-    status: int
-    body: bytes
-    headers: dict[str, str] = field(default_factory=lambda: {"content-type": "application/json"})
+from ...runtime.asgi import Reply
 
 
 def json_reply(status: int, body: dict) -> Reply:

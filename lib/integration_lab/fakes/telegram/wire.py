@@ -14,19 +14,12 @@ from email.parser import BytesParser
 from email.policy import HTTP
 from urllib.parse import parse_qsl
 
+from ...runtime.faults import SimulatedTimeout
 from . import control
 from .errors import METHOD_NOT_FOUND, NOT_FOUND, ApiError, bad_request
 from .methods import METHODS, Described, Params
 from .replies import Reply, json_reply
 from .world import TelegramFake
-
-
-class SimulatedTimeout(Exception):
-    """A `timeout` fault: the server never answers. `applied` says whether the call took effect first."""
-
-    def __init__(self, seconds: float, applied: bool):
-        super().__init__(f"no answer within {seconds:g}s")
-        self.seconds, self.applied = seconds, applied
 
 
 def parse_params(query: bytes, headers: dict[str, str], body: bytes) -> dict:

@@ -1,0 +1,48 @@
+"""The fake in-process: httpx transports, and a `stripe.HTTPXClient` that uses them.
+
+    client = stripe.StripeClient("sk_test_…", http_client=sdk_http_client(fake))
+
+A `lost_request`/`lost_answer` fault raises httpx.ReadTimeout, which the SDK treats as a network error
+(and retries, with the same Idempotency-Key).
+"""
+
+from __future__ import annotations
+
+import httpx
+import stripe
+
+from ...runtime.faults import SimulatedTimeout
+from ...runtime.transport import AsyncHandlerTransport, HandlerTransport
+from .wire import handle
+from .world import StripeFake
+
+BASE = "https://api.stripe.com"
+
+
+def _answerer(fake: StripeFake):
+    async def answer(request: httpx.Request, body: bytes) -> httpx.Response:
+        headers = {k.lower(): v for k, v in request.headers.items()}
+        try:
+            reply = await handle(fake, request.method, request.url.path, request.url.query, headers, body)
+        except SimulatedTimeout as timeout:
+            raise httpx.ReadTimeout(str(timeout), request=request) from None
+        return httpx.Response(reply.status, headers=reply.headers, content=reply.body, request=request)
+    return answer
+
+
+class AsyncStripeTransport(AsyncHandlerTransport):
+    def __init__(self, fake: StripeFake):
+        super().__init__(_answerer(fake))
+
+
+class StripeTransport(HandlerTransport):
+    def __init__(self, fake: StripeFake):
+        super().__init__(_answerer(fake), name="stripe-fake")
+
+
+def sdk_http_client(fake: StripeFake) -> stripe.HTTPXClient:
+    """The SDK's own httpx-based client, its httpx clients swapped for ones wired to the fake."""
+    http_client = stripe.HTTPXClient(allow_sync_methods=True)
+    http_client._client = httpx.Client(transport=StripeTransport(fake))
+    http_client._client_async = httpx.AsyncClient(transport=AsyncStripeTransport(fake))
+    return http_client

@@ -1,0 +1,112 @@
+"""Webhook events as Stripe sends them: signed, POSTed to each endpoint, retried with backoff on failure.
+
+`Stripe-Signature: t=<unix>,v1=<hex>` where v1 = HMAC-SHA256(endpoint secret, f"{t}.{raw body}").
+Delivery faults (a plan per event type): `delay` (seconds), `fail` (the first `failures` attempts never
+reach the endpoint), `duplicate` (sent twice), `out_of_order` (held back behind the events after it).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from ...runtime.faults import FaultPlan
+
+WEBHOOK_FAULTS = {"delay", "fail", "duplicate", "out_of_order"}
+# Sandboxes retry "three times over a few hours" (Stripe's docs); the exact spacing is not published.
+RETRY_SCHEDULE = (300, 1800, 7200)
+USER_AGENT = "Stripe/1.0 (+https://stripe.com/docs/webhooks)"
+
+
+def signature(payload: bytes, secret: str, timestamp: int) -> str:
+    v1 = hmac.new(secret.encode(), str(timestamp).encode() + b"." + payload, hashlib.sha256).hexdigest()
+    return f"t={timestamp},v1={v1}"
+
+
+@dataclass
+class Delivery:
+    seq: int
+    event_id: str
+    endpoint_id: str
+    due: float
+    attempt: int = 1
+    held: bool = False  # out_of_order: goes after everything else that is due
+    failures_left: int = 0
+
+
+class Deliveries:
+    def __init__(self, fake):
+        self.fake = fake
+        self.pending: list[Delivery] = []
+        self.log: list[dict[str, Any]] = []
+        self.faults = FaultPlan(WEBHOOK_FAULTS)
+        self._seq = 0
+
+    def queue(self, event: dict[str, Any], endpoint) -> None:
+        fault = self.faults.take(event["type"])
+        copies = 2 if fault and fault.kind == "duplicate" else 1
+        for _ in range(copies):
+            self._seq += 1
+            delivery = Delivery(self._seq, event["id"], endpoint.id, self.fake.clock.time())
+            if fault and fault.kind == "delay":
+                delivery.due += float(fault.options.get("seconds", 60))
+            if fault and fault.kind == "out_of_order":
+                delivery.held = True
+            if fault and fault.kind == "fail":
+                delivery.failures_left = int(fault.options.get("failures", 1))
+            self.pending.append(delivery)
+
+    def due(self) -> list[Delivery]:
+        now = self.fake.clock.time()
+        ready = [d for d in self.pending if d.due <= now]
+        return sorted(ready, key=lambda d: (d.held, d.due, d.seq))
+
+    def next_due(self) -> float | None:
+        return min((d.due for d in self.pending), default=None)
+
+    async def deliver_due(self, client: httpx.AsyncClient) -> list[dict[str, Any]]:
+        """Send every delivery that has fallen due; one row per attempt (also kept in `log`)."""
+        rows = []
+        for delivery in self.due():
+            self.pending.remove(delivery)
+            rows.append(await self._attempt(delivery, client))
+        self.log.extend(rows)
+        return rows
+
+    async def _attempt(self, delivery: Delivery, client: httpx.AsyncClient) -> dict[str, Any]:
+        fake, endpoint = self.fake, self.fake.endpoints.get(delivery.endpoint_id)
+        event = fake.objects[delivery.event_id]
+        row = {"event": event["id"], "type": event["type"], "attempt": delivery.attempt, "status": None,
+               "error": None}
+        if endpoint is None:  # deleted meanwhile: Stripe stops trying
+            row["error"] = "endpoint deleted"
+            return row
+        payload = json.dumps(event, indent=2).encode()
+        headers = {"Content-Type": "application/json; charset=utf-8", "User-Agent": USER_AGENT,
+                   "Stripe-Signature": signature(payload, endpoint.secret, fake.now())}
+        if delivery.failures_left:
+            delivery.failures_left -= 1
+            row["error"] = "Failed to connect to remote host"
+        else:
+            try:
+                response = await client.post(endpoint.url, content=payload, headers=headers)
+                row["status"] = response.status_code
+                if response.is_success:
+                    event["pending_webhooks"] -= 1
+                    return row
+                row["error"] = f"HTTP status code {response.status_code}"
+            except httpx.HTTPError as exc:
+                row["error"] = f"{type(exc).__name__}: could not reach the endpoint"
+        if delivery.attempt <= len(RETRY_SCHEDULE):
+            delivery.due = fake.clock.time() + RETRY_SCHEDULE[delivery.attempt - 1]
+            delivery.attempt += 1
+            delivery.held = False
+            self.pending.append(delivery)
+        else:
+            row["error"] += "; gave up"
+        return row

@@ -1,0 +1,154 @@
+"""The Stripe fake's state: objects by id, events, webhook endpoints and the idempotency store.
+
+Operations live beside it (`intents`, `resources`); the wire layer (`wire`) turns HTTP into calls here.
+Everything reads time from the lab clock and ids from the seeded factory, so a scenario replays exactly.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+from typing import Any
+
+from ...runtime.faults import FaultPlan
+from . import objects
+from .cards import TEST_METHODS, TestCard
+from .errors import invalid, missing
+
+API_VERSION = "2026-10-28.endive"  # the version the pinned stripe SDK sends; events carry the caller's
+IDEMPOTENCY_TTL = 24 * 3600
+API_FAULTS = {"api_error", "rate_limit", "lost_request", "lost_answer", "latency"}
+KIND_OF_PREFIX = {"pi": "payment_intent", "pm": "payment_method", "cus": "customer", "ch": "charge",
+                  "re": "refund", "evt": "event", "we": "webhook_endpoint"}
+
+
+@dataclass
+class Call:
+    """Who is asking: the request's id and idempotency key end up in the events the call causes."""
+    request_id: str | None = None
+    idempotency_key: str | None = None
+    api_version: str = API_VERSION
+
+
+@dataclass
+class Stored:
+    """The first answer given to an idempotency key, replayed to every repeat for 24 hours."""
+    fingerprint: tuple
+    status: int
+    body: bytes
+    stored_at: float
+
+
+@dataclass
+class Endpoint:
+    id: str
+    secret: str = field(repr=False)
+    url: str = ""
+    enabled_events: list[str] = field(default_factory=list)
+    enabled: bool = True
+
+    def wants(self, kind: str) -> bool:
+        return self.enabled and ("*" in self.enabled_events or kind in self.enabled_events)
+
+
+class StripeFake:
+    def __init__(self, clock, ids, api_keys: list[str] | None = None, base_url: str = "http://127.0.0.1"):
+        from .webhooks import Deliveries
+
+        self.clock, self.ids, self.base_url = clock, ids, base_url
+        self.api_keys = set(api_keys) if api_keys else None  # None: any sk_test_/rk_test_ key
+        self.objects: dict[str, dict[str, Any]] = {}
+        self.created_order: list[str] = []
+        self.cards: dict[str, TestCard] = {}  # pm id -> the test card it was minted from
+        self.authenticated: set[str] = set()  # PaymentIntents whose cardholder passed 3-D Secure
+        self.endpoints: dict[str, Endpoint] = {}
+        self.idempotency: dict[tuple[str, str], Stored] = {}
+        self.faults = FaultPlan(API_FAULTS)
+        self.deliveries = Deliveries(self)
+
+    # ids and time ---------------------------------------------------------------------------------
+    def now(self) -> int:
+        return int(self.clock.time())
+
+    def new_id(self, prefix: str) -> str:
+        return self.ids.token(prefix + "_", 24)
+
+    def request_id(self) -> str:
+        return self.ids.token("req_", 14)
+
+    # the object store -------------------------------------------------------------------------------
+    def add(self, obj: dict[str, Any]) -> dict[str, Any]:
+        self.objects[obj["id"]] = obj
+        self.created_order.append(obj["id"])
+        return obj
+
+    def get(self, kind: str, object_id: str, param: str = "id", label: str | None = None) -> dict[str, Any]:
+        obj = self.objects.get(object_id)
+        if obj is None or obj["object"] != kind:
+            raise missing(label or kind, object_id, param)
+        return obj
+
+    def listing(self, kind: str, url: str, p, **filters: Any) -> dict[str, Any]:
+        """Newest first, `limit` (1..100, default 10), `starting_after`/`ending_before` cursors."""
+        limit = p.int("limit") or 10
+        if not 1 <= limit <= 100:
+            raise invalid("This value must be less than or equal to 100.", "parameter_invalid_integer", "limit")
+        found = [self.objects[i] for i in reversed(self.created_order) if self.objects[i]["object"] == kind
+                 and all(v is None or self.objects[i].get(k) == v for k, v in filters.items())]
+        ids = [o["id"] for o in found]
+        after, before = p.str("starting_after"), p.str("ending_before")
+        for cursor, param in ((after, "starting_after"), (before, "ending_before")):
+            if cursor and cursor not in ids:
+                raise missing(kind, cursor, param)
+        if after:
+            found = found[ids.index(after) + 1:]
+        if before:
+            found = found[:ids.index(before)]
+            found = found[-limit:]
+            return objects.listing(url, copy.deepcopy(found), False)
+        return objects.listing(url, copy.deepcopy(found[:limit]), len(found) > limit)
+
+    def payment_method_for(self, pm_id: str, param: str = "payment_method") -> dict[str, Any]:
+        """An existing PaymentMethod, or a fresh one minted from a test method id such as `pm_card_visa`."""
+        card = TEST_METHODS.get(pm_id)
+        if card is not None:
+            pm = self.add(objects.payment_method(self.new_id("pm"), self.now(), card))
+            self.cards[pm["id"]] = card
+            return pm
+        return self.get("payment_method", pm_id, param, label="PaymentMethod")
+
+    # events -----------------------------------------------------------------------------------------
+    def emit(self, kind: str, obj: dict[str, Any], call: Call, previous: dict[str, Any] | None = None) -> dict:
+        targets = [e for e in self.endpoints.values() if e.wants(kind)]
+        event = self.add(objects.event(self.new_id("evt"), self.now(), kind, copy.deepcopy(obj), call.api_version,
+                                       len(targets), (call.request_id, call.idempotency_key), previous))
+        for endpoint in targets:
+            self.deliveries.queue(event, endpoint)
+        return event
+
+    # expand[] -----------------------------------------------------------------------------------------
+    def expand(self, obj: dict[str, Any], paths: list[str]) -> dict[str, Any]:
+        obj = copy.deepcopy(obj)
+        for path in paths:
+            self._expand(obj, path.split("."), path)
+        return obj
+
+    def _expand(self, node: Any, parts: list[str], path: str) -> None:
+        head, rest = parts[0], parts[1:]
+        if isinstance(node, dict) and node.get("object") == "list" and head == "data":
+            for item in node["data"]:
+                if rest:
+                    self._expand(item, rest, path)
+            return
+        if not isinstance(node, dict) or head not in node:
+            raise invalid(f"This property cannot be expanded ({head}).", param="expand")
+        value = node[head]
+        if isinstance(value, str) and value in self.objects:
+            node[head] = value = copy.deepcopy(self.objects[value])
+        elif isinstance(value, str) or (value is not None and not isinstance(value, dict) and rest):
+            raise invalid(f"This property cannot be expanded ({head}).", param="expand")
+        if rest and isinstance(value, dict):
+            self._expand(value, rest, path)
+
+    def __repr__(self) -> str:
+        return f"StripeFake({len(self.objects)} objects, {len(self.endpoints)} webhook endpoints)"
