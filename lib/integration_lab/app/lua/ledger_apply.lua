@@ -1,0 +1,87 @@
+-- One transition of the payments ledger, atomically: an order (hash), its payments (hash of JSON by
+-- "provider:ref") and its journal (list). Every provider's handler goes through here, so an order is
+-- paid at most once whoever pays it and whatever order their notifications arrive in.
+-- KEYS: order, payments, journal. ARGV: op, provider, ref, amount, currency, now_ms, detail.
+-- Returns {outcome, order status}.
+local op, provider, ref, amount = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4])
+local currency, now, detail = ARGV[5], tonumber(ARGV[6]), ARGV[7]
+local status = redis.call('HGET', KEYS[1], 'status')
+if not status then return {'unknown_order', ''} end
+local order_amount = tonumber(redis.call('HGET', KEYS[1], 'amount'))
+local order_currency = redis.call('HGET', KEYS[1], 'currency')
+local paid_by = redis.call('HGET', KEYS[1], 'paid_by') or ''
+local key = provider .. ':' .. ref
+
+local raw = redis.call('HGET', KEYS[2], key)
+local pay
+if raw then pay = cjson.decode(raw) else
+  pay = {provider = provider, ref = ref, amount = amount, currency = currency, status = 'pending', refunded = 0,
+         at = now}
+end
+
+local function finish(outcome, changed)
+  if changed then redis.call('HSET', KEYS[2], key, cjson.encode(pay)) end
+  status = redis.call('HGET', KEYS[1], 'status')
+  redis.call('RPUSH', KEYS[3], cjson.encode({at = now, op = op, provider = provider, ref = ref, amount = amount,
+                                             outcome = outcome, status = status}))
+  return {outcome, status}
+end
+
+local function refund_status(refunded)
+  if refunded >= order_amount then return 'refunded' end
+  if refunded > 0 then return 'partially_refunded' end
+  return 'paid'
+end
+
+local settled = pay.status == 'succeeded' or pay.status == 'refused'
+
+if op == 'attempt' or op == 'authorize' then
+  if settled then return finish('duplicate', false) end
+  if status == 'canceled' then return finish('canceled', false) end
+  if paid_by ~= '' then return finish('already_paid', false) end
+  if amount ~= order_amount or currency ~= order_currency then return finish('wrong_amount', false) end
+  local next_status = (op == 'authorize') and 'authorized' or 'pending'
+  if raw and (pay.status == next_status or (pay.status == 'authorized' and op == 'attempt')) then
+    return finish('duplicate', false)
+  end
+  pay.status = next_status
+  return finish(next_status, true)
+
+elseif op == 'settle' then
+  if settled then return finish('duplicate', false) end
+  local refusal = nil
+  if paid_by ~= '' then refusal = 'already_paid'
+  elseif status == 'canceled' then refusal = 'canceled'
+  elseif amount ~= order_amount or currency ~= order_currency then refusal = 'wrong_amount' end
+  pay.amount, pay.currency = amount, currency
+  if refusal then
+    pay.status, pay.reason = 'refused', refusal
+    return finish(refusal, true)
+  end
+  pay.status = 'succeeded'
+  redis.call('HSET', KEYS[1], 'paid_by', key, 'paid_at', now, 'refunded', pay.refunded,
+             'status', refund_status(pay.refunded))
+  return finish('paid', true)
+
+elseif op == 'fail' then  -- detail: 'failed' or 'canceled'
+  if settled then return finish('ignored', false) end
+  if pay.status == detail then return finish('duplicate', false) end
+  pay.status = detail
+  return finish(detail, true)
+
+elseif op == 'refund' then  -- amount: the payment's refunded total so far, as the provider reports it
+  if amount <= pay.refunded then return finish('duplicate', false) end
+  pay.refunded = amount
+  if paid_by == key then
+    redis.call('HSET', KEYS[1], 'refunded', amount, 'status', refund_status(amount))
+    return finish('refunded', true)
+  end
+  return finish('recorded', true)
+
+elseif op == 'cancel' then
+  if status == 'canceled' then return finish('duplicate', false) end
+  if paid_by ~= '' then return finish('already_paid', false) end
+  redis.call('HSET', KEYS[1], 'status', 'canceled', 'canceled_at', now)
+  return finish('canceled', false)
+end
+return redis.error_reply('unknown ledger op ' .. op)

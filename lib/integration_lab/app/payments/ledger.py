@@ -1,0 +1,122 @@
+"""The payments ledger every provider shares: orders and their payments as a state machine in Redis.
+
+An order is `awaiting_payment` until one payment settles it (`paid`), after which refunds move it to
+`partially_refunded` or `refunded`; an unpaid order can be `canceled`. Every transition is one Lua script
+over the order's keys (hash-tagged, so Cluster-safe), so concurrent and repeated notifications from any
+provider can never pay an order twice: a second settlement is recorded as `refused` (to be refunded).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+from ..scripts import register
+
+CURRENCIES = ("USD", "UZS")  # minor units: cents and tiyin
+
+
+class LedgerError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Outcome:
+    outcome: str  # paid, duplicate, already_paid, wrong_amount, canceled, failed, refunded, unknown_order, …
+    order_status: str
+
+
+@dataclass(frozen=True)
+class Order:
+    order_id: str
+    amount: int
+    currency: str
+    status: str
+    paid_by: str
+    refunded: int
+    description: str
+
+
+class Ledger:
+    def __init__(self, redis, keys, clock):
+        self.redis, self.keys, self.clock = redis, keys, clock
+        self._apply = register(redis, "ledger_apply")
+
+    def _keys(self, order_id: str) -> list[str]:
+        tag = "{" + order_id + "}"  # one hash slot per order
+        return [self.keys.key("order", tag), self.keys.key("order", tag, "payments"),
+                self.keys.key("order", tag, "journal")]
+
+    async def open_order(self, amount: int, currency: str, order_id: str | None = None,
+                         description: str = "") -> Order:
+        if isinstance(amount, bool) or not isinstance(amount, int) or amount < 1:
+            raise LedgerError(f"amount must be a positive integer in minor units, got {amount!r}")
+        currency = str(currency).upper()
+        if currency not in CURRENCIES:
+            raise LedgerError(f"currency must be one of {', '.join(CURRENCIES)}, got {currency!r}")
+        if order_id is None:
+            order_id = str(1000 + await self.redis.incr(self.keys.key("orders", "sequence")))
+        if not order_id or any(c in order_id for c in "{}: ") or len(order_id) > 64:
+            raise LedgerError("order_id must be 1-64 characters without braces, colons or spaces")
+        order_key = self._keys(order_id)[0]
+        if not await self.redis.hsetnx(order_key, "status", "awaiting_payment"):
+            raise LedgerError(f"order {order_id} already exists")
+        await self.redis.hset(order_key, mapping={"order_id": order_id, "amount": amount, "currency": currency,
+                                                  "description": description, "created_at": self.clock.ms(),
+                                                  "paid_by": "", "refunded": 0})
+        return await self.order(order_id)
+
+    async def order(self, order_id: str) -> Order | None:
+        field = await self.redis.hgetall(self._keys(order_id)[0])  # the lab's clients decode responses
+        if "amount" not in field:
+            return None
+        return Order(field["order_id"], int(field["amount"]), field["currency"], field["status"],
+                     field.get("paid_by", ""), int(field.get("refunded", 0)), field.get("description", ""))
+
+    async def apply(self, op: str, order_id: str, provider: str, ref: str, amount: int = 0, currency: str = "",
+                    detail: str = "") -> Outcome:
+        if not order_id or any(c in str(order_id) for c in "{}"):
+            return Outcome("unknown_order", "")
+        outcome, status = await self._apply(keys=self._keys(str(order_id)), args=[
+            op, provider, ref, int(amount), currency.upper(), self.clock.ms(), detail])
+        return Outcome(outcome, status)
+
+    # the verbs handlers use --------------------------------------------------------------------------
+    async def attempt(self, order_id, provider, ref, amount, currency) -> Outcome:
+        return await self.apply("attempt", order_id, provider, ref, amount, currency)
+
+    async def authorize(self, order_id, provider, ref, amount, currency) -> Outcome:
+        return await self.apply("authorize", order_id, provider, ref, amount, currency)
+
+    async def settle(self, order_id, provider, ref, amount, currency) -> Outcome:
+        return await self.apply("settle", order_id, provider, ref, amount, currency)
+
+    async def fail(self, order_id, provider, ref, canceled: bool = False) -> Outcome:
+        return await self.apply("fail", order_id, provider, ref, detail="canceled" if canceled else "failed")
+
+    async def refund(self, order_id, provider, ref, refunded_total: int) -> Outcome:
+        return await self.apply("refund", order_id, provider, ref, refunded_total)
+
+    async def cancel(self, order_id) -> Outcome:
+        return await self.apply("cancel", order_id, "ledger", "-")
+
+    # what notebooks and reports read ------------------------------------------------------------------
+    async def payments(self, order_id: str) -> list[dict[str, Any]]:
+        raw = await self.redis.hgetall(self._keys(order_id)[1])
+        rows = [json.loads(v) for v in raw.values()]
+        return sorted(rows, key=lambda r: (r["at"], r["provider"], r["ref"]))
+
+    async def journal(self, order_id: str) -> list[dict[str, Any]]:
+        return [json.loads(v) for v in await self.redis.lrange(self._keys(order_id)[2], 0, -1)]
+
+    async def payments_table(self, order_id: str) -> pd.DataFrame:
+        rows = await self.payments(order_id)
+        columns = ["provider", "ref", "amount", "currency", "status", "refunded", "reason"]
+        return pd.DataFrame([{c: r.get(c, "") for c in columns} for r in rows], columns=columns)
+
+    async def journal_table(self, order_id: str) -> pd.DataFrame:
+        columns = ["op", "provider", "ref", "amount", "outcome", "status"]
+        return pd.DataFrame([{c: r[c] for c in columns} for r in await self.journal(order_id)], columns=columns)

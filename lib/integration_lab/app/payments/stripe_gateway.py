@@ -1,0 +1,150 @@
+"""Paying an order with Stripe through the official SDK (pointed at the fake, or at Stripe with a test key).
+
+Every write carries an idempotency key derived from the order, so a repeated or retried call can never
+charge twice: one PaymentIntent per order (`order-<id>-intent`), one key per buyer attempt to confirm
+(`order-<id>-confirm-<n>`). The SDK's own retries reuse the key, so a lost answer is replayed, not re-run.
+Each outcome is written to the ledger and turned into the sentence the bot sends (buyer_messages).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import stripe
+
+from . import buyer_messages as say
+from .ledger import Ledger
+
+PROVIDER = "stripe"
+
+
+@dataclass(frozen=True)
+class Checkout:
+    order_id: str
+    outcome: str  # paid, authorized, needs_authentication, declined, already_paid, unknown_order, try_again, …
+    message: str  # what the bot tells the buyer
+    payment_intent: str | None = None
+    status: str | None = None  # the PaymentIntent's status
+    code: str | None = None  # decline_code or error code
+
+
+class StripeGateway:
+    def __init__(self, client: stripe.StripeClient, ledger: Ledger, return_url: str | None = None):
+        self.client, self.ledger, self.return_url = client, ledger, return_url
+
+    async def pay(self, order_id: str, payment_method: str, capture: str = "automatic") -> Checkout:
+        order = await self.ledger.order(order_id)
+        if order is None:
+            return Checkout(order_id, "unknown_order", say.UNKNOWN_ORDER)
+        if order.status == "canceled":
+            return Checkout(order_id, "canceled", say.CANCELED)
+        if order.paid_by:
+            return Checkout(order_id, "already_paid", say.ALREADY_PAID)
+        intent = None
+        try:
+            intent = await self._intent(order, capture)
+            await self.ledger.attempt(order_id, PROVIDER, intent.id, order.amount, order.currency)
+            attempt = await self.ledger.redis.incr(self.ledger.keys.key("stripe", "confirms", order_id))
+            confirm = {"payment_method": payment_method}
+            if self.return_url:
+                confirm["return_url"] = self.return_url
+            intent = await self.client.v1.payment_intents.confirm_async(
+                intent.id, params=confirm, options={"idempotency_key": f"order-{order_id}-confirm-{attempt}"})
+        except stripe.CardError as error:
+            await self.ledger.fail(order_id, PROVIDER, error.error.payment_intent.id)
+            code = error.error.decline_code or error.code
+            return Checkout(order_id, "declined", say.declined(code), error.error.payment_intent.id,
+                            error.error.payment_intent.status, code)
+        except stripe.InvalidRequestError as error:
+            if intent is not None and error.code == "payment_intent_unexpected_state":
+                # e.g. already succeeded after a confirm whose answer was lost: go by what Stripe has now
+                return await self.settle_from(order_id, await self.client.v1.payment_intents.retrieve_async(intent.id))
+            raise
+        except (stripe.APIConnectionError, stripe.APIError, stripe.RateLimitError):
+            return Checkout(order_id, "try_again", say.TRY_AGAIN)
+        return await self.settle_from(order_id, intent)
+
+    async def _intent(self, order, capture: str):
+        """The order's one PaymentIntent: the same key and parameters return the same object every time."""
+        return await self.client.v1.payment_intents.create_async(params={
+            "amount": order.amount, "currency": order.currency.lower(), "payment_method_types": ["card"],
+            "capture_method": capture, "metadata": {"order_id": order.order_id},
+            "description": order.description or f"Order {order.order_id}"},
+            options={"idempotency_key": f"order-{order.order_id}-intent"})
+
+    async def settle_from(self, order_id: str, intent) -> Checkout:
+        """Write what a PaymentIntent says to the ledger; refund a payment the ledger refused as a second one."""
+        amount, currency = intent.amount, intent.currency
+        if intent.status == "succeeded":
+            result = await self.ledger.settle(order_id, PROVIDER, intent.id, amount, currency)
+            if result.outcome == "already_paid":
+                await self.refund_refused(intent.id)
+                return Checkout(order_id, "refunded_duplicate", say.DUPLICATE_REFUNDED, intent.id, intent.status)
+            return Checkout(order_id, "paid", say.PAID.format(money=say.money(amount, currency)), intent.id,
+                            intent.status)
+        if intent.status == "requires_capture":
+            await self.ledger.authorize(order_id, PROVIDER, intent.id, amount, currency)
+            return Checkout(order_id, "authorized", say.AUTHORIZED.format(money=say.money(amount, currency)),
+                            intent.id, intent.status)
+        if intent.status == "requires_action":
+            action = intent.next_action
+            url = action.redirect_to_url.url if action.type == "redirect_to_url" else action.use_stripe_sdk.stripe_js
+            return Checkout(order_id, "needs_authentication", say.NEEDS_AUTH.format(url=url), intent.id,
+                            intent.status)
+        error = intent.last_payment_error
+        code = (error.decline_code or error.code) if error else None
+        if intent.status == "requires_payment_method" and error:
+            await self.ledger.fail(order_id, PROVIDER, intent.id)
+        return Checkout(order_id, "declined", say.declined(code), intent.id, intent.status, code)
+
+    async def refresh(self, order_id: str) -> Checkout:
+        """Read the order's latest PaymentIntent back from Stripe (after 3-D Secure, say) and record it."""
+        intent_id = await self._payment_in(order_id, "pending", "authorized", "failed")
+        return await self.settle_from(order_id, await self.client.v1.payment_intents.retrieve_async(intent_id))
+
+    async def refund_refused(self, payment_intent: str) -> None:
+        await self.client.v1.refunds.create_async(
+            params={"payment_intent": payment_intent, "reason": "duplicate"},
+            options={"idempotency_key": f"refund-duplicate-{payment_intent}"})
+
+    async def capture(self, order_id: str, amount: int | None = None) -> Checkout:
+        intent_id = await self._payment_in(order_id, "authorized")
+        params = {} if amount is None else {"amount_to_capture": amount}
+        intent = await self.client.v1.payment_intents.capture_async(
+            intent_id, params=params, options={"idempotency_key": f"order-{order_id}-capture"})
+        checkout = await self.settle_from(order_id, intent)
+        charge = await self.client.v1.charges.retrieve_async(intent.latest_charge)
+        if charge.amount_refunded:  # the part not captured is released, which Stripe reports as refunded
+            await self.ledger.refund(order_id, PROVIDER, intent.id, charge.amount_refunded)
+        return checkout
+
+    async def cancel(self, order_id: str) -> Checkout:
+        intent_id = await self._payment_in(order_id, "pending", "authorized", "failed")
+        intent = await self.client.v1.payment_intents.cancel_async(
+            intent_id, params={"cancellation_reason": "requested_by_customer"},
+            options={"idempotency_key": f"order-{order_id}-cancel"})
+        await self.ledger.fail(order_id, PROVIDER, intent.id, canceled=True)
+        outcome = await self.ledger.cancel(order_id)
+        return Checkout(order_id, outcome.outcome, say.CANCELED, intent.id, intent.status)
+
+    async def refund(self, order_id: str, amount: int | None = None, key: str = "1") -> Checkout:
+        """Refund the payment that paid the order; `key` names this refund, so repeating it is harmless."""
+        order = await self.ledger.order(order_id)
+        if order is None or not order.paid_by.startswith(PROVIDER + ":"):
+            return Checkout(order_id, "not_paid_by_stripe", say.UNKNOWN_ORDER)
+        intent_id = order.paid_by.split(":", 1)[1]
+        params = {"payment_intent": intent_id, "reason": "requested_by_customer"}
+        if amount is not None:
+            params["amount"] = amount
+        refund = await self.client.v1.refunds.create_async(
+            params=params, options={"idempotency_key": f"order-{order_id}-refund-{key}"})
+        charge = await self.client.v1.charges.retrieve_async(refund.charge)
+        result = await self.ledger.refund(order_id, PROVIDER, intent_id, charge.amount_refunded)
+        return Checkout(order_id, result.outcome, f"Refunded {say.money(refund.amount, refund.currency)}.",
+                        intent_id, refund.status)
+
+    async def _payment_in(self, order_id: str, *statuses: str) -> str:
+        for payment in reversed(await self.ledger.payments(order_id)):
+            if payment["provider"] == PROVIDER and payment["status"] in statuses:
+                return payment["ref"]
+        raise LookupError(f"order {order_id} has no Stripe payment in {', '.join(statuses)}")

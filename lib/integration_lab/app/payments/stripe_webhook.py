@@ -1,0 +1,103 @@
+"""Our Stripe webhook endpoint: verify, take each event id once, and move the ledger.
+
+Events may come twice, late, or out of order. Each handler applies what the event says as a monotonic
+fact (a PaymentIntent succeeded; a charge's refunded total is now N), so any order converges on the
+same ledger. An event id is claimed with SET NX before it is applied and marked done after; a failure
+releases the claim so Stripe's retry can apply it.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any, Sequence
+
+from ...runtime.asgi import read_request, send_response
+from .ledger import Ledger
+from .stripe_signature import SignatureError, verify
+
+PROVIDER = "stripe"
+CLAIM_SECONDS = 60  # a claim outlives a crashed worker only this long
+DONE_SECONDS = 30 * 24 * 3600  # Stripe keeps events (and may retry them) for 30 days
+
+
+@dataclass
+class StripeWebhooks:
+    ledger: Ledger
+    secrets: Sequence[str] = field(repr=False)
+    tolerance: int = 300
+    refund_refused: Any = None  # async (payment_intent) -> None: gives back a second payment for a paid order
+    handled: list[dict[str, Any]] = field(default_factory=list)
+
+    async def receive(self, payload: bytes, signature: str | None) -> tuple[int, dict[str, Any]]:
+        """(HTTP status, JSON body) for one delivery."""
+        try:
+            event = verify(payload, signature, self.secrets, self.ledger.clock.time(), self.tolerance)
+        except SignatureError as error:
+            self._note("-", "-", 400, str(error))
+            return 400, {"error": str(error)}
+        redis, key = self.ledger.redis, self.ledger.keys.key("stripe", "event", event["id"])
+        if not await redis.set(key, "processing", nx=True, ex=CLAIM_SECONDS):
+            state = await redis.get(key)
+            self._note(event["id"], event["type"], 200 if state == "done" else 409, f"duplicate ({state})")
+            if state == "done":
+                return 200, {"received": True, "duplicate": True}
+            return 409, {"error": "event is being processed"}
+        try:
+            outcome = await self.apply(event)
+        except Exception:
+            await redis.delete(key)
+            raise
+        await redis.set(key, "done", ex=DONE_SECONDS)
+        self._note(event["id"], event["type"], 200, outcome)
+        return 200, {"received": True}
+
+    async def apply(self, event: dict[str, Any]) -> str:
+        obj, kind = event["data"]["object"], event["type"]
+        order_id = (obj.get("metadata") or {}).get("order_id")
+        if not order_id:
+            return "ignored (no order)"
+        if kind.startswith("payment_intent."):
+            return await self._intent(kind, order_id, obj)
+        if kind in ("charge.refunded", "charge.captured") and obj.get("payment_intent"):
+            if obj["amount_refunded"]:
+                return (await self.ledger.refund(order_id, PROVIDER, obj["payment_intent"], obj["amount_refunded"])).outcome
+            return "ignored"
+        return "ignored"
+
+    async def _intent(self, kind: str, order_id: str, pi: dict[str, Any]) -> str:
+        ledger, ref, amount, currency = self.ledger, pi["id"], pi["amount"], pi["currency"]
+        if kind == "payment_intent.succeeded":
+            result = await ledger.settle(order_id, PROVIDER, ref, amount, currency)
+            if result.outcome == "already_paid" and self.refund_refused:
+                await self.refund_refused(ref)
+                return "already_paid, refunded"
+            return result.outcome
+        if kind == "payment_intent.amount_capturable_updated":
+            return (await ledger.authorize(order_id, PROVIDER, ref, amount, currency)).outcome
+        if kind == "payment_intent.payment_failed":
+            return (await ledger.fail(order_id, PROVIDER, ref)).outcome
+        if kind == "payment_intent.canceled":
+            return (await ledger.fail(order_id, PROVIDER, ref, canceled=True)).outcome
+        if kind in ("payment_intent.created", "payment_intent.requires_action"):
+            return (await ledger.attempt(order_id, PROVIDER, ref, amount, currency)).outcome
+        return "ignored"
+
+    def _note(self, event_id: str, kind: str, status: int, outcome: str) -> None:
+        self.handled.append({"event": event_id, "type": kind, "status": status, "outcome": outcome})
+
+
+def stripe_webhook_app(webhooks: StripeWebhooks, path: str = "/stripe/webhook"):
+    """ASGI: POST <path> with Stripe's signed body. 400 for a bad signature, 200 once handled."""
+
+    async def app(scope, receive, send):
+        if scope["type"] != "http":
+            return
+        headers, body = await read_request(scope, receive)
+        if scope["path"] != path or scope["method"] != "POST":
+            status, answer = 404, {"error": "not found"}
+        else:
+            status, answer = await webhooks.receive(body, headers.get("stripe-signature"))
+        await send_response(send, status, json.dumps(answer).encode(), {"content-type": "application/json"})
+
+    return app
