@@ -103,9 +103,14 @@ class StripeGateway:
         return await self.settle_from(order_id, await self.client.v1.payment_intents.retrieve_async(intent_id))
 
     async def refund_refused(self, payment_intent: str) -> None:
-        await self.client.v1.refunds.create_async(
-            params={"payment_intent": payment_intent, "reason": "duplicate"},
-            options={"idempotency_key": f"refund-duplicate-{payment_intent}"})
+        """Give back a payment the ledger refused because the order was already paid."""
+        try:
+            await self.client.v1.refunds.create_async(
+                params={"payment_intent": payment_intent, "reason": "duplicate"},
+                options={"idempotency_key": f"refund-duplicate-{payment_intent}"})
+        except stripe.InvalidRequestError as error:
+            if error.code != "charge_already_refunded":  # already given back: nothing left to do
+                raise
 
     async def capture(self, order_id: str, amount: int | None = None) -> Checkout:
         intent_id = await self._payment_in(order_id, "authorized")

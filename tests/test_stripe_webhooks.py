@@ -1,0 +1,95 @@
+"""Webhook signatures interoperate both ways with the official SDK, and our endpoint refuses what it should."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+
+import pytest
+import stripe
+
+from integration_lab.app.payments.stripe_signature import SignatureError, verify
+from integration_lab.fakes.stripe import signature
+from integration_lab.scenarios.payments import stripe_world
+
+SECRET = "whsec_interop_test_secret"
+BODY = json.dumps({"id": "evt_1", "object": "event", "type": "payment_intent.succeeded",
+                   "data": {"object": {"id": "pi_1", "object": "payment_intent"}}}, indent=2).encode()
+
+
+def _independent(payload: bytes, secret: str, t: int) -> str:
+    return hmac.new(secret.encode(), f"{t}.".encode() + payload, hashlib.sha256).hexdigest()
+
+
+def test_the_sdk_accepts_what_the_fake_signs():
+    now = int(__import__("time").time())
+    header = signature(BODY, SECRET, now)
+    assert header == f"t={now},v1={_independent(BODY, SECRET, now)}"
+    event = stripe.Webhook.construct_event(BODY.decode(), header, SECRET)
+    assert event.id == "evt_1" and event.type == "payment_intent.succeeded"
+
+
+def test_we_accept_what_the_sdk_signs():
+    t = 1_767_603_600
+    header = stripe.WebhookSignature._compute_signature(f"{t}.{BODY.decode()}", SECRET)
+    assert verify(BODY, f"t={t},v1={header}", [SECRET], now=t + 10)["id"] == "evt_1"
+
+
+def test_any_matching_v1_among_several_and_any_of_our_secrets():
+    t = 1_767_603_600
+    good = _independent(BODY, "whsec_new", t)
+    assert verify(BODY, f"t={t},v1={'0' * 64},v1={good}", ["whsec_old", "whsec_new"], now=t)["id"] == "evt_1"
+
+
+@pytest.mark.parametrize("header, now, reason", [
+    (None, 0, "No Stripe-Signature header"),
+    ("v1=abc", 0, "Unable to extract timestamp"),
+    ("t=100", 100, "No signatures found with expected scheme v1"),
+    ("t=100,v1=" + "0" * 64, 100, "No signatures found matching"),
+    ("t=100,v1={good}", 100 + 301, "Timestamp outside the tolerance zone"),
+])
+def test_refusals(header, now, reason):
+    if header:
+        header = header.format(good=_independent(BODY, SECRET, 100))
+    with pytest.raises(SignatureError, match=reason):
+        verify(BODY, header, [SECRET], now=now)
+
+
+def test_a_tampered_body_is_refused():
+    header = f"t=100,v1={_independent(BODY, SECRET, 100)}"
+    with pytest.raises(SignatureError, match="matching"):
+        verify(BODY.replace(b"pi_1", b"pi_2"), header, [SECRET], now=100)
+
+
+async def test_endpoint_refuses_forged_and_replayed_deliveries_without_touching_the_ledger(lab):
+    world = await stripe_world(lab)
+    order = await world.order(2000)
+    await world.gateway.pay(order, "pm_card_visa")
+    await world.deliver()
+    event = next(e for e in world.fake.objects.values() if e["object"] == "event" and e["type"] == "payment_intent.succeeded")
+    body = json.dumps(event).encode()
+    keys_before = sorted(await lab.redis.keys("*"))
+    journal_before = await world.ledger.journal(order)
+    forged = await world.http.post("https://shop.example/stripe/webhook", content=body,
+                                   headers={"Stripe-Signature": signature(body, "whsec_someone_else", int(lab.clock.time()))})
+    assert forged.status_code == 400
+    await lab.advance(301)
+    stale = await world.http.post("https://shop.example/stripe/webhook", content=body,
+                                  headers={"Stripe-Signature": signature(body, world.secret, int(lab.clock.time()) - 301)})
+    assert stale.status_code == 400 and "tolerance" in stale.json()["error"]
+    fresh = await world.http.post("https://shop.example/stripe/webhook", content=body,
+                                  headers={"Stripe-Signature": signature(body, world.secret, int(lab.clock.time()))})
+    assert fresh.status_code == 200 and fresh.json() == {"received": True, "duplicate": True}
+    assert sorted(await lab.redis.keys("*")) == keys_before
+    assert await world.ledger.journal(order) == journal_before
+
+
+async def test_delivery_failures_are_retried_on_the_schedule(lab):
+    world = await stripe_world(lab, events=("payment_intent.succeeded",))
+    world.fake.deliveries.faults.add("fail", "payment_intent.succeeded", failures=2)
+    order = await world.order(2000)
+    await world.gateway.pay(order, "pm_card_visa")
+    table = await world.deliver_over(3 * 3600, step=300)
+    assert list(table["attempt"]) == [1, 2, 3] and list(table["t (s)"]) == [0, 300, 2100]
+    assert list(table["status"].fillna(0)) == [0, 0, 200]
