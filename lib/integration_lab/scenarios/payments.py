@@ -75,7 +75,7 @@ class PaymentsWorld:
 
 def deliveries_table(rows: list[dict[str, Any]], timed: bool = False) -> pd.DataFrame:
     columns = (["t (s)"] if timed else []) + ["event", "type", "attempt", "status", "error"]
-    return pd.DataFrame(rows, columns=columns).astype({"status": "Int64"})
+    return pd.DataFrame(rows, columns=columns).astype({"status": "Int64"}).fillna({"error": ""})
 
 
 def checkout_table(checkouts: list[Checkout]) -> pd.DataFrame:

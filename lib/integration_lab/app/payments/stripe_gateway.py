@@ -92,7 +92,7 @@ class StripeGateway:
             return Checkout(order_id, "needs_authentication", say.NEEDS_AUTH.format(url=url), intent.id,
                             intent.status)
         error = intent.last_payment_error
-        code = (error.decline_code or error.code) if error else None
+        code = (getattr(error, "decline_code", None) or getattr(error, "code", None)) if error else None
         if intent.status == "requires_payment_method" and error:
             await self.ledger.fail(order_id, PROVIDER, intent.id)
         return Checkout(order_id, "declined", say.declined(code), intent.id, intent.status, code)
