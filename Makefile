@@ -3,7 +3,7 @@
 #   make test   library tests, then nbval over every executed notebook in outputs/
 #   make test REDIS_URL=redis://127.0.0.1:6379/0   the same against a real redis-server
 #   make lab    JupyterLab on the lab's kernel
-#   make bench  rate-limit, matrix and Telegram fake benchmarks
+#   make bench  rate-limit, matrix, Telegram and Stripe fake benchmarks
 
 PYTHON ?= python3
 VENV   := .venv
@@ -48,6 +48,7 @@ bench: setup
 	$(PY) benchmarks/bench_rate_limits.py
 	$(PY) benchmarks/bench_matrix.py
 	$(PY) benchmarks/bench_telegram.py
+	$(PY) benchmarks/bench_stripe.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache
