@@ -16,7 +16,7 @@ from ...runtime.faults import SimulatedTimeout
 from . import control, forms, routes
 from .errors import StripeError, invalid, redact_key
 from .params import Params
-from .world import IDEMPOTENCY_TTL, Call, Stored, StripeFake
+from .world import API_VERSION, IDEMPOTENCY_TTL, Call, Stored, StripeFake
 
 NO_KEY = ("You did not provide an API key. You need to provide your API key in the Authorization header, using "
           "Bearer auth (e.g. 'Authorization: Bearer YOUR_SECRET_KEY'). See https://stripe.com/docs/api#authentication "
@@ -30,7 +30,7 @@ def _body(payload: dict[str, Any]) -> bytes:
 
 
 def _reply(status: int, payload: dict[str, Any], request_id: str, extra: dict[str, str] | None = None) -> Reply:
-    headers = {"content-type": "application/json", "request-id": request_id, "stripe-version": "2026-10-28.endive"}
+    headers = {"content-type": "application/json", "request-id": request_id, "stripe-version": API_VERSION}
     return Reply(status, _body(payload), {**headers, **(extra or {})})
 
 
@@ -81,7 +81,7 @@ async def handle(fake: StripeFake, method: str, path: str, query: bytes | str, h
         params = Params(raw, route.allowed)
     except StripeError as error:
         return _reply(error.status, error.body(), request_id, error.headers)
-    call = Call(request_id, idempotency_key, headers.get("stripe-version") or "2026-10-28.endive")
+    call = Call(request_id, idempotency_key, headers.get("stripe-version") or API_VERSION)
     fault = fake.faults.take(route.name)
     if fault and fault.kind == "latency":
         await asyncio.sleep(float(fault.options.get("seconds", 1)))

@@ -18,8 +18,6 @@ from .errors import invalid, missing
 API_VERSION = "2026-10-28.endive"  # the version the pinned stripe SDK sends; events carry the caller's
 IDEMPOTENCY_TTL = 24 * 3600
 API_FAULTS = {"api_error", "rate_limit", "lost_request", "lost_answer", "latency"}
-KIND_OF_PREFIX = {"pi": "payment_intent", "pm": "payment_method", "cus": "customer", "ch": "charge",
-                  "re": "refund", "evt": "event", "we": "webhook_endpoint"}
 
 
 @dataclass
