@@ -24,7 +24,7 @@ import stripe
 from integration_lab.fakes.stripe import StripeFake, sdk_http_client
 from integration_lab.runtime.clock import SystemClock
 from integration_lab.runtime.ids import IdFactory
-from integration_lab.serve import HOST, free_port
+from integration_lab.serve import HOST, free_port, start_process
 
 ROOT = Path(__file__).resolve().parents[1]
 PEER_VENV = ROOT / "benchmarks" / ".localstripe"
@@ -38,19 +38,6 @@ def install_peer() -> Path:
         subprocess.run([sys.executable, "-m", "venv", str(PEER_VENV)], check=True)
         subprocess.run([str(PEER_VENV / "bin" / "pip"), "install", "--quiet", PEER], check=True)
     return binary
-
-
-def start(command: list[str], url: str) -> subprocess.Popen:
-    proc = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        try:
-            httpx.get(url, timeout=0.5)
-            return proc
-        except httpx.TransportError:
-            time.sleep(0.1)
-    proc.kill()
-    raise RuntimeError(f"{command[0]} did not start")
 
 
 def served_client(url: str) -> stripe.StripeClient:
@@ -83,9 +70,10 @@ def main() -> None:
     print(f"PaymentIntent create + confirm through stripe {stripe.VERSION}; {args.rounds} rounds x {args.payments}")
 
     ours_port, peer_port = free_port(), free_port()
-    ours = start([sys.executable, "-m", "integration_lab", "serve", "stripe", "--port", str(ours_port)],
-                 f"http://{HOST}:{ours_port}/v1/charges")
-    peer = start([str(install_peer()), "--port", str(peer_port)], f"http://{HOST}:{peer_port}/v1/charges")
+    ours = start_process([sys.executable, "-m", "integration_lab", "serve", "stripe", "--port", str(ours_port)],
+                         f"http://{HOST}:{ours_port}/v1/charges", ROOT)
+    peer = start_process([str(install_peer()), "--port", str(peer_port)], f"http://{HOST}:{peer_port}/v1/charges",
+                         ROOT)
     try:
         client = served_client(f"http://{HOST}:{ours_port}")
         ours_pm = client.v1.payment_methods.retrieve("pm_card_visa").id

@@ -23,7 +23,7 @@ import httpx
 from integration_lab.fakes.telegram import AsyncTelegramTransport, People, TelegramFake
 from integration_lab.runtime.clock import SystemClock
 from integration_lab.runtime.ids import IdFactory
-from integration_lab.serve import DEFAULT_TELEGRAM_TOKEN, free_port
+from integration_lab.serve import DEFAULT_TELEGRAM_TOKEN, free_port, start_process
 
 ROOT = Path(__file__).resolve().parents[1]
 NODE_DIR = ROOT / "benchmarks" / ".node"
@@ -40,19 +40,6 @@ def install_peer() -> Path | None:
     NODE_DIR.mkdir(parents=True, exist_ok=True)
     subprocess.run(["npm", "install", "--silent", "--prefix", str(NODE_DIR), PEER], check=True)
     return NODE_DIR
-
-
-def start(command: list[str], cwd: Path, url: str) -> subprocess.Popen:
-    proc = subprocess.Popen(command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        try:
-            httpx.get(url, timeout=0.5)
-            return proc
-        except httpx.TransportError:
-            time.sleep(0.1)
-    proc.kill()
-    raise RuntimeError(f"{command[0]} did not start")
 
 
 async def rate(client: httpx.AsyncClient, path: str, n: int, concurrency: int) -> float:
@@ -79,8 +66,8 @@ async def main(n: int, rounds: int) -> None:
     limits = httpx.Limits(max_connections=CONCURRENCY, max_keepalive_connections=CONCURRENCY)
     try:
         ours_port = free_port()
-        procs.append(start([sys.executable, "-m", "integration_lab", "serve", "telegram", "--port", str(ours_port),
-                            "--no-limits"], ROOT, f"http://127.0.0.1:{ours_port}/_lab/bots"))
+        procs.append(start_process([sys.executable, "-m", "integration_lab", "serve", "telegram", "--port",
+                                    str(ours_port), "--no-limits"], f"http://127.0.0.1:{ours_port}/_lab/bots", ROOT))
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{ours_port}", limits=limits) as client:
             await client.post(f"/_lab/chats/{CHAT}/messages", json={"from": {"id": CHAT, "first_name": "Ada"}, "text": "hi"})
             rows.append(await measure("ours, uvicorn (loopback HTTP)", client, path, n, rounds))
@@ -88,7 +75,7 @@ async def main(n: int, rounds: int) -> None:
         if node_dir:
             peer_port = free_port()
             script = f"new (require('telegram-test-api'))({{port: {peer_port}, host: '127.0.0.1'}}).start()"
-            procs.append(start(["node", "-e", script], node_dir, f"http://127.0.0.1:{peer_port}/"))
+            procs.append(start_process(["node", "-e", script], f"http://127.0.0.1:{peer_port}/", node_dir))
             async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{peer_port}", limits=limits) as client:
                 rows.append(await measure("telegram-test-api 4.2.1, node (loopback HTTP)", client, path, n, rounds))
         else:

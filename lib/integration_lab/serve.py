@@ -9,6 +9,7 @@ import argparse
 import asyncio
 import contextlib
 import socket
+import subprocess
 import threading
 import time
 
@@ -68,6 +69,22 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind((HOST, 0))
         return sock.getsockname()[1]
+
+
+def start_process(command: list[str], url: str, cwd=None) -> subprocess.Popen:
+    """Start a server process (ours or a peer, for benchmarks) and wait until `url` answers."""
+    import httpx
+
+    proc = subprocess.Popen(command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        try:
+            httpx.get(url, timeout=0.5)
+            return proc
+        except httpx.TransportError:
+            time.sleep(0.1)
+    proc.kill()
+    raise RuntimeError(f"{command[0]} did not start")
 
 
 class Served:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from dataclasses import dataclass, field
+from typing import Awaitable, Callable
 
 
 @dataclass
@@ -30,3 +33,20 @@ async def send_response(send, status: int, body: bytes, headers: dict[str, str])
     pairs.append((b"content-length", str(len(body)).encode()))
     await send({"type": "http.response.start", "status": status, "headers": pairs})
     await send({"type": "http.response.body", "body": body})
+
+
+async def lifespan(receive, send, background: Callable[[], Awaitable[None]]) -> None:
+    """ASGI lifespan: run `background()` (a webhook pump) from startup until shutdown."""
+    task = None
+    while True:
+        message = await receive()
+        if message["type"] == "lifespan.startup":
+            task = asyncio.create_task(background())
+            await send({"type": "lifespan.startup.complete"})
+        elif message["type"] == "lifespan.shutdown":
+            if task:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+            await send({"type": "lifespan.shutdown.complete"})
+            return

@@ -12,7 +12,22 @@ from typing import Awaitable, Callable
 
 import httpx
 
+from .faults import SimulatedTimeout
+
 Answer = Callable[[httpx.Request, bytes], Awaitable[httpx.Response]]
+
+
+def answerer(handle, fake) -> Answer:
+    """Adapt a fake's wire handler `handle(fake, method, path, query, headers, body) -> Reply` to httpx;
+    a timeout fault becomes httpx.ReadTimeout, which clients treat as a network error."""
+    async def answer(request: httpx.Request, body: bytes) -> httpx.Response:
+        headers = {k.lower(): v for k, v in request.headers.items()}
+        try:
+            reply = await handle(fake, request.method, request.url.path, request.url.query, headers, body)
+        except SimulatedTimeout as timeout:
+            raise httpx.ReadTimeout(str(timeout), request=request) from None
+        return httpx.Response(reply.status, headers=reply.headers, content=reply.body, request=request)
+    return answer
 
 
 class AsyncHandlerTransport(httpx.AsyncBaseTransport):

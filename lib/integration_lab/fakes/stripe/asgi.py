@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 
 import httpx
 
-from ...runtime.asgi import read_request, send_response
+from ...runtime.asgi import lifespan, read_request, send_response
 from ...runtime.faults import SimulatedTimeout
 from .wire import _reply, handle
 from .world import StripeFake
@@ -18,7 +17,7 @@ PUMP_INTERVAL = 0.05  # seconds between looks at the delivery queue
 def asgi_app(fake: StripeFake):
     async def app(scope, receive, send):
         if scope["type"] == "lifespan":
-            await _lifespan(fake, receive, send)
+            await lifespan(receive, send, lambda: _pump(fake))
             return
         if scope["type"] != "http":
             return
@@ -31,22 +30,6 @@ def asgi_app(fake: StripeFake):
         await send_response(send, reply.status, reply.body, reply.headers)
 
     return app
-
-
-async def _lifespan(fake: StripeFake, receive, send) -> None:
-    pump = None
-    while True:
-        message = await receive()
-        if message["type"] == "lifespan.startup":
-            pump = asyncio.create_task(_pump(fake))
-            await send({"type": "lifespan.startup.complete"})
-        elif message["type"] == "lifespan.shutdown":
-            if pump:
-                pump.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await pump
-            await send({"type": "lifespan.shutdown.complete"})
-            return
 
 
 async def _pump(fake: StripeFake) -> None:

@@ -11,33 +11,21 @@ from __future__ import annotations
 import httpx
 import stripe
 
-from ...runtime.faults import SimulatedTimeout
-from ...runtime.transport import AsyncHandlerTransport, HandlerTransport
+from ...runtime.transport import AsyncHandlerTransport, HandlerTransport, answerer
 from .wire import handle
 from .world import StripeFake
 
 BASE = "https://api.stripe.com"
 
 
-def _answerer(fake: StripeFake):
-    async def answer(request: httpx.Request, body: bytes) -> httpx.Response:
-        headers = {k.lower(): v for k, v in request.headers.items()}
-        try:
-            reply = await handle(fake, request.method, request.url.path, request.url.query, headers, body)
-        except SimulatedTimeout as timeout:
-            raise httpx.ReadTimeout(str(timeout), request=request) from None
-        return httpx.Response(reply.status, headers=reply.headers, content=reply.body, request=request)
-    return answer
-
-
 class AsyncStripeTransport(AsyncHandlerTransport):
     def __init__(self, fake: StripeFake):
-        super().__init__(_answerer(fake))
+        super().__init__(answerer(handle, fake))
 
 
 class StripeTransport(HandlerTransport):
     def __init__(self, fake: StripeFake):
-        super().__init__(_answerer(fake), name="stripe-fake")
+        super().__init__(answerer(handle, fake), name="stripe-fake")
 
 
 def sdk_http_client(fake: StripeFake) -> stripe.HTTPXClient:

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 
 import httpx
 
-from ...runtime.asgi import read_request, send_response
+from ...runtime.asgi import lifespan, read_request, send_response
 from .replies import json_reply
 from .webhook import deliver_all
 from ...runtime.faults import SimulatedTimeout
@@ -20,7 +19,7 @@ def asgi_app(fake: TelegramFake):
 
     async def app(scope, receive, send):
         if scope["type"] == "lifespan":
-            await _lifespan(fake, receive, send)
+            await lifespan(receive, send, lambda: _pump_webhooks(fake))
             return
         if scope["type"] != "http":
             return
@@ -33,22 +32,6 @@ def asgi_app(fake: TelegramFake):
         await send_response(send, reply.status, reply.body, reply.headers)
 
     return app
-
-
-async def _lifespan(fake: TelegramFake, receive, send) -> None:
-    pump = None
-    while True:
-        message = await receive()
-        if message["type"] == "lifespan.startup":
-            pump = asyncio.create_task(_pump_webhooks(fake))
-            await send({"type": "lifespan.startup.complete"})
-        elif message["type"] == "lifespan.shutdown":
-            if pump:
-                pump.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await pump
-            await send({"type": "lifespan.shutdown.complete"})
-            return
 
 
 async def _pump_webhooks(fake: TelegramFake) -> None:
