@@ -1,5 +1,5 @@
 """Command line: `python -m integration_lab run [--only PATTERN] [--jobs N]`,
-`python -m integration_lab serve telegram --port N [--token T ...] [--no-limits]`."""
+`python -m integration_lab serve telegram|stripe|app --port N …` (see `serve <service> --help`)."""
 
 from __future__ import annotations
 

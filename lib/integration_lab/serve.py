@@ -49,6 +49,18 @@ def add_arguments(serve: argparse.ArgumentParser) -> None:
     stripe.add_argument("--api-key", action="append", dest="api_keys",
                         help="accept only this secret key (repeatable; default: any sk_test_/rk_test_ key)")
     stripe.add_argument("--seed", type=int, default=0, help="seed for generated ids")
+    from .shop_server import DEFAULTS
+
+    app = services.add_parser("app", help="our side: /payme, /click/…, /stripe/webhook, /telegram/webhook, /_lab/")
+    app.add_argument("--port", type=int, default=8000)
+    app.add_argument("--payme-key", default=DEFAULTS["payme_key"], help="the cashbox key Payme authenticates with")
+    app.add_argument("--click-service-id", type=int, default=DEFAULTS["click_service_id"])
+    app.add_argument("--click-secret-key", default=DEFAULTS["click_secret_key"])
+    app.add_argument("--stripe-webhook-secret", default=DEFAULTS["stripe_webhook_secret"])
+    app.add_argument("--telegram-secret-token", default=DEFAULTS["telegram_secret_token"])
+    app.add_argument("--telegram-token", default=DEFAULTS["telegram_token"], help="the bot token replies are sent with")
+    app.add_argument("--telegram-api", default=DEFAULTS["telegram_api"], help="the Bot API the bot replies through")
+    app.add_argument("--redis-url", default=None, help="a real Redis (default: $REDIS_URL, else embedded fakeredis)")
 
 
 def main(args: argparse.Namespace) -> int:
@@ -62,7 +74,22 @@ def main(args: argparse.Namespace) -> int:
         print(f"Stripe API fake on http://{HOST}:{args.port}/v1/…; control API at /_lab/")
         uvicorn.run(app, host=HOST, port=args.port, log_level="warning")
         return 0
+    if args.service == "app":
+        asyncio.run(_serve_shop(args))
+        return 0
     return 2
+
+
+async def _serve_shop(args: argparse.Namespace) -> None:
+    from .shop_server import Options, build_shop
+
+    shop = await build_shop(Options(args.payme_key, args.click_service_id, args.click_secret_key,
+                                    args.stripe_webhook_secret, args.telegram_secret_token, args.telegram_token,
+                                    args.telegram_api, args.redis_url))
+    print(f"our side on http://{HOST}:{args.port}: POST /payme, /click/prepare, /click/complete, /stripe/webhook, "
+          f"/telegram/webhook; test controls at /_lab/ ({shop.backend.describe()})")
+    server = uvicorn.Server(uvicorn.Config(shop.app, host=HOST, port=args.port, log_level="warning", lifespan="off"))
+    await server.serve()
 
 
 def free_port() -> int:

@@ -72,3 +72,28 @@ class SystemClock:
 
     def __repr__(self) -> str:
         return "SystemClock()"
+
+
+class SteppableClock(SystemClock):
+    """Wall-clock time plus an offset that only moves forward: `serve app` runs on it so a test over HTTP
+    can jump past Payme's 12-hour timeout (`POST /_lab/clock`) while real time keeps running."""
+
+    def __init__(self):
+        self._offset_ms = 0
+
+    def now(self) -> datetime:
+        return datetime.fromtimestamp(self.ms() / 1000, timezone.utc)
+
+    def time(self) -> float:
+        return self.ms() / 1000
+
+    def ms(self) -> int:
+        return time.time_ns() // 1_000_000 + self._offset_ms
+
+    def advance(self, seconds: float) -> None:
+        if seconds < 0:
+            raise ValueError("the lab clock only moves forward")
+        self._offset_ms += round(seconds * 1000)
+
+    def __repr__(self) -> str:
+        return f"SteppableClock(+{self._offset_ms} ms)"

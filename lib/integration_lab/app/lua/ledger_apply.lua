@@ -1,6 +1,7 @@
 -- One transition of the payments ledger, atomically: an order (hash), its payments (hash of JSON by
 -- "provider:ref") and its journal (list). Every provider's handler goes through here, so an order is
 -- paid at most once whoever pays it and whatever order their notifications arrive in.
+-- Each payment keeps its times: at (first seen), settled_at, closed_at (failed or canceled), refunded_at.
 -- KEYS: order, payments, journal. ARGV: op, provider, ref, amount, currency, now_ms, detail.
 -- Returns {outcome, order status}.
 local op, provider, ref, amount = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4])
@@ -37,6 +38,7 @@ local settled = pay.status == 'succeeded' or pay.status == 'refused'
 
 if op == 'attempt' or op == 'authorize' then
   if settled then return finish('duplicate', false) end
+  if pay.status == 'canceled' then return finish('canceled', false) end  -- canceled is final
   if status == 'canceled' then return finish('canceled', false) end
   if paid_by ~= '' then return finish('already_paid', false) end
   if amount ~= order_amount or currency ~= order_currency then return finish('wrong_amount', false) end
@@ -58,20 +60,38 @@ elseif op == 'settle' then
     pay.status, pay.reason = 'refused', refusal
     return finish(refusal, true)
   end
-  pay.status = 'succeeded'
+  pay.status, pay.settled_at = 'succeeded', now
   redis.call('HSET', KEYS[1], 'paid_by', key, 'paid_at', now, 'refunded', pay.refunded,
              'status', refund_status(pay.refunded))
   return finish('paid', true)
 
+elseif op == 'claim' then  -- a provider that asks before it takes the money: Payme perform, Click complete
+  if pay.status == 'succeeded' then return finish('duplicate', false) end
+  local refusal = nil
+  if paid_by ~= '' then refusal = 'already_paid'
+  elseif status == 'canceled' or pay.status == 'canceled' then refusal = 'canceled'
+  elseif amount ~= order_amount or currency ~= order_currency then refusal = 'wrong_amount' end
+  if refusal then return finish(refusal, false) end  -- the provider is told no, so no money moved
+  pay.amount, pay.currency, pay.status, pay.settled_at = amount, currency, 'succeeded', now
+  redis.call('HSET', KEYS[1], 'paid_by', key, 'paid_at', now, 'refunded', pay.refunded,
+             'status', refund_status(pay.refunded))
+  return finish('paid', true)
+
+elseif op == 'deliver' then  -- the goods went out: some providers may no longer cancel
+  if paid_by == '' then return finish('not_paid', false) end
+  if redis.call('HGET', KEYS[1], 'delivered') == '1' then return finish('duplicate', false) end
+  redis.call('HSET', KEYS[1], 'delivered', 1)
+  return finish('delivered', false)
+
 elseif op == 'fail' then  -- detail: 'failed' or 'canceled'
   if settled then return finish('ignored', false) end
   if pay.status == detail then return finish('duplicate', false) end
-  pay.status = detail
+  pay.status, pay.closed_at = detail, now
   return finish(detail, true)
 
 elseif op == 'refund' then  -- amount: the payment's refunded total so far, as the provider reports it
   if amount <= pay.refunded then return finish('duplicate', false) end
-  pay.refunded = amount
+  pay.refunded, pay.refunded_at = amount, now
   if paid_by == key then
     redis.call('HSET', KEYS[1], 'refunded', amount, 'status', refund_status(amount))
     return finish('refunded', true)

@@ -38,6 +38,7 @@ class Order:
     paid_by: str
     refunded: int
     description: str
+    delivered: bool = False
 
 
 class Ledger:
@@ -74,7 +75,8 @@ class Ledger:
         if "amount" not in field:
             return None
         return Order(field["order_id"], int(field["amount"]), field["currency"], field["status"],
-                     field.get("paid_by", ""), int(field.get("refunded", 0)), field.get("description", ""))
+                     field.get("paid_by", ""), int(field.get("refunded", 0)), field.get("description", ""),
+                     field.get("delivered") == "1")
 
     async def apply(self, op: str, order_id: str, provider: str, ref: str, amount: int = 0, currency: str = "",
                     detail: str = "") -> Outcome:
@@ -94,6 +96,13 @@ class Ledger:
     async def settle(self, order_id, provider, ref, amount, currency) -> Outcome:
         return await self.apply("settle", order_id, provider, ref, amount, currency)
 
+    async def claim(self, order_id, provider, ref, amount, currency) -> Outcome:
+        """Settle only if the order can still be paid; a refusal records nothing (the provider takes no money)."""
+        return await self.apply("claim", order_id, provider, ref, amount, currency)
+
+    async def deliver(self, order_id) -> Outcome:
+        return await self.apply("deliver", order_id, "ledger", "-")
+
     async def fail(self, order_id, provider, ref, canceled: bool = False) -> Outcome:
         return await self.apply("fail", order_id, provider, ref, detail="canceled" if canceled else "failed")
 
@@ -108,6 +117,10 @@ class Ledger:
         raw = await self.redis.hgetall(self._keys(order_id)[1])
         rows = [json.loads(v) for v in raw.values()]
         return sorted(rows, key=lambda r: (r["at"], r["provider"], r["ref"]))
+
+    async def payment(self, order_id: str, provider: str, ref: str) -> dict[str, Any] | None:
+        raw = await self.redis.hget(self._keys(order_id)[1], f"{provider}:{ref}")
+        return json.loads(raw) if raw else None
 
     async def journal(self, order_id: str) -> list[dict[str, Any]]:
         return [json.loads(v) for v in await self.redis.lrange(self._keys(order_id)[2], 0, -1)]

@@ -1,0 +1,264 @@
+"""Our side of Payme's Merchant API: the JSON-RPC endpoint Payme calls to check, create, perform and cancel.
+
+A Payme transaction's state is not kept twice: it is the shared ledger's payment `payme:<id>` (pending is
+state 1, succeeded is 2, canceled is -1, succeeded and fully refunded is -2), so the ledger's atomic
+transitions decide every race with Click and Stripe. Beside it we keep only what Payme alone needs: its
+`time`, our `transaction` number, the cancel reason and fiscal data.
+"""
+
+from __future__ import annotations
+
+import base64
+import hmac
+import json
+from typing import Any
+
+from redis.exceptions import RedisError
+
+from .ledger import Ledger
+from .payme_errors import (
+    ACCOUNT_FIELD, CANNOT_CANCEL, CANNOT_PERFORM, INSUFFICIENT_PRIVILEGE, INTERNAL_ERROR, INVALID_REQUEST,
+    METHOD_NOT_FOUND, NOT_FOUND, NOT_POST, ORDER_BUSY, ORDER_CLOSED, ORDER_NOT_FOUND, PARSE_ERROR,
+    WRONG_AMOUNT, PaymeError, account_error,
+)
+
+PROVIDER = "payme"
+TIMEOUT_MS = 43_200_000  # a created transaction not performed within 12 h is cancelled (reason 4)
+REASONS = (1, 2, 3, 4, 5, 10)  # receiver not found, debit failed, execution error, timeout, refund, unknown
+REASON_TIMEOUT = 4
+CURRENCY = "UZS"  # Payme pays in tiyin
+
+
+def authorization(key: str, login: str = "Paycom") -> str:
+    """The Authorization header Payme sends: Basic base64("Paycom:" + key)."""
+    return "Basic " + base64.b64encode(f"{login}:{key}".encode()).decode()
+
+
+class PaymeMerchant:
+    def __init__(self, ledger: Ledger, key: str):
+        self.ledger, self.redis, self.clock = ledger, ledger.redis, ledger.clock
+        self._expected = authorization(key).encode()
+        self._methods = {
+            "CheckPerformTransaction": self.check_perform, "CreateTransaction": self.create,
+            "PerformTransaction": self.perform, "CancelTransaction": self.cancel, "CheckTransaction": self.check,
+            "GetStatement": self.statement, "SetFiscalData": self.set_fiscal_data,
+        }
+
+    def __repr__(self) -> str:
+        return "PaymeMerchant(key=***)"
+
+    async def handle(self, verb: str, authorization_header: str | None, body: bytes) -> dict[str, Any]:
+        """One HTTP request to the answer Payme expects (always HTTP 200; errors in the JSON-RPC body)."""
+        request_id = None
+        try:
+            if verb != "POST":
+                raise PaymeError(NOT_POST)
+            try:
+                request = json.loads(body)
+            except (ValueError, UnicodeDecodeError):
+                raise PaymeError(PARSE_ERROR) from None
+            if isinstance(request, dict):
+                request_id = request.get("id")
+            if not (isinstance(request, dict) and isinstance(request.get("method"), str)
+                    and isinstance(request.get("params"), dict)):
+                raise PaymeError(INVALID_REQUEST)
+            if not self._authorized(authorization_header):
+                raise PaymeError(INSUFFICIENT_PRIVILEGE)
+            method = self._methods.get(request["method"])
+            if method is None:
+                raise PaymeError(METHOD_NOT_FOUND, request["method"])
+            return {"id": request_id, "result": await method(request["params"])}
+        except PaymeError as error:
+            return error.body(request_id)
+        except RedisError:  # our store is down: Payme will ask again
+            return PaymeError(INTERNAL_ERROR).body(request_id)
+
+    def _authorized(self, header: str | None) -> bool:
+        return hmac.compare_digest((header or "").encode("utf-8", "replace"), self._expected)
+
+    # the seven methods ---------------------------------------------------------------------------------
+    async def check_perform(self, params: dict) -> dict:
+        await self._payable(_account(params), _amount(params))
+        return {"allow": True}
+
+    async def create(self, params: dict) -> dict:
+        txid, time = _string(params, "id"), _integer(params, "time")
+        amount, order_id = _amount(params), _account(params)
+        stored = await self._transaction(txid)
+        if stored is None:
+            if self.clock.ms() - time >= TIMEOUT_MS:
+                raise PaymeError(CANNOT_PERFORM)
+            await self._payable(order_id, amount)
+            stored = await self._open(txid, time, amount, order_id)
+        tx, pay = stored
+        if _state(pay) != 1 or await self._expire_if_late(tx, pay):
+            raise PaymeError(CANNOT_PERFORM)
+        return {"create_time": pay["at"], "transaction": tx["transaction"], "state": 1}
+
+    async def perform(self, params: dict) -> dict:
+        tx, pay = await self._existing(_string(params, "id"))
+        if _state(pay) == 1:
+            if await self._expire_if_late(tx, pay):
+                raise PaymeError(CANNOT_PERFORM)
+            claimed = await self.ledger.claim(tx["order_id"], PROVIDER, tx["id"], int(tx["amount"]), CURRENCY)
+            if claimed.outcome not in ("paid", "duplicate"):
+                raise PaymeError(CANNOT_PERFORM)  # paid by someone else meanwhile: Payme will cancel
+            pay = await self._payment(tx)
+        if _state(pay) != 2:
+            raise PaymeError(CANNOT_PERFORM)
+        return {"transaction": tx["transaction"], "perform_time": pay["settled_at"], "state": 2}
+
+    async def cancel(self, params: dict) -> dict:
+        txid, reason = _string(params, "id"), params.get("reason")
+        if reason not in REASONS or isinstance(reason, bool):
+            raise PaymeError(INVALID_REQUEST)
+        tx, pay = await self._existing(txid)
+        if _state(pay) == 1:
+            await self._set_reason(tx, reason)
+            await self.ledger.fail(tx["order_id"], PROVIDER, txid, canceled=True)
+            pay = await self._payment(tx)  # performed meanwhile? then it is refunded below
+        if _state(pay) == 2:
+            order = await self.ledger.order(tx["order_id"])
+            if order.delivered and order.paid_by == f"{PROVIDER}:{txid}":
+                raise PaymeError(CANNOT_CANCEL)
+            await self._set_reason(tx, reason)
+            await self.ledger.refund(tx["order_id"], PROVIDER, txid, pay["amount"])
+            pay = await self._payment(tx)
+        tx = await self._load(txid)
+        return {"transaction": tx["transaction"], "cancel_time": _cancel_time(pay), "state": _state(pay)}
+
+    async def check(self, params: dict) -> dict:
+        tx, pay = await self._existing(_string(params, "id"))
+        return _check_result(tx, pay)
+
+    async def statement(self, params: dict) -> dict:
+        start, end = _integer(params, "from"), _integer(params, "to")
+        found = []
+        for txid in await self.redis.zrangebyscore(self._key("statement"), start, end):
+            stored = await self._transaction(txid)
+            if stored is None:  # still being created
+                continue
+            tx, pay = stored
+            found.append({"id": tx["id"], "time": int(tx["time"]), "amount": int(tx["amount"]),
+                          "account": {ACCOUNT_FIELD: tx["order_id"]}, **_check_result(tx, pay), "receivers": None})
+        return {"transactions": found}
+
+    async def set_fiscal_data(self, params: dict) -> dict:
+        txid, kind, data = _string(params, "id"), params.get("type"), params.get("fiscal_data")
+        if kind not in ("PERFORM", "CANCEL") or not isinstance(data, dict):
+            raise PaymeError(INVALID_REQUEST)
+        await self._existing(txid)
+        await self.redis.hset(self._key("tx", txid), f"fiscal_{kind.lower()}", json.dumps(data, sort_keys=True))
+        return {"success": True}
+
+    # what they share -----------------------------------------------------------------------------------
+    async def _payable(self, order_id: str, amount: int) -> None:
+        """Payme's own order: unknown order, wrong amount, order closed, another transaction in progress."""
+        order = await self.ledger.order(order_id)
+        if order is None:
+            raise account_error(ORDER_NOT_FOUND)
+        if order.currency != CURRENCY or order.amount != amount:
+            raise PaymeError(WRONG_AMOUNT)
+        if order.paid_by or order.status == "canceled":
+            raise account_error(ORDER_CLOSED)
+        for pay in await self.ledger.payments(order_id):
+            if pay["provider"] == PROVIDER and pay["status"] == "pending":
+                tx = await self._load(pay["ref"])
+                if tx and not await self._expire_if_late(tx, pay):
+                    raise account_error(ORDER_BUSY)
+
+    async def _open(self, txid: str, time: int, amount: int, order_id: str) -> tuple[dict, dict]:
+        number = str(await self.redis.incr(self._key("sequence")))
+        written = await self.redis.hsetnx(self._key("tx", txid), "id", txid)
+        if written:
+            await self.redis.hset(self._key("tx", txid), mapping={
+                "time": time, "amount": amount, "order_id": order_id, "transaction": number})
+            await self.redis.zadd(self._key("statement"), {txid: time})
+        attempt = await self.ledger.attempt(order_id, PROVIDER, txid, amount, CURRENCY)
+        if attempt.outcome in ("already_paid", "canceled", "wrong_amount"):  # lost a race since _payable
+            raise account_error(ORDER_CLOSED)
+        return await self._existing(txid)
+
+    async def _expire_if_late(self, tx: dict, pay: dict) -> bool:
+        """Payme's 12-hour rule on the lab clock: a stale created transaction is cancelled with reason 4."""
+        if _state(pay) != 1 or self.clock.ms() - pay["at"] <= TIMEOUT_MS:
+            return False
+        await self._set_reason(tx, REASON_TIMEOUT)
+        await self.ledger.fail(tx["order_id"], PROVIDER, tx["id"], canceled=True)
+        return True
+
+    async def _set_reason(self, tx: dict, reason: int) -> None:
+        await self.redis.hsetnx(self._key("tx", tx["id"]), "reason", reason)  # the first cancel's reason stays
+
+    async def _existing(self, txid: str) -> tuple[dict, dict]:
+        stored = await self._transaction(txid)
+        if stored is None:
+            raise PaymeError(NOT_FOUND)
+        return stored
+
+    async def _transaction(self, txid: str) -> tuple[dict, dict] | None:
+        tx = await self._load(txid)
+        if tx is None:
+            return None
+        pay = await self._payment(tx)
+        return (tx, pay) if pay else None
+
+    async def _load(self, txid: str) -> dict | None:
+        tx = await self.redis.hgetall(self._key("tx", txid))
+        return tx if "order_id" in tx else None
+
+    async def _payment(self, tx: dict) -> dict | None:
+        return await self.ledger.payment(tx["order_id"], PROVIDER, tx["id"])
+
+    def _key(self, *parts: str) -> str:
+        return self.ledger.keys.key(PROVIDER, *parts)
+
+
+def _state(pay: dict) -> int:
+    if pay["status"] == "pending":
+        return 1
+    if pay["status"] == "succeeded":
+        return -2 if pay["refunded"] >= pay["amount"] else 2
+    return -1
+
+
+def _cancel_time(pay: dict) -> int:
+    return {-1: pay.get("closed_at", 0), -2: pay.get("refunded_at", 0)}.get(_state(pay), 0)
+
+
+def _check_result(tx: dict, pay: dict) -> dict:
+    state = _state(pay)
+    return {"create_time": pay["at"], "perform_time": pay.get("settled_at", 0), "cancel_time": _cancel_time(pay),
+            "transaction": tx["transaction"], "state": state,
+            "reason": int(tx["reason"]) if state < 0 and "reason" in tx else None}
+
+
+def _string(params: dict, name: str) -> str:
+    value = params.get(name)
+    if not isinstance(value, str) or not 0 < len(value) <= 64:
+        raise PaymeError(INVALID_REQUEST)
+    return value
+
+
+def _integer(params: dict, name: str) -> int:
+    value = params.get(name)
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise PaymeError(INVALID_REQUEST)
+    return value
+
+
+def _amount(params: dict) -> int:
+    amount = _integer(params, "amount")
+    if amount <= 0:
+        raise PaymeError(WRONG_AMOUNT)
+    return amount
+
+
+def _account(params: dict) -> str:
+    account = params.get("account")
+    if not isinstance(account, dict):
+        raise PaymeError(INVALID_REQUEST)
+    order_id = account.get(ACCOUNT_FIELD)
+    if isinstance(order_id, bool) or not isinstance(order_id, (str, int)) or str(order_id) == "":
+        raise account_error(ORDER_NOT_FOUND)
+    return str(order_id)

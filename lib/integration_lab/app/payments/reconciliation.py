@@ -1,0 +1,42 @@
+"""Reconciliation: the ledger's payments set beside each provider's own statement, one row per payment.
+
+Both sides are reduced to one vocabulary (open, paid, refunded, canceled, refused) so a row reads `ok`
+when they agree, and otherwise says which side is missing or that they differ: the rows a team chases.
+"""
+
+from __future__ import annotations
+
+from typing import Iterable
+
+import pandas as pd
+
+from .ledger import Ledger
+
+COLUMNS = ["provider", "ref", "order_id", "amount", "ledger", "provider_says", "check"]
+
+
+def ledger_status(payment: dict) -> str:
+    status = payment["status"]
+    if status == "succeeded":
+        return "refunded" if payment.get("refunded", 0) >= payment["amount"] else "paid"
+    return {"pending": "open", "authorized": "open", "failed": "canceled"}.get(status, status)
+
+
+async def reconcile(ledger: Ledger, order_ids: Iterable[str], statements: Iterable[dict]) -> pd.DataFrame:
+    """`statements`: the providers' rows as {provider, ref, order_id, amount, status} in the same vocabulary."""
+    ours = {}
+    for order_id in order_ids:
+        for pay in await ledger.payments(order_id):
+            ours[(pay["provider"], pay["ref"])] = {"order_id": order_id, "amount": pay["amount"],
+                                                   "ledger": ledger_status(pay)}
+    theirs = {(row["provider"], row["ref"]): row for row in statements}
+    rows = []
+    for provider, ref in sorted(ours.keys() | theirs.keys()):
+        mine, said = ours.get((provider, ref)), theirs.get((provider, ref))
+        check = ("missing in ledger" if mine is None else "missing at provider" if said is None
+                 else "ok" if mine["ledger"] == said["status"] and mine["amount"] == said["amount"] else "differs")
+        source = mine or said
+        rows.append({"provider": provider, "ref": ref, "order_id": source["order_id"], "amount": source["amount"],
+                     "ledger": mine["ledger"] if mine else "", "provider_says": said["status"] if said else "",
+                     "check": check})
+    return pd.DataFrame(rows, columns=COLUMNS)
