@@ -65,9 +65,10 @@ class Shop:
     app: Any = field(repr=False)
 
 
-async def build_shop(options: Options, clock=None) -> Shop:
-    """Everything `serve app` serves, on a clean keyspace (`lab:shop:`): fakeredis unless a URL is given."""
-    backend = await connect("shop", options.redis_url)
+async def build_shop(options: Options, backend: RedisBackend | None = None, clock=None) -> Shop:
+    """Everything `serve app` serves. By default on a clean keyspace (`lab:shop:`) of fakeredis (or of the
+    Redis at `options.redis_url`) and a steppable clock; notebooks pass their lab's backend and clock."""
+    backend = backend or await connect("shop", options.redis_url)
     clock = clock or SteppableClock()
     redis, keys = backend.client, backend.keys
     ledger = Ledger(redis, keys, clock)
@@ -142,8 +143,9 @@ async def _lab(shop: Shop, verb: str, parts: list[str], body: bytes) -> tuple[in
             return 200, {"outcome": (await shop.ledger.deliver(parts[1])).outcome}
     if parts == ["clock"] and verb == "POST":
         seconds = request.get("advance")
-        if not isinstance(seconds, (int, float)) or isinstance(seconds, bool) or seconds < 0:
-            return 400, {"error": "advance: seconds, a number >= 0"}
+        if not isinstance(seconds, (int, float)) or isinstance(seconds, bool) or seconds < 0 or \
+                not isinstance(shop.clock, SteppableClock):
+            return 400, {"error": "advance: seconds, a number >= 0 (on serve app's own clock)"}
         shop.clock.advance(seconds)
         return 200, {"now_ms": shop.clock.ms()}
     if parts == ["redis"] and verb == "POST":

@@ -30,3 +30,12 @@ async def keyspace_table(lab, glob: str = "*") -> pd.DataFrame:
         value = await _READERS[kind](lab.redis, key) if kind in _READERS else f"<{kind}>"
         rows.append({"key": lab.keys.strip(key), "type": kind, "ttl (s)": await lab.redis.ttl(key), "value": _show(value)})
     return pd.DataFrame(rows, columns=["key", "type", "ttl (s)", "value"])
+
+
+async def keyspace_state(lab) -> dict[str, object]:
+    """Every key and its whole value (no TTLs, which real time moves): compare two to prove nothing changed."""
+    state = {}
+    for key in sorted(await lab.backend.scan_keys()):
+        kind = await lab.redis.type(key)
+        state[lab.keys.strip(key)] = await _READERS[kind](lab.redis, key) if kind in _READERS else kind
+    return state

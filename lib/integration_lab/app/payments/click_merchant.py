@@ -91,11 +91,13 @@ class ClickMerchant:
             prepared = await self.redis.hgetall(self._key("prepare", fields["merchant_prepare_id"]))
             if prepared.get("click_trans_id") != click_ref or prepared.get("order_id") != order_id:
                 return -6, None
+        pay = await self.ledger.payment(order_id, PROVIDER, click_ref)
         if order.paid_by:
+            if endpoint == COMPLETE and pay and pay["status"] == "pending":  # paid elsewhere meanwhile:
+                await self.ledger.fail(order_id, PROVIDER, click_ref, canceled=True)  # Click returns the money
             return -4, None
         if order.currency != CURRENCY or tiyin(fields["amount"]) != order.amount:
             return -2, None
-        pay = await self.ledger.payment(order_id, PROVIDER, click_ref)
         if order.status == "canceled" or (pay and pay["status"] == "canceled"):
             return -9, None
         if endpoint == PREPARE:

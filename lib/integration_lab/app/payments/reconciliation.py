@@ -17,8 +17,10 @@ COLUMNS = ["provider", "ref", "order_id", "amount", "ledger", "provider_says", "
 
 def ledger_status(payment: dict) -> str:
     status = payment["status"]
-    if status == "succeeded":
-        return "refunded" if payment.get("refunded", 0) >= payment["amount"] else "paid"
+    if status in ("succeeded", "refused"):  # refused: taken from a paid order, so it must be given back
+        if payment.get("refunded", 0) >= payment["amount"]:
+            return "refunded"
+        return "paid" if status == "succeeded" else "refused"
     return {"pending": "open", "authorized": "open", "failed": "canceled"}.get(status, status)
 
 
