@@ -1,6 +1,8 @@
-"""`serve app` as a real process on loopback, for the Payme and Click wire tests.
+"""`serve app` as a real process on loopback, for the wire tests.
 
-It is started with credentials other than the defaults, so the tests also prove the options are used.
+It is started with credentials other than the defaults, so the tests also prove the options are used, and
+always on its embedded fakeredis: each process empties its keyspace at start, and the outage control
+(`/_lab/redis`) exists only there. The same handlers run on a real Redis in the notebooks and properties.
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ from integration_lab.serve import HOST, free_port, start_process
 PAYME_KEY = "wire-test-payme-key&?%"
 CLICK_SERVICE_ID = 31337
 CLICK_SECRET = "wire-test-click-secret"
+STRIPE_SECRET = "whsec_wire_test_secret"
+TELEGRAM_SECRET = "wire-test-telegram-token"
 
 
 @contextmanager
@@ -23,7 +27,8 @@ def shop_process():
     url = f"http://{HOST}:{port}"
     proc = start_process([sys.executable, "-m", "integration_lab", "serve", "app", "--port", str(port),
                           "--payme-key", PAYME_KEY, "--click-service-id", str(CLICK_SERVICE_ID),
-                          "--click-secret-key", CLICK_SECRET, "--redis-url", ""], f"{url}/_lab/none")
+                          "--click-secret-key", CLICK_SECRET, "--stripe-webhook-secret", STRIPE_SECRET,
+                          "--telegram-secret-token", TELEGRAM_SECRET, "--redis-url", ""], f"{url}/_lab/none")
     try:
         with httpx.Client(base_url=url, timeout=10) as http:
             yield http
