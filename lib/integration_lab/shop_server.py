@@ -25,7 +25,7 @@ from .app.sessions import SessionStore
 from .app.telegram.client import BotApi
 from .app.telegram.runners import webhook_app
 from .app.telegram.shop_bot import ShopBot
-from .runtime.asgi import read_request, send_response
+from .runtime.asgi import lifespan, read_request, send_response
 from .runtime.clock import SteppableClock
 from .runtime.ids import IdFactory
 from .runtime.redis_backend import RedisBackend, connect
@@ -88,7 +88,7 @@ async def build_shop(options: Options, backend: RedisBackend | None = None, cloc
 def _router(shop: Shop, stripe_app, telegram_app):
     async def app(scope, receive, send):
         if scope["type"] == "lifespan":
-            return await _no_lifespan(receive, send)
+            return await lifespan(receive, send, _nothing_in_the_background)
         if scope["type"] != "http":
             return
         if scope["path"].startswith("/telegram/"):
@@ -161,11 +161,5 @@ def _optional_str(value) -> str | None:
     return None if value is None else str(value)
 
 
-async def _no_lifespan(receive, send) -> None:
-    while True:
-        message = await receive()
-        if message["type"] == "lifespan.startup":
-            await send({"type": "lifespan.startup.complete"})
-        elif message["type"] == "lifespan.shutdown":
-            await send({"type": "lifespan.shutdown.complete"})
-            return
+async def _nothing_in_the_background() -> None:
+    pass
