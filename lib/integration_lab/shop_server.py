@@ -55,7 +55,7 @@ class Options:
 
 @dataclass
 class Shop:
-    backend: RedisBackend
+    backend: RedisBackend = field(repr=False)  # a Redis URL may carry a password
     clock: SteppableClock
     ledger: Ledger
     payme: PaymeMerchant
