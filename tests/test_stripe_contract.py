@@ -243,3 +243,12 @@ def test_a_lost_answer_is_retried_by_the_sdk_and_replayed_not_charged_twice(serv
     pi = client.v1.payment_intents.confirm(pi.id, params={"payment_method": "pm_card_visa"})
     assert pi.status == "succeeded" and pi.last_response.headers["idempotent-replayed"] == "true"
     assert sum(o["object"] == "charge" for o in list(fake.objects.values())) == charges_before + 1
+
+
+def test_a_client_that_waits_out_a_lost_answer_gets_the_gateway_s_502(served, client):
+    url, _ = served
+    httpx.post(f"{url}/_lab/faults", json={"kind": "lost_answer", "method": "payment_intents.create",
+                                          "seconds": 0.2}).raise_for_status()
+    with pytest.raises(stripe.APIError) as raised:  # the SDK reads a 502 with Stripe's api_error body
+        _intent(client)
+    assert raised.value.http_status == 502 and raised.value.user_message == "Bad Gateway"

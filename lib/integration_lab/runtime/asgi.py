@@ -1,4 +1,5 @@
-"""The two ASGI chores every small app here repeats: read the whole request, send a whole response."""
+"""The ASGI chores every small app here repeats: read the whole request, send a whole response, run a
+background task for the app's lifetime, and serve a fake with its planned timeouts."""
 
 from __future__ import annotations
 
@@ -6,6 +7,8 @@ import asyncio
 import contextlib
 from dataclasses import dataclass, field
 from typing import Awaitable, Callable
+
+from .faults import SimulatedTimeout
 
 
 @dataclass
@@ -50,3 +53,25 @@ async def lifespan(receive, send, background: Callable[[], Awaitable[None]]) -> 
                     await task
             await send({"type": "lifespan.shutdown.complete"})
             return
+
+
+def fake_app(handle: Callable[..., Awaitable[Reply]], background: Callable[[], Awaitable[None]],
+             bad_gateway: Callable[[], Reply]):
+    """A fake served under uvicorn: `handle(method, path, query, headers, body)` answers each request, and
+    `background()` (a webhook pump) runs from startup to shutdown. A planned timeout holds the answer that
+    long, then gives what a gateway in front would (clients with a shorter timeout give up first)."""
+    async def app(scope, receive, send):
+        if scope["type"] == "lifespan":
+            await lifespan(receive, send, background)
+            return
+        if scope["type"] != "http":
+            return
+        headers, body = await read_request(scope, receive)
+        try:
+            reply = await handle(scope["method"], scope["path"], scope["query_string"], headers, body)
+        except SimulatedTimeout as timeout:
+            await asyncio.sleep(timeout.seconds)
+            reply = bad_gateway()
+        await send_response(send, reply.status, reply.body, reply.headers)
+
+    return app

@@ -18,7 +18,7 @@ from ..fakes.click import ClickSimulator
 from ..fakes.payme import PaymeSimulator
 from ..notebook.redis_view import keyspace_state
 from ..shop_server import DEFAULTS, Options, Shop, build_shop
-from .payments import PaymentsWorld, stripe_world
+from .payments import PaymentsWorld, orders_table, stripe_world
 
 PAYME_MERCHANT_ID = "6761ab0c1de7b1ed1ab00001"  # a lab cashbox id for checkout links (24 hex, like Payme's)
 CLICK_MERCHANT_ID = 20001
@@ -43,14 +43,7 @@ class MerchantWorld:
         return (await self.ledger.open_order(amount, currency)).order_id
 
     async def orders(self, *order_ids: str) -> pd.DataFrame:
-        rows = []
-        for order_id in order_ids:
-            order = await self.ledger.order(order_id)
-            rows.append({"order": order_id, "amount": order.amount, "currency": order.currency,
-                         "status": order.status, "paid by": order.paid_by, "refunded": order.refunded,
-                         "delivered": order.delivered})
-        return pd.DataFrame(rows, columns=["order", "amount", "currency", "status", "paid by", "refunded",
-                                           "delivered"])
+        return await orders_table(self.ledger, order_ids, delivered=True)
 
     def payme_calls(self, since: int = 0) -> pd.DataFrame:
         return pd.DataFrame(self.payme.calls[since:], columns=["method", "id", "code", "state", "answer"])

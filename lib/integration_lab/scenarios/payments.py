@@ -65,12 +65,18 @@ class PaymentsWorld:
         return pd.DataFrame(self.webhooks.handled, columns=["event", "type", "status", "outcome"])
 
     async def orders(self, *order_ids: str) -> pd.DataFrame:
-        rows = []
-        for order_id in order_ids:
-            order = await self.ledger.order(order_id)
-            rows.append({"order": order_id, "amount": order.amount, "currency": order.currency,
-                         "status": order.status, "paid by": order.paid_by, "refunded": order.refunded})
-        return pd.DataFrame(rows, columns=["order", "amount", "currency", "status", "paid by", "refunded"])
+        return await orders_table(self.ledger, order_ids)
+
+
+async def orders_table(ledger: Ledger, order_ids, delivered: bool = False) -> pd.DataFrame:
+    """The orders as the ledger holds them; `delivered` adds whether the goods went out."""
+    columns = ["order", "amount", "currency", "status", "paid by", "refunded"] + (["delivered"] if delivered else [])
+    rows = []
+    for order_id in order_ids:
+        order = await ledger.order(order_id)
+        rows.append({"order": order_id, "amount": order.amount, "currency": order.currency, "status": order.status,
+                     "paid by": order.paid_by, "refunded": order.refunded, "delivered": order.delivered})
+    return pd.DataFrame(rows, columns=columns)
 
 
 def deliveries_table(rows: list[dict[str, Any]], timed: bool = False) -> pd.DataFrame:
