@@ -19,15 +19,30 @@ class Reply:
     headers: dict[str, str] = field(default_factory=lambda: {"content-type": "application/json"})
 
 
-async def read_request(scope, receive) -> tuple[dict[str, str], bytes]:
-    """(headers with lower-cased names, body) of an HTTP request."""
+class BodyTooLarge(Exception):
+    """The request declared or sent more than the endpoint accepts; the caller answers in its provider's words."""
+
+    def __init__(self, limit: int):
+        super().__init__(f"request body over {limit} bytes")
+        self.limit = limit
+
+
+async def read_request(scope, receive, limit: int | None = None) -> tuple[dict[str, str], bytes]:
+    """(headers with lower-cased names, body) of an HTTP request. With `limit`, a body declared or growing
+    past it raises BodyTooLarge as soon as that is known, so an oversized request is never held whole."""
+    headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+    if limit is not None:
+        declared = headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > limit:
+            raise BodyTooLarge(limit)
     body = bytearray()
     while True:
         message = await receive()
         body += message.get("body", b"")
+        if limit is not None and len(body) > limit:
+            raise BodyTooLarge(limit)
         if not message.get("more_body"):
             break
-    headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
     return headers, bytes(body)
 
 
