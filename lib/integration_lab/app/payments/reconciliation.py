@@ -25,13 +25,16 @@ def ledger_status(payment: dict) -> str:
 
 
 async def reconcile(ledger: Ledger, order_ids: Iterable[str], statements: Iterable[dict]) -> pd.DataFrame:
-    """`statements`: the providers' rows as {provider, ref, order_id, amount, status} in the same vocabulary."""
+    """`statements`: the providers' rows as {provider, ref, order_id, amount, status} in the same vocabulary.
+    Only the rows of `order_ids` are compared: a provider's statement covers every order it has seen."""
+    order_ids = [str(o) for o in order_ids]
     ours = {}
     for order_id in order_ids:
         for pay in await ledger.payments(order_id):
             ours[(pay["provider"], pay["ref"])] = {"order_id": order_id, "amount": pay["amount"],
                                                    "ledger": ledger_status(pay)}
-    theirs = {(row["provider"], row["ref"]): row for row in statements}
+    wanted = set(order_ids)
+    theirs = {(row["provider"], row["ref"]): row for row in statements if str(row["order_id"]) in wanted}
     rows = []
     for provider, ref in sorted(ours.keys() | theirs.keys()):
         mine, said = ours.get((provider, ref)), theirs.get((provider, ref))
