@@ -178,13 +178,13 @@ async def test_webhook_endpoint_refuses_forged_and_stale_payloads_without_changi
     for payload in (stale, forged_init):
         refused = await client.post("https://shop.example/telegram/webapp", content=payload.encode())
         assert refused.status_code == 401
-    assert world.bot.log == [] and await lab.redis.keys(lab.keys.pattern("*")) == []
+    assert list(world.bot.log) == [] and await lab.redis.keys(lab.keys.pattern("*")) == []
     genuine = webapp.init_data(world.token, USER, int(lab.clock.time()) - 60)
     assert (await client.post("https://shop.example/telegram/webapp", data={"initData": genuine})).json() == {"user": USER}
     accepted = await client.post(WEBHOOK_URL, json=update, headers={"X-Telegram-Bot-Api-Secret-Token": "lab-webhook-secret"})
     again = await client.post(WEBHOOK_URL, json=update, headers={"X-Telegram-Bot-Api-Secret-Token": "lab-webhook-secret"})
     assert accepted.json() == {} and again.json() == {"duplicate": True} and len(world.bot.log) == 1
-    assert world.bot.undelivered == [(5, "Bad Request: chat not found")]  # Eve never wrote to the fake
+    assert list(world.bot.undelivered) == [(5, "Bad Request: chat not found")]  # Eve never wrote to the fake
     await world.close()
 
 

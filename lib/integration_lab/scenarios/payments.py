@@ -62,7 +62,7 @@ class PaymentsWorld:
                              for e in found], columns=["event", "type", "object"])
 
     def handled(self) -> pd.DataFrame:
-        return pd.DataFrame(self.webhooks.handled, columns=["event", "type", "status", "outcome"])
+        return pd.DataFrame(list(self.webhooks.handled), columns=["event", "type", "status", "outcome"])
 
     async def orders(self, *order_ids: str) -> pd.DataFrame:
         return await orders_table(self.ledger, order_ids)

@@ -18,6 +18,7 @@ from urllib.parse import parse_qsl
 
 from redis.exceptions import RedisError
 
+from ..scripts import register
 from .ledger import Ledger
 
 PROVIDER = "click"
@@ -52,6 +53,7 @@ class ClickMerchant:
     def __init__(self, ledger: Ledger, service_id: int, secret_key: str):
         self.ledger, self.redis = ledger, ledger.redis
         self.service_id, self._secret = int(service_id), secret_key
+        self._prepare_id = register(self.redis, "click_prepare")
 
     def __repr__(self) -> str:
         return f"ClickMerchant(service_id={self.service_id}, secret_key=***)"
@@ -88,8 +90,8 @@ class ClickMerchant:
             return -5, None
         prepared = None
         if endpoint == COMPLETE:
-            prepared = await self.redis.hgetall(self._key("prepare", fields["merchant_prepare_id"]))
-            if prepared.get("click_trans_id") != click_ref or prepared.get("order_id") != order_id:
+            prepared = await self.redis.hgetall(self._key("trans", click_ref))
+            if prepared.get("prepare_id") != fields["merchant_prepare_id"] or prepared.get("order_id") != order_id:
                 return -6, None
         pay = await self.ledger.payment(order_id, PROVIDER, click_ref)
         if order.paid_by:
@@ -111,20 +113,16 @@ class ClickMerchant:
         return 0, int(fields["merchant_prepare_id"])
 
     async def _prepare(self, order_id: str, click_ref: str, amount: int) -> tuple[int, int | None]:
-        """One prepare id per click_trans_id: a repeated prepare gets the same one back."""
-        known = await self.redis.get(self._key("trans", click_ref))
-        if known is None:
-            candidate = await self.redis.incr(self._key("sequence"))
-            if await self.redis.set(self._key("trans", click_ref), candidate, nx=True):
-                await self.redis.hset(self._key("prepare", str(candidate)),
-                                      mapping={"click_trans_id": click_ref, "order_id": order_id})
-            known = await self.redis.get(self._key("trans", click_ref))
-        if (await self.redis.hget(self._key("prepare", str(known)), "order_id")) != order_id:
+        """One prepare id per click_trans_id: a repeated prepare gets the same one back. The id is written
+        in one script and the ledger's attempt after it, both repeatable, so Click's resend repairs a cut."""
+        prepare_id, prepared_for = await self._prepare_id(keys=[self._key("trans", click_ref), self._key("sequence")],
+                                                          args=[order_id])
+        if prepared_for != order_id:
             return -8, None  # the same click_trans_id for another order
         attempt = await self.ledger.attempt(order_id, PROVIDER, click_ref, amount, CURRENCY)
         if attempt.outcome in _REFUSALS:
             return _REFUSALS[attempt.outcome], None
-        return 0, int(known)
+        return 0, int(prepare_id)
 
     def _well_formed(self, fields: dict[str, str]) -> bool:
         names = _REQUIRED + (("merchant_prepare_id",) if fields.get("action") == "1" else ())

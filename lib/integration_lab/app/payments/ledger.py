@@ -45,6 +45,7 @@ class Ledger:
     def __init__(self, redis, keys, clock):
         self.redis, self.keys, self.clock = redis, keys, clock
         self._apply = register(redis, "ledger_apply")
+        self._open = register(redis, "ledger_open")
 
     def _keys(self, order_id: str) -> list[str]:
         tag = "{" + order_id + "}"  # one hash slot per order
@@ -62,12 +63,9 @@ class Ledger:
             order_id = str(1000 + await self.redis.incr(self.keys.key("orders", "sequence")))
         if not order_id or any(c in order_id for c in "{}: ") or len(order_id) > 64:
             raise LedgerError("order_id must be 1-64 characters without braces, colons or spaces")
-        order_key = self._keys(order_id)[0]
-        if not await self.redis.hsetnx(order_key, "status", "awaiting_payment"):
+        if not await self._open(keys=self._keys(order_id)[:1],
+                                args=[order_id, amount, currency, description, self.clock.ms()]):
             raise LedgerError(f"order {order_id} already exists")
-        await self.redis.hset(order_key, mapping={"order_id": order_id, "amount": amount, "currency": currency,
-                                                  "description": description, "created_at": self.clock.ms(),
-                                                  "paid_by": "", "refunded": 0})
         return await self.order(order_id)
 
     async def order(self, order_id: str) -> Order | None:

@@ -15,6 +15,7 @@ from typing import Any
 
 from redis.exceptions import RedisError
 
+from ..scripts import register
 from .ledger import Ledger
 from .payme_errors import (
     ACCOUNT_FIELD, CANNOT_CANCEL, CANNOT_PERFORM, INSUFFICIENT_PRIVILEGE, INTERNAL_ERROR, INVALID_REQUEST,
@@ -38,6 +39,7 @@ class PaymeMerchant:
     def __init__(self, ledger: Ledger, key: str):
         self.ledger, self.redis, self.clock = ledger, ledger.redis, ledger.clock
         self._expected = authorization(key).encode()
+        self._record = register(self.redis, "payme_open")
         self._methods = {
             "CheckPerformTransaction": self.check_perform, "CreateTransaction": self.create,
             "PerformTransaction": self.perform, "CancelTransaction": self.cancel, "CheckTransaction": self.check,
@@ -168,12 +170,12 @@ class PaymeMerchant:
                     raise account_error(ORDER_BUSY)
 
     async def _open(self, txid: str, time: int, amount: int, order_id: str) -> tuple[dict, dict]:
-        number = str(await self.redis.incr(self._key("sequence")))
-        written = await self.redis.hsetnx(self._key("tx", txid), "id", txid)
-        if written:
-            await self.redis.hset(self._key("tx", txid), mapping={
-                "time": time, "amount": amount, "order_id": order_id, "transaction": number})
-            await self.redis.zadd(self._key("statement"), {txid: time})
+        # Two atomic steps, each repeatable: the transaction record (one script: number, fields, statement
+        # entry), then the ledger's attempt. Not one script: the ledger keeps each order in its own hash
+        # slot, while Payme's statement spans orders. A cut between them leaves a record without a
+        # payment, which every reader skips and Payme's resend completes.
+        await self._record(keys=[self._key("tx", txid), self._key("statement"), self._key("sequence")],
+                           args=[txid, time, amount, order_id])
         attempt = await self.ledger.attempt(order_id, PROVIDER, txid, amount, CURRENCY)
         if attempt.outcome in ("already_paid", "canceled", "wrong_amount"):  # lost a race since _payable
             raise account_error(ORDER_CLOSED)

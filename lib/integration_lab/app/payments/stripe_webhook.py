@@ -1,24 +1,29 @@
-"""Our Stripe webhook endpoint: verify, take each event id once, and move the ledger.
+"""Our Stripe webhook endpoint: verify, apply each event's fact to the ledger, remember the event id.
 
 Events may come twice, late, or out of order. Each handler applies what the event says as a monotonic
-fact (a PaymentIntent succeeded; a charge's refunded total is now N), so any order converges on the
-same ledger. An event id is claimed with SET NX before it is applied and marked done after; a failure
-releases the claim so Stripe's retry can apply it.
+fact (a PaymentIntent succeeded; a charge's refunded total is now N) in one atomic ledger transition, so
+any order converges on the same ledger and applying a fact twice changes nothing. That is what makes the
+endpoint crash-safe without a claim: the event id is marked done only after its fact is applied, so a
+Redis cut at any command leaves the event either unapplied or applied-but-unmarked, and Stripe's retry
+(any non-2xx answer) finishes it. A claim taken first would instead outlive the cut and turn the retry away.
 """
 
 from __future__ import annotations
 
 import json
+from collections import deque
 from dataclasses import dataclass, field
 from typing import Any, Sequence
+
+from redis.exceptions import RedisError
 
 from ...runtime.asgi import read_request, send_response
 from .ledger import Ledger
 from .stripe_signature import SignatureError, verify
 
 PROVIDER = "stripe"
-CLAIM_SECONDS = 60  # a claim outlives a crashed worker only this long
 DONE_SECONDS = 30 * 24 * 3600  # Stripe keeps events (and may retry them) for 30 days
+HANDLED_KEPT = 1000  # the in-memory list of recent deliveries, for notebooks; the record is in Redis
 
 
 @dataclass
@@ -27,7 +32,7 @@ class StripeWebhooks:
     secrets: Sequence[str] = field(repr=False)
     tolerance: int = 300
     refund_refused: Any = None  # async (payment_intent) -> None: gives back a second payment for a paid order
-    handled: list[dict[str, Any]] = field(default_factory=list)
+    handled: deque = field(default_factory=lambda: deque(maxlen=HANDLED_KEPT))
 
     async def receive(self, payload: bytes, signature: str | None) -> tuple[int, dict[str, Any]]:
         """(HTTP status, JSON body) for one delivery."""
@@ -37,18 +42,15 @@ class StripeWebhooks:
             self._note("-", "-", 400, str(error))
             return 400, {"error": str(error)}
         redis, key = self.ledger.redis, self.ledger.keys.key("stripe", "event", event["id"])
-        if not await redis.set(key, "processing", nx=True, ex=CLAIM_SECONDS):
-            state = await redis.get(key)
-            self._note(event["id"], event["type"], 200 if state == "done" else 409, f"duplicate ({state})")
-            if state == "done":
-                return 200, {"received": True, "duplicate": True}
-            return 409, {"error": "event is being processed"}
         try:
+            if await redis.get(key) == "done":
+                self._note(event["id"], event["type"], 200, "duplicate (done)")
+                return 200, {"received": True, "duplicate": True}
             outcome = await self.apply(event)
-        except Exception:
-            await redis.delete(key)
-            raise
-        await redis.set(key, "done", ex=DONE_SECONDS)
+            await redis.set(key, "done", ex=DONE_SECONDS)
+        except RedisError:  # our store is down: any non-2xx makes Stripe retry later
+            self._note(event["id"], event["type"], 503, "redis unavailable")
+            return 503, {"error": "temporarily unavailable, retry later"}
         self._note(event["id"], event["type"], 200, outcome)
         return 200, {"received": True}
 

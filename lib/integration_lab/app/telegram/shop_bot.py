@@ -3,12 +3,19 @@
     /start  /help  /catalog  /buy <sku>   buttons: buy:<sku>, checkout, cancel
 
 Each user's conversation is a `SessionStore` session (browsing → cart → checkout), so users never see
-each other's carts and an abandoned cart lapses after `session_ttl`. Every update is handled at most
-once (its update_id is remembered in Redis), whether it came by polling or by webhook.
+each other's carts and an abandoned cart lapses after `session_ttl`. Every update is handled once (its
+update_id is remembered in Redis), whether it came by polling or by webhook.
+
+Crash-safety: the update_id is remembered only after the update's steps are written, so a Redis cut at
+any command leaves the update unremembered and Telegram's redelivery runs it again. Each step is one
+atomic script and repeatable: a session move or cart change carries the update's id, so a redelivery
+finds it already made instead of adding the item twice or being refused. The command rate limiter counts
+the redelivery as another command (a cut costs the buyer one command of their budget, never money).
 """
 
 from __future__ import annotations
 
+from collections import deque
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,6 +26,7 @@ from .client import BotApi, ChatMigrated, TelegramError
 HELP = "Commands: /catalog to browse, /buy <sku> to add to your cart, /help for this list."
 COMMAND_POLICY = Policy("telegram_command", ("5/10s",), "sliding_log")
 UPDATE_MEMORY = 86400  # seconds an update_id is remembered (Telegram stops redelivering long before)
+LOG_KEPT = 1000  # recent updates kept in memory for notebooks; the record of what was handled is in Redis
 
 
 def money(minor: int, currency: str) -> str:
@@ -38,19 +46,17 @@ class ShopBot:
                  redis, keys, policy: Policy = COMMAND_POLICY):
         self.api, self.sessions, self.limiter, self.products = api, sessions, limiter, products
         self.redis, self.keys, self.policy = redis, keys, policy
-        self.log: list[Handled] = []
+        self.log: deque[Handled] = deque(maxlen=LOG_KEPT)
         self.moved_chats: dict[int, int] = {}  # group id -> supergroup id, learnt from ChatMigrated
-        self.undelivered: list[tuple[int, str]] = []  # (chat, Telegram's description) for replies that failed
+        self.undelivered: deque[tuple[int, str]] = deque(maxlen=LOG_KEPT)  # (chat, Telegram's description)
 
     async def handle(self, update: dict) -> Handled | None:
         """Handle one update unless it was handled before. Returns what was done (None for a repeat)."""
-        if not await self.redis.set(self.keys.key("tg-update", update["update_id"]), 1, nx=True, ex=UPDATE_MEMORY):
+        seen = self.keys.key("tg-update", update["update_id"])
+        if await self.redis.exists(seen):
             return None
-        try:
-            handled = await self._dispatch(update)
-        except BaseException:
-            await self.redis.delete(self.keys.key("tg-update", update["update_id"]))  # let a redelivery retry
-            raise
+        handled = await self._dispatch(update)
+        await self.redis.set(seen, 1, ex=UPDATE_MEMORY)
         self.log.append(handled)
         return handled
 
@@ -58,7 +64,7 @@ class ShopBot:
         uid = update["update_id"]
         if "callback_query" in update:
             query = update["callback_query"]
-            return Handled(uid, query["from"]["id"], f"[{query.get('data')}]", await self._on_button(query))
+            return Handled(uid, query["from"]["id"], f"[{query.get('data')}]", await self._on_button(query, uid))
         message = update.get("message") or {}
         text, user = message.get("text"), message.get("from") or {}
         if not text:
@@ -68,11 +74,11 @@ class ShopBot:
         if not decision.allowed:
             reply = f"Too many commands; try again in {decision.retry_after:g} s."
         else:
-            reply = await self._on_text(user["id"], text)
+            reply = await self._on_text(user["id"], text, uid)
         await self._say(chat_id, reply, self._keyboard_for(reply))
         return Handled(uid, user["id"], text, reply)
 
-    async def _on_text(self, user_id: int, text: str) -> str:
+    async def _on_text(self, user_id: int, text: str, update_id: int) -> str:
         command, _, argument = text.strip().partition(" ")
         command = command.split("@")[0].lower()
         if command == "/start":
@@ -85,36 +91,39 @@ class ShopBot:
             return "Catalog: " + ", ".join(f"{p['title']} {money(p['price'], p['currency'])}"
                                            for p in self.products.values())
         if command == "/buy":
-            return await self._add(user_id, argument.strip())
+            return await self._add(user_id, argument.strip(), update_id)
         return "Sorry, I only understand commands. " + HELP
 
     async def _ensure_session(self, user_id: int) -> None:
         if await self.sessions.get(user_id) is None:
             await self.sessions.start(user_id)
 
-    async def _add(self, user_id: int, sku: str) -> str:
+    async def _add(self, user_id: int, sku: str, update_id: int) -> str:
         product = self.products.get(sku)
         if product is None:
             return f"No product {sku!r}. Try /catalog."
         await self._ensure_session(user_id)
-        session = await self.sessions.transition(user_id, "add_to_cart")
-        cart = [*session.data.get("cart", []), sku]
-        await self.sessions.update(user_id, cart=cart)
+        if await self.sessions.applied(user_id) == str(update_id):  # a redelivery: the item is in already
+            cart = (await self.sessions.require(user_id)).data.get("cart", [])
+        else:
+            session = await self.sessions.transition(user_id, "add_to_cart")
+            cart = [*session.data.get("cart", []), sku]
+            await self.sessions.update(user_id, applied=str(update_id), cart=cart)
         total = sum(self.products[s]["price"] for s in cart)
         return f"Cart: {', '.join(cart)}. Total {money(total, product['currency'])}."
 
-    async def _on_button(self, query: dict) -> str:
+    async def _on_button(self, query: dict, update_id: int) -> str:
         user_id, data = query["from"]["id"], query.get("data", "")
         try:
             if data.startswith("buy:"):
-                answer = await self._add(user_id, data[4:])
+                answer = await self._add(user_id, data[4:], update_id)
             elif data == "checkout":
-                session = await self.sessions.transition(user_id, "checkout")
+                session = await self.sessions.transition(user_id, "checkout", applied=str(update_id))
                 cart = session.data.get("cart", [])
                 total = sum(self.products[s]["price"] for s in cart)
                 answer = f"Order placed: pay {money(total, self.products[cart[0]]['currency'])} to finish."
             elif data == "cancel":
-                await self.sessions.transition(user_id, "cancel")
+                await self.sessions.transition(user_id, "cancel", applied=str(update_id))
                 await self.sessions.update(user_id, cart=[])
                 answer = "Cart emptied."
             else:

@@ -1,0 +1,69 @@
+"""A Redis outage at an exact command: `cut.fail_after(k)` lets k more commands through, then every later
+one fails as a dropped connection would, until `cut.reconnect()`.
+
+It wraps the client, not the server, so the same cut works on embedded fakeredis and on a real
+redis-server. Every command funnels through `execute_command` (scripts' EVALSHA and SCAN included); a
+pipeline is one round trip (a MULTI/EXEC lands whole or not at all), so it counts as one command.
+"""
+
+from __future__ import annotations
+
+from redis.exceptions import ConnectionError as RedisConnectionError
+
+
+class RedisCutError(RedisConnectionError):
+    """What a handler sees during a simulated outage: redis-py's own ConnectionError."""
+
+
+class RedisCut:
+    def __init__(self, client):
+        self.client = client
+        self.allowed: int | None = None  # commands still allowed; None: connected
+        self.count = 0  # commands that went through
+        self.log: list[str] | None = None  # their names, while a sweep records (None: not kept)
+        self._execute = client.execute_command
+        self._pipeline = client.pipeline
+        client.execute_command = self._execute_command
+        client.pipeline = self._make_pipeline
+
+    @property
+    def connected(self) -> bool:
+        return self.allowed is None or self.allowed > 0
+
+    def fail_after(self, k: int) -> None:
+        if isinstance(k, bool) or not isinstance(k, int) or k < 0:
+            raise ValueError("fail_after: a whole number of commands >= 0")
+        self.allowed = k
+
+    def disconnect(self) -> None:
+        self.allowed = 0
+
+    def reconnect(self) -> None:
+        self.allowed = None
+
+    def describe(self) -> dict:
+        return {"connected": self.allowed is None, "fail_after": self.allowed}
+
+    def _pass(self, name: str) -> None:
+        if self.allowed is not None:
+            if self.allowed <= 0:
+                raise RedisCutError(f"Connection lost before {name} (lab: Redis cut)")
+            self.allowed -= 1
+        self.count += 1
+        if self.log is not None:
+            self.log.append(name)
+
+    async def _execute_command(self, *args, **options):
+        self._pass(str(args[0]).upper())
+        return await self._execute(*args, **options)
+
+    def _make_pipeline(self, *args, **kwargs):
+        pipe = self._pipeline(*args, **kwargs)
+        execute = pipe.execute
+
+        async def cut_execute(*a, **kw):
+            self._pass("MULTI" if pipe.is_transaction else "PIPELINE")
+            return await execute(*a, **kw)
+
+        pipe.execute = cut_execute
+        return pipe
