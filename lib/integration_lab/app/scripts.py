@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from functools import lru_cache
 from importlib.resources import files
 
@@ -14,3 +15,15 @@ def lua_source(name: str) -> str:
 def register(client, name: str):
     """A redis-py Script: EVALSHA, loading the script only if the server has not seen it yet."""
     return client.register_script(lua_source(name))
+
+
+@lru_cache(maxsize=None)
+def _names_by_sha() -> dict[str, str]:
+    lua = files("integration_lab.app.lua")
+    return {hashlib.sha1(lua_source(f.name[:-4]).encode()).hexdigest(): f.name[:-4]  # nosec B324: Redis names scripts by SHA-1
+            for f in lua.iterdir() if f.name.endswith(".lua")}
+
+
+def script_name(sha: str) -> str:
+    """Which of our scripts an EVALSHA ran (for tables of Redis commands); the sha itself if not ours."""
+    return _names_by_sha().get(sha, sha)

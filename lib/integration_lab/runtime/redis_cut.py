@@ -19,6 +19,7 @@ class RedisCut:
     def __init__(self, client):
         self.client = client
         self.allowed: int | None = None  # commands still allowed; None: connected
+        self.tripped = False  # has a command met the cut since it was armed?
         self.count = 0  # commands that went through
         self.log: list[str] | None = None  # their names, while a sweep records (None: not kept)
         self._execute = client.execute_command
@@ -33,10 +34,10 @@ class RedisCut:
     def fail_after(self, k: int) -> None:
         if isinstance(k, bool) or not isinstance(k, int) or k < 0:
             raise ValueError("fail_after: a whole number of commands >= 0")
-        self.allowed = k
+        self.allowed, self.tripped = k, False
 
     def disconnect(self) -> None:
-        self.allowed = 0
+        self.fail_after(0)
 
     def reconnect(self) -> None:
         self.allowed = None
@@ -47,6 +48,7 @@ class RedisCut:
     def _pass(self, name: str) -> None:
         if self.allowed is not None:
             if self.allowed <= 0:
+                self.tripped = True
                 raise RedisCutError(f"Connection lost before {name} (lab: Redis cut)")
             self.allowed -= 1
         self.count += 1
@@ -54,7 +56,8 @@ class RedisCut:
             self.log.append(name)
 
     async def _execute_command(self, *args, **options):
-        self._pass(str(args[0]).upper())
+        name = str(args[0]).upper()
+        self._pass(f"EVALSHA {args[1]}" if name == "EVALSHA" and len(args) > 1 else name)
         return await self._execute(*args, **options)
 
     def _make_pipeline(self, *args, **kwargs):

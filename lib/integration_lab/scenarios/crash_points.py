@@ -1,0 +1,325 @@
+"""The crash-point sweep: cut Redis before each command of a provider's flow, let the provider resend as it
+does, and check that no money is stranded or doubled.
+
+A flow is a list of requests as a provider sends them (Payme's JSON-RPC calls, Click's prepare and
+complete, Stripe's signed events, Telegram's updates) to our handlers, on one fresh order. For a flow of N
+Redis commands the sweep runs it N + 1 times; run k lets k commands through and cuts the connection
+before the next one (`runtime.redis_cut`). The request that meets the cut gets our outage answer; the
+connection comes back and the provider resends that request, as it would, until it gets a real answer;
+then the flow goes on. Each run is judged against the uncut run:
+
+- doubled: the order has more than one successful payment;
+- stranded: a payment the provider was told succeeded is missing from the ledger or from the provider's
+  statement (GetStatement for Payme), or a final answer differs from the uncut run's;
+- orphan keys: the keyspace holds keys the uncut run does not (or lacks some);
+- repaired: the cut was met and none of the above; not reached: k was past the flow's last command.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any, Awaitable, Callable
+from urllib.parse import urlencode
+
+import pandas as pd
+from redis.exceptions import RedisError
+
+from ..app.payments.payme_merchant import authorization
+from ..fakes.click.simulator import click_sign
+from ..fakes.stripe.webhooks import signature
+from ..runtime.redis_cut import RedisCut
+from ..app.scripts import script_name
+from ..shop_server import DEFAULTS, Options, build_shop
+from .telegram import shop_world
+
+FLOWS = ("payme", "payme-cancel", "click", "click-declined", "stripe-webhook", "telegram-update")
+ORDER = "7001"
+MAX_RESENDS = 3  # one cut per run, so the first resend after reconnecting must already succeed
+
+
+@dataclass
+class Request:
+    step: str
+    send: Callable[[], Awaitable[Any]]  # one delivery; returns the answer the provider sees
+    retry: Callable[[Any], bool]  # does the provider resend after this answer?
+    succeeded: Callable[[Any], str | None] = lambda answer: None  # the payment ref the provider now counts as paid
+
+
+@dataclass
+class Flow:
+    name: str
+    requests: list[Request]
+    statement: Callable[[], Awaitable[set[str]]]  # refs the provider's own statement shows as paid
+    ledger: Any
+    close: Callable[[], Awaitable[None]] = field(default=lambda: _nothing())
+
+
+async def _nothing() -> None:
+    pass
+
+
+# the flows ---------------------------------------------------------------------------------------------
+async def build_flow(lab, name: str) -> Flow:
+    """A fresh world on the lab's (cleaned) keyspace with one open order, and the flow's requests."""
+    if name == "telegram-update":
+        return await _telegram_flow(lab)
+    shop = await build_shop(Options(), backend=lab.backend, clock=lab.clock)
+    currency = "USD" if name == "stripe-webhook" else "UZS"
+    await shop.ledger.open_order(500000, currency, ORDER, "crash-point order")
+    builders = {"payme": _payme_flow, "payme-cancel": _payme_flow, "click": _click_flow,
+                "click-declined": _click_flow, "stripe-webhook": _stripe_flow}
+    if name not in builders:
+        raise ValueError(f"unknown flow {name!r}; choose one of {', '.join(FLOWS)}")
+    return await builders[name](lab, shop, name)
+
+
+async def _payme_flow(lab, shop, name: str) -> Flow:
+    txid, now = "6761ab0c1de7b1ed1ab0a001", lab.clock.ms()
+    auth = authorization(DEFAULTS["payme_key"])
+
+    def call(method: str, params: dict) -> Callable[[], Awaitable[dict]]:
+        body = json.dumps({"id": 1, "method": method, "params": params}).encode()
+        return lambda: shop.payme.handle("POST", auth, body)
+
+    def internal(answer: dict) -> bool:  # -32400: Payme asks again
+        return (answer.get("error") or {}).get("code") == -32400
+
+    def performed(answer: dict) -> str | None:
+        return txid if (answer.get("result") or {}).get("state") == 2 else None
+
+    account = {"account": {"order_id": ORDER}, "amount": 500000}
+    requests = [Request("CheckPerformTransaction", call("CheckPerformTransaction", account), internal),
+                Request("CreateTransaction", call("CreateTransaction", {"id": txid, "time": now, **account}), internal)]
+    if name == "payme":
+        requests += [
+            Request("PerformTransaction", call("PerformTransaction", {"id": txid}), internal, performed),
+            Request("SetFiscalData", call("SetFiscalData", {"id": txid, "type": "PERFORM",
+                                                            "fiscal_data": {"receipt_id": 1}}), internal),
+            Request("deliver", lambda: _ours(shop.ledger.deliver(ORDER)), _failed),
+        ]
+    requests += [Request("CancelTransaction", call("CancelTransaction", {"id": txid, "reason": 3}), internal),
+                 Request("CheckTransaction", call("CheckTransaction", {"id": txid}), internal),
+                 Request("GetStatement", call("GetStatement", {"from": now - 1000, "to": now + 1000}), internal)]
+
+    async def statement() -> set[str]:
+        answer = await shop.payme.statement({"from": 0, "to": now + 1000})
+        return {t["id"] for t in answer["transactions"] if t["state"] == 2}
+
+    return Flow(name, requests, statement, shop.ledger)
+
+
+async def _click_flow(lab, shop, name: str) -> Flow:
+    trans, error = 2_000_000_001, (-5017 if name == "click-declined" else 0)
+    sign_time = lab.clock.now().strftime("%Y-%m-%d %H:%M:%S")
+
+    def form(action: int, **extra) -> bytes:
+        fields = {"click_trans_id": trans, "service_id": DEFAULTS["click_service_id"], "click_paydoc_id": trans + 1,
+                  "merchant_trans_id": ORDER, "amount": "5000.00", "action": action, "error": 0 if action == 0 else error,
+                  "error_note": "Success", "sign_time": sign_time, **extra}
+        fields["sign_string"] = click_sign(fields, DEFAULTS["click_secret_key"])
+        return urlencode(fields).encode()
+
+    def failed(answer: dict) -> bool:  # -7: our store failed; Click sends the request again
+        return answer["error"] == -7
+
+    prepare_id = 1  # the first prepare id on a clean keyspace (the uncut run checks it)
+    requests = [Request("prepare", lambda: shop.click.prepare(form(0)), failed),
+                Request("complete", lambda: shop.click.complete(form(1, merchant_prepare_id=prepare_id)), failed,
+                        lambda answer: str(trans) if answer["error"] == 0 else None)]
+
+    async def statement() -> set[str]:  # Click's statement is what it was told: the complete answers
+        return set()
+
+    return Flow(name, requests, statement, shop.ledger)
+
+
+async def _stripe_flow(lab, shop, name: str) -> Flow:
+    pi, secret = "pi_3CrashPointSweep0001", DEFAULTS["stripe_webhook_secret"]
+    intent = {"id": pi, "object": "payment_intent", "amount": 500000, "currency": "usd",
+              "metadata": {"order_id": ORDER}}
+    charge = {"id": "ch_3CrashPointSweep0001", "object": "charge", "payment_intent": pi, "amount": 500000,
+              "amount_refunded": 200000, "metadata": {"order_id": ORDER}}
+
+    def event(number: int, kind: str, obj: dict) -> Callable[[], Awaitable[tuple[int, dict]]]:
+        payload = json.dumps({"id": f"evt_crash{number}", "object": "event", "type": kind,
+                              "data": {"object": obj}}).encode()
+        header = signature(payload, secret, int(lab.clock.time()))
+
+        async def send():
+            try:
+                return await shop.webhooks.receive(payload, header)
+            except RedisError:  # served, this is a 500: Stripe retries any non-2xx
+                return 500, {"error": "internal"}
+        return send
+
+    def non_2xx(answer: tuple[int, dict]) -> bool:
+        return not 200 <= answer[0] < 300
+
+    requests = [Request("payment_intent.created", event(1, "payment_intent.created", intent), non_2xx),
+                Request("payment_intent.succeeded", event(2, "payment_intent.succeeded", {**intent, "status": "succeeded"}),
+                        non_2xx, lambda answer: pi if answer[0] == 200 else None),
+                Request("charge.refunded", event(3, "charge.refunded", charge), non_2xx)]
+
+    async def statement() -> set[str]:  # Stripe's own record: the intent succeeded
+        return {pi}
+
+    return Flow(name, requests, statement, shop.ledger)
+
+
+async def _telegram_flow(lab) -> Flow:
+    world = await shop_world(lab, mode="manual", limits=False)
+    buyer = {"id": 7001, "first_name": "Crash"}
+
+    def says(update_id: int, text: str) -> Callable[[], Awaitable[str | None]]:
+        message = world.people.send(buyer["id"], buyer, text)
+        return _handle(world.bot, {"update_id": update_id, "message": message})
+
+    def presses(update_id: int, data: str) -> Callable[[], Awaitable[str | None]]:
+        update: dict = {"update_id": update_id}
+
+        async def send():  # the button is pressed once; a redelivery carries the same update
+            if "callback_query" not in update:
+                chat = world.fake.default_bot.chats[buyer["id"]]
+                offering = [m for m in chat.messages.values() if m.reply_markup and any(
+                    b.get("callback_data") == data for row in m.reply_markup["inline_keyboard"] for b in row)]
+                if not offering:
+                    return "(no button to press)"  # the bot never sent the message offering it
+                update["callback_query"] = world.people.press(buyer["id"], buyer, offering[-1].message_id, data)
+            return await _handle(world.bot, update)()
+        return send
+
+    requests = [Request("/start", says(1, "/start"), _failed), Request("/catalog", says(2, "/catalog"), _failed),
+                Request("[buy:tea]", presses(3, "buy:tea"), _failed), Request("/buy beans", says(4, "/buy beans"), _failed),
+                Request("[checkout]", presses(5, "checkout"), _failed)]
+
+    async def statement() -> set[str]:
+        return set()
+
+    return Flow("telegram-update", requests, statement, None, world.close)
+
+
+def _handle(bot, update: dict) -> Callable[[], Awaitable[str | None]]:
+    async def send():
+        try:
+            handled = await bot.handle(update)
+        except RedisError:
+            return "redis failed"  # the webhook answers non-2xx and Telegram redelivers the update
+        return handled.reply if handled else "(duplicate)"
+    return send
+
+
+async def _ours(step: Awaitable) -> str:
+    try:
+        return (await step).outcome
+    except RedisError:
+        return "redis failed"
+
+
+def _failed(answer: Any) -> bool:
+    return answer == "redis failed"
+
+
+# the sweep ---------------------------------------------------------------------------------------------
+@dataclass
+class Run:
+    answers: list[Any]
+    told_paid: set[str]
+    commands: list[str]
+    hit: str = ""  # the request that met the cut
+    first: Any = None  # what it answered then
+    resends: int = 0
+
+
+async def run_flow(lab, cut: RedisCut, name: str, k: int | None) -> tuple[Run, dict[str, Any]]:
+    """One run on a clean keyspace: cut before command k (None: never). Returns the run and the facts judged."""
+    await lab.backend.clean()
+    flow = await build_flow(lab, name)
+    cut.log = []
+    if k is not None:
+        cut.fail_after(k)
+    run = Run([], set(), cut.log)
+    try:
+        for request in flow.requests:
+            answer = await request.send()
+            if k is not None and not run.hit and cut.tripped:
+                run.hit, run.first = request.step, answer
+                cut.reconnect()
+                while request.retry(answer) and run.resends < MAX_RESENDS:
+                    run.resends += 1
+                    answer = await request.send()
+            run.answers.append(answer)
+            if (ref := request.succeeded(answer)) is not None:
+                run.told_paid.add(ref)
+        cut.reconnect()
+        cut.log = None
+        facts = await _facts(lab, flow)
+    finally:
+        cut.reconnect()
+        cut.log = None
+        await flow.close()
+    return run, facts
+
+
+async def _facts(lab, flow: Flow) -> dict[str, Any]:
+    keys = sorted(lab.keys.strip(k) for k in await lab.backend.scan_keys())
+    if flow.ledger is None:
+        return {"keys": keys, "paid": set(), "succeeded": 0, "statement": set()}
+    payments = await flow.ledger.payments(ORDER)
+    paid = {p["ref"] for p in payments if p["status"] == "succeeded"}
+    return {"keys": keys, "paid": paid, "succeeded": len(paid), "statement": await flow.statement()}
+
+
+def judge(reference: Run, ref_facts: dict, run: Run, facts: dict) -> str:
+    if facts["succeeded"] > 1:
+        return "doubled"
+    if any(ref not in facts["paid"] for ref in run.told_paid) or \
+            (facts["statement"] and not run.told_paid <= facts["statement"]):
+        return "stranded"
+    if run.answers != reference.answers:
+        return "stranded"  # a resend did not get the answer it would have got with no cut
+    if facts["keys"] != ref_facts["keys"]:
+        return "orphan keys"
+    return "repaired" if run.hit else "not reached"
+
+
+async def sweep(lab, name: str) -> pd.DataFrame:
+    """Every cut point of one flow: k, the command cut, the request that met it, its first answer, the
+    resends it took, and the outcome."""
+    cut = RedisCut(lab.redis)
+    await run_flow(lab, cut, name, None)  # once to load the Lua scripts, so every run counts the same commands
+    reference, ref_facts = await run_flow(lab, cut, name, None)
+    rows = []
+    for k in range(len(reference.commands) + 1):
+        run, facts = await run_flow(lab, cut, name, k)
+        rows.append({"flow": name, "k": k, "cut before": _command(reference.commands, k),
+                     "request": run.hit or "—", "first answer": _brief(run.first) if run.hit else "—",
+                     "resends": run.resends, "outcome": judge(reference, ref_facts, run, facts)})
+    await lab.backend.clean()
+    return pd.DataFrame(rows, columns=["flow", "k", "cut before", "request", "first answer", "resends", "outcome"])
+
+
+def reference_table(sweep_table: pd.DataFrame) -> pd.DataFrame:
+    """How many cut points met each outcome."""
+    counts = sweep_table.groupby("outcome").size()
+    outcomes = ["repaired", "not reached", "stranded", "doubled", "orphan keys"]
+    return pd.DataFrame([{"outcome": o, "cut points": int(counts.get(o, 0))} for o in outcomes])
+
+
+def _command(commands: list[str], k: int) -> str:
+    if k >= len(commands):
+        return "(after the last)"
+    name, _, sha = commands[k].partition(" ")
+    return f"{name} {script_name(sha)}" if sha else name
+
+
+def _brief(answer: Any) -> str:
+    if isinstance(answer, tuple):  # Stripe: (status, body)
+        return f"HTTP {answer[0]}"
+    if isinstance(answer, dict) and "error" in answer and isinstance(answer["error"], dict):
+        return f"error {answer['error']['code']}"
+    if isinstance(answer, dict) and "error_note" in answer:
+        return f"error {answer['error']}"
+    if isinstance(answer, dict) and "result" in answer:
+        return "result"
+    return str(answer)
