@@ -29,6 +29,7 @@ from .runtime.asgi import lifespan, read_request, send_response
 from .runtime.clock import SteppableClock
 from .runtime.ids import IdFactory
 from .runtime.redis_backend import RedisBackend, connect
+from .runtime.redis_cut import RedisCut
 
 DEFAULTS = {  # lab-only credentials: each is an option of `serve app`, and none is ever a real one
     "payme_key": "lab_payme_key_for_local_tests_only",
@@ -63,6 +64,7 @@ class Shop:
     webhooks: StripeWebhooks
     bot: ShopBot
     app: Any = field(repr=False)
+    cut: RedisCut | None = field(default=None, repr=False)  # the Redis outage control (/_lab/redis)
 
 
 async def build_shop(options: Options, backend: RedisBackend | None = None, clock=None) -> Shop:
@@ -79,7 +81,7 @@ async def build_shop(options: Options, backend: RedisBackend | None = None, cloc
 
     bot = ShopBot(BotApi(options.telegram_token, options.telegram_api),
                   SessionStore(redis, keys, clock), RateLimiter(redis, keys, clock, IdFactory(0)), PRODUCTS, redis, keys)
-    shop = Shop(backend, clock, ledger, payme, click, webhooks, bot, None)
+    shop = Shop(backend, clock, ledger, payme, click, webhooks, bot, None, RedisCut.of(redis))
     shop.app = _router(shop, stripe_webhook_app(webhooks),
                        webhook_app(bot, options.telegram_token, options.telegram_secret_token, clock))
     return shop
@@ -149,16 +151,28 @@ async def _lab(shop: Shop, verb: str, parts: list[str], body: bytes) -> tuple[in
         shop.clock.advance(seconds)
         return 200, {"now_ms": shop.clock.ms()}
     if parts == ["redis"] and verb == "POST":
-        server = shop.backend.client.connection_pool.connection_kwargs.get("server")
-        if shop.backend.mode != "fakeredis" or server is None or not isinstance(request.get("connected"), bool):
-            return 409, {"error": "an outage can be simulated on the embedded fakeredis only: {\"connected\": bool}"}
-        server.connected = request["connected"]
-        return 200, {"connected": server.connected}
+        return _redis_control(shop.cut, request)
     return 404, {"error": "not found"}
 
 
 def _optional_str(value) -> str | None:
     return None if value is None else str(value)
+
+
+def _redis_control(cut: RedisCut, request: dict) -> tuple[int, Any]:
+    """{"fail_after": k}: the (k+1)-th Redis command from now, and every later one, fails as in an outage;
+    {"connected": false} is fail_after 0; {"connected": true} ends the outage. It wraps our client, so it
+    works on the embedded fakeredis and on a real server alike, and it never touches Redis itself."""
+    fail_after, connected = request.get("fail_after"), request.get("connected")
+    if fail_after is not None and connected is None:
+        if isinstance(fail_after, bool) or not isinstance(fail_after, int) or not 0 <= fail_after <= 10**9:
+            return 400, {"error": "fail_after: a whole number of Redis commands, 0 to 1e9"}
+        cut.fail_after(fail_after)
+    elif isinstance(connected, bool) and fail_after is None:
+        cut.reconnect() if connected else cut.disconnect()
+    else:
+        return 400, {"error": "send {\"fail_after\": k} or {\"connected\": true|false}"}
+    return 200, cut.describe()
 
 
 async def _nothing_in_the_background() -> None:

@@ -16,7 +16,14 @@ class RedisCutError(RedisConnectionError):
 
 
 class RedisCut:
+    @classmethod
+    def of(cls, client) -> "RedisCut":
+        """The client's cut, wrapping it on first use (a client is wrapped once, however often asked)."""
+        cut = getattr(client, "_lab_cut", None)
+        return cut if cut is not None else cls(client)
+
     def __init__(self, client):
+        client._lab_cut = self
         self.client = client
         self.allowed: int | None = None  # commands still allowed; None: connected
         self.tripped = False  # has a command met the cut since it was armed?

@@ -286,7 +286,7 @@ def judge(reference: Run, ref_facts: dict, run: Run, facts: dict) -> str:
 async def sweep(lab, name: str) -> pd.DataFrame:
     """Every cut point of one flow: k, the command cut, the request that met it, its first answer, the
     resends it took, and the outcome."""
-    cut = RedisCut(lab.redis)
+    cut = RedisCut.of(lab.redis)
     await run_flow(lab, cut, name, None)  # once to load the Lua scripts, so every run counts the same commands
     reference, ref_facts = await run_flow(lab, cut, name, None)
     rows = []
