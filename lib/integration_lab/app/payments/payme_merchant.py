@@ -11,11 +11,13 @@ from __future__ import annotations
 import base64
 import hmac
 import json
+import logging
 from typing import Any
 
 from redis.exceptions import RedisError
 
 from ..scripts import register
+from ..unicode import is_unicode
 from .ledger import Ledger
 from .payme_errors import (
     ACCOUNT_FIELD, CANNOT_CANCEL, CANNOT_PERFORM, INSUFFICIENT_PRIVILEGE, INTERNAL_ERROR, INVALID_REQUEST,
@@ -26,8 +28,10 @@ from .payme_errors import (
 PROVIDER = "payme"
 TIMEOUT_MS = 43_200_000  # a created transaction not performed within 12 h is cancelled (reason 4)
 REASONS = (1, 2, 3, 4, 5, 10)  # receiver not found, debit failed, execution error, timeout, refund, unknown
-REASON_TIMEOUT = 4
+REASON_TIMEOUT, REASON_UNKNOWN = 4, 10
+MAX_INTEGER = 2 ** 53 - 1  # JSON numbers are exact up to here; Payme's (ms times, tiyin) stay far below
 CURRENCY = "UZS"  # Payme pays in tiyin
+log = logging.getLogger(__name__)
 
 
 def authorization(key: str, login: str = "Paycom") -> str:
@@ -57,11 +61,14 @@ class PaymeMerchant:
                 raise PaymeError(NOT_POST)
             try:
                 request = json.loads(body)
-            except (ValueError, UnicodeDecodeError):
+            except (ValueError, RecursionError):  # bad UTF-8 or JSON; nesting deeper than Python recurses
                 raise PaymeError(PARSE_ERROR) from None
             if isinstance(request, dict):
                 request_id = request.get("id")
-            if not (isinstance(request, dict) and isinstance(request.get("method"), str)
+                if not _echoable(request_id):  # JSON-RPC 2.0: an id not detected is answered null
+                    request_id = None
+                    raise PaymeError(INVALID_REQUEST)
+            if not (isinstance(request, dict) and is_unicode(request.get("method"))
                     and isinstance(request.get("params"), dict)):
                 raise PaymeError(INVALID_REQUEST)
             if not self._authorized(authorization_header):
@@ -73,6 +80,9 @@ class PaymeMerchant:
         except PaymeError as error:
             return error.body(request_id)
         except RedisError:  # our store is down: Payme will ask again
+            return PaymeError(INTERNAL_ERROR).body(request_id)
+        except Exception as failure:  # a bug of ours: still Payme's answer, and one line in the log
+            log.error("Payme request failed with %s", type(failure).__name__)
             return PaymeError(INTERNAL_ERROR).body(request_id)
 
     def _authorized(self, header: str | None) -> bool:
@@ -112,7 +122,9 @@ class PaymeMerchant:
 
     async def cancel(self, params: dict) -> dict:
         txid, reason = _string(params, "id"), params.get("reason")
-        if reason not in REASONS or isinstance(reason, bool):
+        # Payme sends an integer (1.0 == 1 would pass `in`); a wrong type is -32600 in Payme's error table
+        # (developer.help.paycom.uz/metody-merchant-api/oshibki-errors)
+        if type(reason) is not int or reason not in REASONS:
             raise PaymeError(INVALID_REQUEST)
         tx, pay = await self._existing(txid)
         if _state(pay) == 1:
@@ -232,19 +244,34 @@ def _check_result(tx: dict, pay: dict) -> dict:
     state = _state(pay)
     return {"create_time": pay["at"], "perform_time": pay.get("settled_at", 0), "cancel_time": _cancel_time(pay),
             "transaction": tx["transaction"], "state": state,
-            "reason": int(tx["reason"]) if state < 0 and "reason" in tx else None}
+            "reason": _stored_reason(tx["reason"]) if state < 0 and "reason" in tx else None}
+
+
+def _stored_reason(stored: str) -> int:
+    """A reason as kept; before reasons were checked, 1.0 was kept as "1.0": it reads as 1, and anything
+    else unreadable as 10 (unknown), so CheckTransaction and GetStatement keep answering."""
+    try:
+        reason = int(float(stored))
+    except (ValueError, OverflowError):
+        return REASON_UNKNOWN
+    return reason if reason in REASONS else REASON_UNKNOWN
+
+
+def _echoable(request_id) -> bool:
+    """Ids Payme sends are numbers; a string one is echoed too if UTF-8 can carry it."""
+    return request_id is None or type(request_id) is int or is_unicode(request_id)
 
 
 def _string(params: dict, name: str) -> str:
     value = params.get(name)
-    if not isinstance(value, str) or not 0 < len(value) <= 64:
+    if not is_unicode(value) or not 0 < len(value) <= 64:
         raise PaymeError(INVALID_REQUEST)
     return value
 
 
 def _integer(params: dict, name: str) -> int:
     value = params.get(name)
-    if not isinstance(value, int) or isinstance(value, bool):
+    if type(value) is not int or abs(value) > MAX_INTEGER:
         raise PaymeError(INVALID_REQUEST)
     return value
 
@@ -261,6 +288,8 @@ def _account(params: dict) -> str:
     if not isinstance(account, dict):
         raise PaymeError(INVALID_REQUEST)
     order_id = account.get(ACCOUNT_FIELD)
-    if isinstance(order_id, bool) or not isinstance(order_id, (str, int)) or str(order_id) == "":
-        raise account_error(ORDER_NOT_FOUND)
-    return str(order_id)
+    if type(order_id) is int and abs(order_id) <= MAX_INTEGER:
+        order_id = str(order_id)
+    if not is_unicode(order_id) or not 0 < len(order_id) <= 64 or any(c in order_id for c in "{}: "):
+        raise account_error(ORDER_NOT_FOUND)  # the ledger's ids are 1-64 characters without these
+    return order_id
