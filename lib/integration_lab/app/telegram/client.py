@@ -8,11 +8,13 @@ out may have been delivered, and sending it again would show the buyer the messa
 from __future__ import annotations
 
 import asyncio
+from collections import deque
 from dataclasses import dataclass
 from typing import Any, Awaitable, Callable
 
 import httpx
 
+ATTEMPTS_KEPT = 1000  # the newest calls on the wire, for tables and tests; older ones are dropped
 SAFE_TO_REPEAT = {"getme", "getchat", "getupdates", "getwebhookinfo", "setwebhook", "deletewebhook",
                   "sendchataction"}
 
@@ -61,8 +63,10 @@ class ServerError(TelegramError):
 
 
 class TimedOut(TelegramError):
-    def __init__(self, method: str):
-        super().__init__(method, 0, "no answer in time")
+    """No answer: the call may or may not have run, so only calls safe to repeat are retried."""
+
+    def __init__(self, method: str, description: str = "no answer in time"):
+        super().__init__(method, 0, description)
 
 
 _BY_CODE = {400: BadRequest, 401: Unauthorized, 403: Forbidden, 404: NotFound, 409: Conflict, 429: FloodWait}
@@ -97,7 +101,7 @@ class BotApi:
         self._http = httpx.AsyncClient(base_url=base_url.rstrip("/"), transport=transport, timeout=timeout)
         self._timeout = timeout
         self.sleep, self.max_retries = sleep, max_retries
-        self.attempts: list[Attempt] = []  # what happened on the wire, for tables and tests
+        self.attempts: deque[Attempt] = deque(maxlen=ATTEMPTS_KEPT)  # what happened on the wire
 
     async def call(self, method: str, /, **params: Any) -> Any:
         params = {k: v for k, v in params.items() if v is not None}
@@ -132,6 +136,8 @@ class BotApi:
             response = await self._http.post(f"/bot{self._token}/{method}", json=params, timeout=wait)
         except httpx.TimeoutException:
             raise TimedOut(method) from None
+        except httpx.TransportError:  # refused or cut: a TelegramError too, so callers that note a lost reply do
+            raise TimedOut(method, "no answer: the connection failed") from None
         try:
             body = response.json()
         except ValueError:

@@ -2,7 +2,9 @@
 
 The webhook app also serves the bot's web side: a Mini App's initData check and the Login Widget
 callback. Each refuses forged or stale payloads with 401 (403 for a wrong webhook secret, as
-python-telegram-bot's webhook server answers) and changes nothing.
+python-telegram-bot's webhook server answers) and changes nothing. Telegram redelivers an update after
+any non-2xx answer: so garbage (which Telegram never sends) gets a 400 before the bot sees it, a body over
+1 MiB a 413, and our own failure (Redis down) a 500, after which the redelivery is handled.
 """
 
 from __future__ import annotations
@@ -10,10 +12,13 @@ from __future__ import annotations
 import json
 from urllib.parse import parse_qsl
 
-from ...runtime.asgi import read_request, send_response
+from ...runtime.asgi import BodyTooLarge, read_request, send_response
 from .client import BotApi
 from .shop_bot import ShopBot
 from .signed_data import SignedDataError, secret_token_matches, verify_init_data, verify_login_widget
+
+BODY_LIMIT = 1 << 20  # bytes, as for every endpoint of ours
+MAX_ID = 2 ** 63  # Telegram's ids are 64-bit integers at most
 
 
 async def poll_once(api: BotApi, bot: ShopBot, offset: int | None = None, timeout: int = 0) -> int | None:
@@ -30,8 +35,13 @@ def webhook_app(bot: ShopBot, bot_token: str, secret_token: str | None, clock, p
     async def app(scope, receive, send):
         if scope["type"] != "http":
             return
-        headers, body = await read_request(scope, receive)
-        status, answer = await _route(scope["method"], scope["path"], scope["query_string"].decode(), headers, body)
+        try:
+            headers, body = await read_request(scope, receive, limit=BODY_LIMIT)
+        except BodyTooLarge as refused:
+            status, answer = 413, {"error": str(refused)}
+        else:
+            query = scope["query_string"].decode("utf-8", "replace")
+            status, answer = await _route(scope["method"], scope["path"], query, headers, body)
         await send_response(send, status, json.dumps(answer).encode(), {"content-type": "application/json"})
 
     async def _route(verb: str, route: str, query: str, headers: dict, body: bytes) -> tuple[int, dict]:
@@ -42,10 +52,11 @@ def webhook_app(bot: ShopBot, bot_token: str, secret_token: str | None, clock, p
                 return 403, {"error": "wrong secret token"}
             try:
                 update = json.loads(body)
-                if not isinstance(update, dict) or not isinstance(update.get("update_id"), int):
-                    raise ValueError
-            except ValueError:
-                return 400, {"error": "not an Update"}
+            except (ValueError, RecursionError):
+                return 400, {"error": "not JSON"}
+            problem = update_problem(update)
+            if problem:
+                return 400, {"error": problem}
             try:
                 handled = await bot.handle(update)
             except Exception as failure:  # Telegram will deliver the update again later
@@ -53,7 +64,8 @@ def webhook_app(bot: ShopBot, bot_token: str, secret_token: str | None, clock, p
             return 200, {} if handled else {"duplicate": True}
         try:
             if route == "/telegram/webapp" and verb == "POST":
-                init_data = dict(parse_qsl(body.decode())).get("initData", body.decode())
+                text = body.decode("utf-8", "replace")  # undecodable bytes then fail the hash check
+                init_data = dict(parse_qsl(text)).get("initData", text)
                 fields = verify_init_data(init_data, bot_token, clock.time())
                 return 200, {"user": fields.get("user")}
             if route == "/telegram/login" and verb == "GET":
@@ -64,3 +76,44 @@ def webhook_app(bot: ShopBot, bot_token: str, secret_token: str | None, clock, p
         return 404, {"error": "not found"}
 
     return app
+
+
+def update_problem(update) -> str | None:
+    """Why `update` is not an Update as Telegram sends it (in the parts the shop bot reads); None if it is."""
+    if not isinstance(update, dict) or not _integer(update.get("update_id")) or update["update_id"] < 0:
+        return "not an Update: update_id must be an integer"
+    if len(update) != 2:
+        return "an Update carries exactly one payload"
+    try:
+        json.dumps(update, ensure_ascii=False).encode("utf-8")
+    except (UnicodeEncodeError, RecursionError):
+        return "an Update holds text only, as UTF-8"
+    if "message" in update and not _message_ok(update["message"]):
+        return "message: chat.id, from.id or text malformed or missing"
+    if "callback_query" in update and not _query_ok(update["callback_query"]):
+        return "callback_query: id, from.id, data or message.chat.id malformed or missing"
+    return None
+
+
+def _message_ok(message) -> bool:
+    if not (isinstance(message, dict) and _has_id(message.get("chat"))):
+        return False
+    text = message.get("text")
+    if text is not None and not isinstance(text, str):
+        return False
+    return _has_id(message["from"]) if "from" in message or text else True  # a text has a sender
+
+
+def _query_ok(query) -> bool:
+    return (isinstance(query, dict) and isinstance(query.get("id"), str) and _has_id(query.get("from"))
+            and isinstance(query.get("data", ""), str)
+            and ("message" not in query or (isinstance(query["message"], dict)
+                                            and _has_id(query["message"].get("chat")))))
+
+
+def _integer(value) -> bool:
+    return type(value) is int and -MAX_ID < value < MAX_ID
+
+
+def _has_id(value) -> bool:
+    return isinstance(value, dict) and _integer(value.get("id"))

@@ -37,7 +37,8 @@ def _verify(fields: dict[str, str], secret: bytes, now: float, max_age: float) -
     if not received:
         raise SignedDataError("hash is missing")
     expected = hmac.new(secret, data_check_string(fields).encode(), hashlib.sha256).hexdigest()
-    if not hmac.compare_digest(expected, received.lower()):
+    # as bytes: compare_digest raises on a non-ASCII str, which is simply no match
+    if not hmac.compare_digest(expected.encode(), received.lower().encode("utf-8", "replace")):
         raise SignedDataError("hash does not match")
     try:
         auth_date = int(fields.get("auth_date", ""))
