@@ -13,11 +13,15 @@ ones notebooks drive in-process; this only wires them to one Redis, one ledger a
 from __future__ import annotations
 
 import json
+import logging
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from .app.payments.click_merchant import ClickMerchant
+from redis.exceptions import RedisError
+
+from .app.payments.click_merchant import NOTES, ClickMerchant
 from .app.payments.ledger import Ledger, LedgerError
+from .app.payments.payme_errors import INTERNAL_ERROR, INVALID_REQUEST, PaymeError
 from .app.payments.payme_merchant import PaymeMerchant
 from .app.payments.stripe_webhook import StripeWebhooks, stripe_webhook_app
 from .app.ratelimit import RateLimiter
@@ -25,11 +29,17 @@ from .app.sessions import SessionStore
 from .app.telegram.client import BotApi
 from .app.telegram.runners import webhook_app
 from .app.telegram.shop_bot import ShopBot
-from .runtime.asgi import lifespan, read_request, send_response
+from .app.unicode import is_unicode
+from .runtime.asgi import BodyTooLarge, lifespan, read_request, send_response
 from .runtime.clock import SteppableClock
 from .runtime.ids import IdFactory
 from .runtime.redis_backend import RedisBackend, connect
 from .runtime.redis_cut import RedisCut
+
+BODY_LIMIT = 1 << 20  # bytes: our own endpoints take at most 1 MiB, refused before it is read whole
+MAX_AMOUNT = 2 ** 53 - 1  # the ledger's Lua scripts hold numbers as doubles, exact up to here
+LATEST = 253_402_300_799  # 9999-12-31T23:59:59Z: past it the clock's datetimes overflow
+log = logging.getLogger(__name__)
 
 DEFAULTS = {  # lab-only credentials: each is an option of `serve app`, and none is ever a real one
     "payme_key": "lab_payme_key_for_local_tests_only",
@@ -93,16 +103,72 @@ def _router(shop: Shop, stripe_app, telegram_app):
             return await lifespan(receive, send, _nothing_in_the_background)
         if scope["type"] != "http":
             return
-        if scope["path"].startswith("/telegram/"):
+        verb, path = scope["method"], scope["path"]
+        if path.startswith("/telegram/"):  # bounds its bodies and answers its own failures
             return await telegram_app(scope, receive, send)
-        if scope["path"] == "/stripe/webhook":
-            return await stripe_app(scope, receive, send)
-        headers, body = await read_request(scope, receive)
-        status, answer = await _route(shop, scope["method"], scope["path"], headers, body)
-        await send_response(send, status, json.dumps(answer, ensure_ascii=False).encode(),
-                            {"content-type": "application/json; charset=utf-8"})
+        try:
+            headers, body = await read_request(scope, receive, limit=BODY_LIMIT)
+        except BodyTooLarge as refused:
+            status, answer = _refused(path, 413, str(refused))
+        else:
+            if path == "/stripe/webhook":
+                return await _delegate(stripe_app, scope, body, send)
+            try:
+                status, answer = await _route(shop, verb, path, headers, body)
+            except Exception as failure:  # answered in the caller's words, never as a bare 500
+                status, answer = _failed(verb, path, failure)
+        await _send_json(send, status, answer)
 
     return app
+
+
+async def _send_json(send, status: int, answer: Any) -> None:
+    # "replace": a lone surrogate that slipped into an answer must not cost the whole answer
+    body = json.dumps(answer, ensure_ascii=False).encode("utf-8", "replace")
+    await send_response(send, status, body, {"content-type": "application/json; charset=utf-8"})
+
+
+async def _delegate(app, scope, body: bytes, send) -> None:
+    """Hand a body already read (and bounded) to a mounted ASGI app; a failure before it answered is
+    answered here: 503 for the store (the sender retries), 500 for anything else, with no traceback."""
+    started, given = False, False
+
+    async def replay():
+        nonlocal given
+        message = {"type": "http.disconnect"} if given else {"type": "http.request", "body": body}
+        given = True
+        return message
+
+    async def tracked(message):
+        nonlocal started
+        started = True
+        await send(message)
+
+    try:
+        await app(scope, replay, tracked)
+    except Exception as failure:
+        if started:
+            raise
+        await _send_json(send, *_failed(scope["method"], scope["path"], failure))
+
+
+def _failed(verb: str, path: str, failure: Exception) -> tuple[int, Any]:
+    if isinstance(failure, RedisError):
+        return _refused(path, 503, "the store is unavailable; try again later")
+    log.error("serve app: %s %s failed with %s", verb, path, type(failure).__name__)
+    return _refused(path, 500, "internal error; try again later")
+
+
+def _refused(path: str, status: int, reason: str) -> tuple[int, Any]:
+    """A refusal in the words of whoever calls `path`: Payme and Click always get HTTP 200."""
+    if path == "/payme":
+        return 200, PaymeError(INVALID_REQUEST if status < 500 else INTERNAL_ERROR).body(None)
+    if path in ("/click/prepare", "/click/complete"):
+        error = -8 if status < 500 else -7  # Click's "Error in request from click" / "Failed to update user"
+        prepared = "merchant_prepare_id" if path == "/click/prepare" else "merchant_confirm_id"
+        return 200, {"click_trans_id": None, "merchant_trans_id": None, prepared: None, "error": error,
+                     "error_note": NOTES[error]}
+    return status, {"error": reason}
 
 
 async def _route(shop: Shop, verb: str, path: str, headers: dict, body: bytes) -> tuple[int, Any]:
@@ -124,17 +190,21 @@ async def _lab(shop: Shop, verb: str, parts: list[str], body: bytes) -> tuple[in
         request = json.loads(body) if body else {}
         if not isinstance(request, dict):
             raise ValueError
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: JSON nested deeper than Python recurses
         return 400, {"error": "the body must be a JSON object"}
     if parts == ["orders"] and verb == "POST":
+        problem = _order_problem(request)
+        if problem:
+            return 400, {"error": problem}
         try:
-            order = await shop.ledger.open_order(request.get("amount"), request.get("currency", ""),
-                                                 _optional_str(request.get("order_id")),
-                                                 str(request.get("description", "")))
+            order = await shop.ledger.open_order(request["amount"], request.get("currency") or "",
+                                                 request.get("order_id"), request.get("description") or "")
         except LedgerError as refused:
             return 400, {"error": str(refused)}
         return 201, asdict(order)
     if len(parts) >= 2 and parts[0] == "orders":
+        if not _order_id_ok(parts[1]):
+            return 404, {"error": "no such order"}
         order = await shop.ledger.order(parts[1])
         if order is None:
             return 404, {"error": f"no order {parts[1]}"}
@@ -145,9 +215,11 @@ async def _lab(shop: Shop, verb: str, parts: list[str], body: bytes) -> tuple[in
             return 200, {"outcome": (await shop.ledger.deliver(parts[1])).outcome}
     if parts == ["clock"] and verb == "POST":
         seconds = request.get("advance")
-        if not isinstance(seconds, (int, float)) or isinstance(seconds, bool) or seconds < 0 or \
-                not isinstance(shop.clock, SteppableClock):
-            return 400, {"error": "advance: seconds, a number >= 0 (on serve app's own clock)"}
+        # NaN and infinities fail the range check; past the year 9999 the clock's datetimes overflow
+        if not isinstance(seconds, (int, float)) or isinstance(seconds, bool) or \
+                not isinstance(shop.clock, SteppableClock) or not 0 <= seconds <= LATEST - shop.clock.time():
+            return 400, {"error": "advance: seconds, a number >= 0 that keeps the clock before the year 10000 "
+                                  "(on serve app's own clock)"}
         shop.clock.advance(seconds)
         return 200, {"now_ms": shop.clock.ms()}
     if parts == ["redis"] and verb == "POST":
@@ -155,8 +227,20 @@ async def _lab(shop: Shop, verb: str, parts: list[str], body: bytes) -> tuple[in
     return 404, {"error": "not found"}
 
 
-def _optional_str(value) -> str | None:
-    return None if value is None else str(value)
+def _order_problem(request: dict) -> str | None:
+    """What is wrong with a new order's fields before the ledger sees them (its own checks follow)."""
+    amount = request.get("amount")
+    if isinstance(amount, bool) or not isinstance(amount, int) or not 0 < amount <= MAX_AMOUNT:
+        return f"amount must be an integer in minor units from 1 to {MAX_AMOUNT}"
+    for name in ("currency", "order_id", "description"):
+        value = request.get(name)
+        if value is not None and not (is_unicode(value) and len(value) <= 1000):
+            return f"{name} must be a string of at most 1000 characters"
+    return None
+
+
+def _order_id_ok(order_id: str) -> bool:
+    return 0 < len(order_id) <= 64 and not any(c in order_id for c in "{}: ")  # the ledger's rule for ids
 
 
 def _redis_control(cut: RedisCut, request: dict) -> tuple[int, Any]:
