@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import matplotlib.pyplot as plt
 import pandas as pd
+from matplotlib.patches import Patch
 
 plt.rcParams.update({"figure.dpi": 80})
 
@@ -32,4 +33,33 @@ def decision_timeline(decisions: pd.DataFrame, title: str, window: float | None 
     ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0))
     fig.tight_layout()
     plt.close(fig)  # shown once, by the cell that returns it
+    return fig
+
+
+OUTCOME_COLOURS = {"repaired": "tab:green", "not reached": "lightgrey", "stranded": "tab:red",
+                   "doubled": "darkred", "orphan keys": "tab:orange"}
+
+
+def crash_strip(sweep: pd.DataFrame, title: str):
+    """A crash-point sweep as one strip: a square per cut point, coloured by outcome, labelled by the Redis
+    command cut, with the request that met the cut written above its span of commands."""
+    fig, ax = plt.subplots(figsize=(max(6.0, 0.32 * len(sweep) + 1.5), 2.9))
+    ax.bar(sweep["k"], 1, width=0.9, color=[OUTCOME_COLOURS.get(o, "black") for o in sweep["outcome"]])
+    ax.set_xticks(sweep["k"], sweep["cut before"], rotation=90, fontsize=7)
+    ax.set_yticks([])
+    ax.set_xlim(-0.6, len(sweep) - 0.4)
+    start = 0
+    for k in range(1, len(sweep) + 1):  # name each run of cut points that the same request met
+        if k == len(sweep) or sweep["request"].iloc[k] != sweep["request"].iloc[start]:
+            ax.text((start + k - 1) / 2, 1.05, sweep["request"].iloc[start], ha="center", va="bottom", fontsize=7,
+                    rotation=20)
+            if k < len(sweep):
+                ax.axvline(k - 0.5, color="black", linewidth=0.8)
+            start = k
+    ax.set_ylim(0, 1.6)
+    ax.legend(handles=[Patch(color=OUTCOME_COLOURS.get(o, "black"), label=o) for o in dict.fromkeys(sweep["outcome"])],
+              loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8)
+    ax.set_title(title)
+    fig.tight_layout()
+    plt.close(fig)
     return fig

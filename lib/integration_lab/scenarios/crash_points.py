@@ -226,6 +226,7 @@ class Run:
     answers: list[Any]
     told_paid: set[str]
     commands: list[str]
+    steps: list[str] = field(default_factory=list)
     hit: str = ""  # the request that met the cut
     first: Any = None  # what it answered then
     resends: int = 0
@@ -238,7 +239,7 @@ async def run_flow(lab, cut: RedisCut, name: str, k: int | None) -> tuple[Run, d
     cut.log = []
     if k is not None:
         cut.fail_after(k)
-    run = Run([], set(), cut.log)
+    run = Run([], set(), cut.log, [request.step for request in flow.requests])
     try:
         for request in flow.requests:
             answer = await request.send()
@@ -320,6 +321,25 @@ def _brief(answer: Any) -> str:
         return f"error {answer['error']['code']}"
     if isinstance(answer, dict) and "error_note" in answer:
         return f"error {answer['error']}"
-    if isinstance(answer, dict) and "result" in answer:
-        return "result"
+    if isinstance(answer, dict) and "result" in answer:  # Payme's results, by what they tell Payme
+        result = answer["result"]
+        if "state" in result:
+            return f"state {result['state']}"
+        if "transactions" in result:
+            return f"{len(result['transactions'])} in statement"
+        return ", ".join(f"{k} {str(v).lower()}" for k, v in result.items())
     return str(answer)
+
+
+async def one_cut(lab, name: str, k: int) -> pd.DataFrame:
+    """One run cut before command k, request by request: what the provider got, beside the uncut answer."""
+    cut = RedisCut.of(lab.redis)
+    await run_flow(lab, cut, name, None)  # scripts loaded, as in the sweep
+    reference, _ = await run_flow(lab, cut, name, None)
+    run, _ = await run_flow(lab, cut, name, k)
+    await lab.backend.clean()
+    rows = [{"request": step, "met the cut": "yes" if step == run.hit else "",
+             "first answer": _brief(run.first) if step == run.hit else "",
+             "answer after resends": _brief(answer), "uncut answer": _brief(expected)}
+            for step, answer, expected in zip(run.steps, run.answers, reference.answers)]
+    return pd.DataFrame(rows, columns=["request", "met the cut", "first answer", "answer after resends", "uncut answer"])
