@@ -1,0 +1,341 @@
+"""Drive hostile requests at the served processes and count what went wrong, per endpoint.
+
+`Lab` starts `serve telegram`, `serve stripe` and `serve app` (stderr to files), opens the protected objects
+and the sandbox ones calls may really use, then `hit(endpoint, n)` sends n generated requests from a few
+concurrent clients, checking the protected object after every batch and the logs after the run.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import statistics
+import time
+import zlib
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import httpx
+
+from ..serve import HOST, free_port
+from ..shop_server import DEFAULTS
+from . import classify, servers, shop, stripe, telegram
+from .values import MB, Draw, Req
+
+TG = f"/bot{telegram.TOKEN}"
+KEEP = 200  # failing requests kept per endpoint, for the replay that names each traceback
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    name: str
+    server: str  # which process answers it
+    generate: Callable[[Draw, object], Req]
+    classify: Callable[[int, object, bytes], str | None]
+
+
+ENDPOINTS = ([Endpoint(f"telegram {n}", "telegram", g, classify.telegram) for n, g in telegram.ENDPOINTS.items()]
+             + [Endpoint(f"stripe {n}", "stripe", g, classify.stripe) for n, g in stripe.ENDPOINTS.items()]
+             + [Endpoint(f"app {n}", "app", g, {"/payme": classify.payme, "/click/prepare": classify.click,
+                                                  "/click/complete": classify.click}.get(n, classify.json_body))
+                for n, g in shop.ENDPOINTS.items()])
+
+
+@dataclass
+class Tally:
+    endpoint: str
+    sent: int = 0
+    server_errors: int = 0
+    off_envelope: int = 0
+    no_answer: int = 0
+    tracebacks: int = 0
+    state_changes: int = 0
+    cut_off: int = 0  # the server refused an oversized body before it was all sent: allowed
+    latencies: list[float] = field(default_factory=list, repr=False)
+    reasons: Counter = field(default_factory=Counter)
+    failing: list[tuple[str, Req]] = field(default_factory=list, repr=False)
+    changed_by: list[tuple[Req, str]] = field(default_factory=list, repr=False)  # (request, what changed)
+    signatures: Counter = field(default_factory=Counter)
+
+    @property
+    def clean(self) -> bool:
+        return not (self.server_errors or self.off_envelope or self.no_answer or self.tracebacks or self.state_changes)
+
+    def median_ms(self) -> float:
+        return statistics.median(self.latencies) * 1000 if self.latencies else 0.0
+
+    def row(self) -> list:
+        return [self.endpoint, self.sent, self.server_errors, self.off_envelope, self.no_answer, self.tracebacks,
+                self.state_changes, f"{self.median_ms():.1f}"]
+
+
+class Lab:
+    """The three served processes and their targets: `with Lab(log_dir) as lab: lab.hit(endpoint, 300)`."""
+
+    def __init__(self, log_dir: Path, servers_wanted=("telegram", "stripe", "app"), real_redis: bool = False,
+                 max_body: int = 3 * MB, workers: int = 4, seed: int = 11):
+        self.log_dir, self.wanted, self.real_redis = Path(log_dir), set(servers_wanted), real_redis
+        self.max_body, self.workers, self.seed = max_body, workers, seed
+        self.procs: dict[str, servers.Process] = {}
+        self.targets: dict[str, object] = {}
+        self.redis_proc = None
+        self.redis_kind = "embedded fakeredis"
+        self.broken: dict[str, str] = {}  # server -> why it did not start
+
+    # --- lifecycle -------------------------------------------------------------------------------
+    def __enter__(self) -> "Lab":
+        """Start what is wanted; a server that cannot start (a tree mid-edit) is noted in `broken`, not fatal."""
+        self.log_dir.mkdir(parents=True, exist_ok=True)
+        try:
+            if "app" in self.wanted:
+                self.wanted.add("telegram")  # the shop bot replies through the Bot API fake
+            if "telegram" in self.wanted:
+                self._start("telegram", ["telegram", "--no-limits"], f"{TG}/getMe", self._telegram_setup)
+            if "stripe" in self.wanted:
+                self._start("stripe", ["stripe"], "/v1/customers", self._stripe_setup)
+            if "app" in self.wanted:
+                redis_url = ""
+                if self.real_redis and (started := servers.start_redis(self.log_dir)):
+                    self.redis_proc, redis_url = started
+                    self.redis_kind = "redis-server (data outside the app's process)"
+                api = self.procs["telegram"].url if "telegram" in self.procs else f"http://{HOST}:{free_port()}"
+                self._start("app", ["app", "--redis-url", redis_url, "--telegram-api", api], "/_lab/none",
+                            self._app_setup)
+        except BaseException:
+            self.__exit__()
+            raise
+        return self
+
+    def _start(self, name: str, args: list[str], ready: str, setup) -> None:
+        try:
+            self.procs[name] = servers.start(name, args, ready, self.log_dir)
+            self.targets[name] = setup()
+        except (RuntimeError, AssertionError, KeyError, ValueError, httpx.HTTPError) as failure:
+            self.broken[name] = str(failure).strip().splitlines()[-1][:300]
+            if name in self.procs:
+                self.procs.pop(name).stop()
+
+    def __exit__(self, *exc) -> None:
+        for proc in self.procs.values():
+            proc.stop()
+        if self.redis_proc is not None:
+            self.redis_proc.terminate()
+            self.redis_proc.wait(timeout=10)
+
+    # --- targets ---------------------------------------------------------------------------------
+    def _telegram_setup(self) -> telegram.TelegramTargets:
+        url = self.procs["telegram"].url
+        with httpx.Client(base_url=url, timeout=10) as http:
+            def user_writes(uid: int) -> None:
+                answer = http.post(f"/_lab/chats/{uid}/messages", json={"from": {"id": uid, "first_name": f"U{uid}"},
+                                                                          "text": "hi"})
+                assert answer.status_code == 200, answer.text
+
+            def bot_says(chat: int, text: str) -> int:
+                answer = http.post(f"{TG}/sendMessage", json={"chat_id": chat, "text": text})
+                assert answer.status_code == 200, answer.text
+                return answer.json()["result"]["message_id"]
+
+            for uid in [7001, 7002, 7003, 7004, 8001, 8002, 8003, 8004]:
+                user_writes(uid)
+            targets = telegram.TelegramTargets(7001, bot_says(7001, "protected: do not touch"), [7002, 7003, 7004])
+            targets.messages = [(chat, bot_says(chat, f"sandbox {chat}")) for chat in targets.chats]
+            self._drain_updates(http)
+        return targets
+
+    @staticmethod
+    def _drain_updates(http: httpx.Client) -> None:
+        http.post(f"{TG}/deleteWebhook")
+        updates = http.post(f"{TG}/getUpdates", json={"timeout": 0}).json()["result"]
+        if updates:
+            http.post(f"{TG}/getUpdates", json={"offset": updates[-1]["update_id"] + 1, "timeout": 0})
+
+    def _stripe_setup(self) -> stripe.StripeTargets:
+        with httpx.Client(base_url=self.procs["stripe"].url, timeout=10,
+                          headers={"authorization": f"Bearer {stripe.KEY}"}) as http:
+            def intent(**extra) -> dict:
+                answer = http.post("/v1/payment_intents", data={"amount": "5000", "currency": "usd",
+                                                                 "payment_method_types[]": "card", **extra})
+                assert answer.status_code == 200, answer.text
+                return answer.json()
+
+            targets = stripe.StripeTargets(intent()["id"])
+            targets.intents = [intent()["id"] for _ in range(4)]
+            for _ in range(4):
+                paid = intent(payment_method="pm_card_visa", confirm="true")
+                targets.intents.append(paid["id"])
+                targets.charges.append(paid["latest_charge"])
+            targets.customers = [http.post("/v1/customers", data={"name": "Sandbox"}).json()["id"] for _ in range(2)]
+        return targets
+
+    def _app_setup(self) -> shop.ShopTargets:
+        with httpx.Client(base_url=self.procs["app"].url, timeout=10) as http:
+            def order(tiyin: int) -> str:
+                answer = http.post("/_lab/orders", json={"amount": tiyin, "currency": "UZS"})
+                assert answer.status_code == 201, answer.text
+                return answer.json()["order_id"]
+
+            targets = shop.ShopTargets(order(500000), 500000, payme_key=DEFAULTS["payme_key"],
+                                       click_service_id=DEFAULTS["click_service_id"],
+                                       click_secret=DEFAULTS["click_secret_key"],
+                                       stripe_secret=DEFAULTS["stripe_webhook_secret"],
+                                       telegram_secret=DEFAULTS["telegram_secret_token"], users=[8001, 8002, 8003, 8004])
+            targets.orders = [(order(tiyin), tiyin) for tiyin in [100000 * (1 + i % 7) for i in range(24)]]
+            for i, (order_id, tiyin) in enumerate(targets.orders[:6]):
+                trans = 5_000_000 + i
+                form = {"click_trans_id": str(trans), "service_id": str(targets.click_service_id),
+                        "click_paydoc_id": str(trans + 7), "merchant_trans_id": order_id,
+                        "amount": f"{tiyin // 100}.00", "action": "0", "error": "0", "error_note": "Success",
+                        "sign_time": time.strftime("%Y-%m-%d %H:%M:%S")}
+                form["sign_string"] = shop.click_sign(form, targets.click_secret, "0")
+                answer = http.post("/click/prepare", data=form).json()
+                if answer.get("error") == 0:
+                    targets.prepared.append((trans, order_id, tiyin, answer["merchant_prepare_id"]))
+        return targets
+
+    # --- protected state -------------------------------------------------------------------------
+    def protected_id(self, server: str) -> str:
+        field_name = {"telegram": "protected_chat", "stripe": "protected_intent", "app": "protected_order"}[server]
+        return str(getattr(self.targets[server], field_name))
+
+    async def protected_state(self, server: str, http: httpx.AsyncClient) -> object:
+        t = self.targets[server]
+        if server == "telegram":
+            answer = await http.get(f"{self.procs['telegram'].url}/_lab/chats/{t.protected_chat}/messages")
+        elif server == "stripe":
+            answer = await http.get(f"{self.procs['stripe'].url}/v1/payment_intents/{t.protected_intent}",
+                                    headers={"authorization": f"Bearer {stripe.KEY}"})
+        else:
+            answer = await http.get(f"{self.procs['app'].url}/_lab/orders/{t.protected_order}")
+        return answer.status_code, answer.content
+
+    # --- the hostile run -------------------------------------------------------------------------
+    def hit(self, endpoint: Endpoint, n: int, batch: int = 200, timeout: float = 15) -> Tally:
+        return asyncio.run(self._hit(endpoint, n, batch, timeout))
+
+    async def _hit(self, endpoint: Endpoint, n: int, batch: int, timeout: float) -> Tally:
+        draw = Draw(self.seed ^ zlib.crc32(endpoint.name.encode()), self.max_body)
+        target, url = self.targets[endpoint.server], self.procs[endpoint.server].url
+        tally, marks = Tally(endpoint.name), {name: p.log_size() for name, p in self.procs.items()}
+        clients = [httpx.AsyncClient(base_url=url, timeout=timeout) for _ in range(self.workers)]
+        marker, alone = self.protected_id(endpoint.server), asyncio.Lock()
+
+        async def send_aimed(client: httpx.AsyncClient, req: Req) -> str | None:
+            """A request naming the protected object goes alone, between two reads of its state."""
+            async with alone:
+                first = await self.protected_state(endpoint.server, client)
+                reason = await self._send(client, endpoint, req, tally)
+                then = await self.protected_state(endpoint.server, client)
+                if first != then and len(tally.changed_by) < 5:
+                    tally.changed_by.append((req, _difference(first, then)))
+                return reason
+
+        try:
+            before = await self.protected_state(endpoint.server, clients[0])
+            while tally.sent < n:
+                requests = [endpoint.generate(draw, target) for _ in range(min(batch, n - tally.sent))]
+                pending = iter(requests)
+
+                async def worker(client: httpx.AsyncClient) -> None:
+                    for req in pending:
+                        aimed = req.aimed or marker in req.target or marker.encode() in req.body
+                        reason = await (send_aimed(client, req) if aimed else self._send(client, endpoint, req, tally))
+                        failures = tally.server_errors + tally.off_envelope + tally.no_answer
+                        if reason and len(tally.failing) < KEEP and (failures <= KEEP // 2 or failures % 10 == 0):
+                            tally.failing.append((reason, req))  # the first ones, then every 10th
+
+                await asyncio.gather(*(worker(c) for c in clients))
+                after = await self.protected_state(endpoint.server, clients[0])
+                if after != before:
+                    tally.state_changes += 1
+                    before = after
+            if endpoint.name == "telegram setWebhook":
+                await clients[0].post(f"{self.procs['telegram'].url}{TG}/deleteWebhook")
+        finally:
+            for c in clients:
+                await c.aclose()
+        await asyncio.sleep(0.2)  # let the servers finish writing their logs
+        for name, proc in self.procs.items():
+            text = proc.log_text(marks[name])
+            tally.tracebacks += servers.count_tracebacks(text)
+            tally.signatures.update(f"[{name}] {s}" for s in servers.signatures(text))
+        return tally
+
+    async def _send(self, client: httpx.AsyncClient, endpoint: Endpoint, req: Req, tally: Tally) -> str | None:
+        started = time.perf_counter()
+        try:
+            answer = await client.request(req.method, req.target, content=req.body, headers=req.headers)
+        except (httpx.LocalProtocolError, httpx.InvalidURL):
+            tally.reasons["not sendable by the client (skipped)"] += 1
+            return None
+        except httpx.WriteError:
+            tally.sent += 1
+            tally.cut_off += 1
+            return None
+        except (httpx.TimeoutException, httpx.RemoteProtocolError, httpx.ReadError, httpx.ConnectError) as lost:
+            tally.sent += 1
+            tally.no_answer += 1
+            reason = f"no answer: {type(lost).__name__}"
+            tally.reasons[reason] += 1
+            return reason
+        tally.sent += 1
+        tally.latencies.append(time.perf_counter() - started)
+        if answer.status_code >= 500:
+            tally.server_errors += 1
+            reason = f"HTTP {answer.status_code} {answer.content[:60]!r}"
+        else:
+            off = endpoint.classify(answer.status_code, answer.headers, answer.content)
+            if off is None:
+                return None
+            tally.off_envelope += 1
+            reason = f"off envelope ({off}): HTTP {answer.status_code} {answer.content[:60]!r}"
+        tally.reasons[reason] += 1
+        return reason
+
+    # --- naming each failure ---------------------------------------------------------------------
+    def triage(self, endpoint: Endpoint, tally: Tally, budget_s: float = 30) -> dict[str, str]:
+        """Replay the kept failing requests one at a time: {traceback signature or reason: example request}."""
+        return asyncio.run(self._triage(endpoint, tally, budget_s))
+
+    async def _triage(self, endpoint: Endpoint, tally: Tally, budget_s: float) -> dict[str, str]:
+        examples: dict[str, str] = {}
+        deadline = time.monotonic() + budget_s
+        url = self.procs[endpoint.server].url
+        async with httpx.AsyncClient(base_url=url, timeout=15) as http:
+            for reason, req in tally.failing:
+                if time.monotonic() > deadline:
+                    break
+                marks = {name: p.log_size() for name, p in self.procs.items()}
+                try:
+                    await http.request(req.method, req.target, content=req.body, headers=req.headers)
+                except httpx.HTTPError:
+                    pass
+                found = [f"[{name}] {s}" for name, p in self.procs.items() for s in servers.signatures(p.log_text(marks[name]))]
+                for key in found or [reason]:
+                    examples.setdefault(key, req.describe())
+        for req, change in tally.changed_by:
+            examples.setdefault(f"state change of the protected {endpoint.server} object: {change}", req.describe())
+        if tally.state_changes and not tally.changed_by:
+            examples.setdefault(f"state change of the protected {endpoint.server} object", "(by a request not naming it)")
+        return examples
+
+
+def _difference(before: tuple[int, bytes], after: tuple[int, bytes]) -> str:
+    """What changed in a protected object's JSON, in a line."""
+    import json
+
+    try:
+        old, new = json.loads(before[1]), json.loads(after[1])
+    except ValueError:
+        return f"{before[1][:80]!r} -> {after[1][:80]!r}"
+
+    def walk(a, b, path: str) -> list[str]:
+        if isinstance(a, dict) and isinstance(b, dict):
+            return [d for k in sorted(set(a) | set(b), key=str) for d in walk(a.get(k), b.get(k), f"{path}.{k}")]
+        if isinstance(a, list) and isinstance(b, list):
+            grown = [f"{path}: +{json.dumps(x)[:160]}" for x in b[len(a):]] + [f"{path}: -{json.dumps(x)[:80]}" for x in a[len(b):]]
+            return [d for i, (x, y) in enumerate(zip(a, b)) for d in walk(x, y, f"{path}[{i}]")] + grown
+        return [] if a == b else [f"{path}: {json.dumps(a)[:60]} -> {json.dumps(b)[:100]}"]
+
+    return "; ".join(walk(old, new, "")[:3])

@@ -1,0 +1,122 @@
+"""The served processes under test, each with its stderr captured to a file: started, read and stopped.
+
+Tracebacks are read from those files: counted by their "Traceback" lines, and told apart by the final
+exception line and the innermost frame inside the lab's code.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+from ..serve import HOST, free_port
+
+_FRAME = re.compile(r'^\s+File "([^"]+)", line (\d+), in (\S+)')
+
+
+@dataclass
+class Process:
+    name: str
+    url: str
+    proc: subprocess.Popen
+    log: Path
+
+    def rss_kb(self) -> int:
+        for line in Path(f"/proc/{self.proc.pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+        raise RuntimeError("no VmRSS")
+
+    def log_size(self) -> int:
+        return self.log.stat().st_size
+
+    def log_text(self, start: int = 0) -> str:
+        with self.log.open("rb") as f:
+            f.seek(start)
+            return f.read().decode("utf-8", "replace")
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(timeout=5)
+
+
+def start(name: str, args: list[str], ready_path: str, log_dir: Path, port: int | None = None) -> Process:
+    """`python -m integration_lab serve <args> --port N`, stderr to <log_dir>/<name>.log, once `ready_path` answers."""
+    port = port or free_port()
+    url = f"http://{HOST}:{port}"
+    log = log_dir / f"{name}.log"
+    with log.open("wb") as err:
+        proc = subprocess.Popen([sys.executable, "-m", "integration_lab", "serve", *args, "--port", str(port)],
+                                stdout=subprocess.DEVNULL, stderr=err)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"{name} exited: {log.read_text()[-2000:]}")
+        try:
+            httpx.get(url + ready_path, timeout=1)
+            return Process(name, url, proc, log)
+        except httpx.TransportError:
+            time.sleep(0.1)
+    proc.kill()
+    raise RuntimeError(f"{name} did not start")
+
+
+def start_redis(log_dir: Path) -> tuple[subprocess.Popen, str] | None:
+    """A throwaway redis-server on a loopback port (no persistence), if one is installed."""
+    binary = shutil.which("redis-server")
+    if not binary:
+        return None
+    port = free_port()
+    with (log_dir / "redis.log").open("wb") as out:
+        proc = subprocess.Popen([binary, "--port", str(port), "--bind", HOST, "--save", "", "--appendonly", "no"],
+                                stdout=out, stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection((HOST, port), timeout=0.5).close()
+            return proc, f"redis://{HOST}:{port}/0"
+        except OSError:
+            time.sleep(0.05)
+    proc.kill()
+    return None
+
+
+def count_tracebacks(text: str) -> int:
+    return sum(1 for line in text.splitlines() if line.startswith("Traceback"))
+
+
+def signatures(text: str) -> list[str]:
+    """One line per traceback: `<exception line> at <file>:<line> in <function>` (innermost lab frame)."""
+    found, frame, inside = [], "", False
+    for line in text.splitlines():
+        if line.startswith("Traceback"):
+            inside, frame = True, ""
+            continue
+        if not inside:
+            continue
+        match = _FRAME.match(line)
+        if match:
+            path, number, func = match.groups()
+            if "integration_lab" in path:
+                frame = f"{path.split('integration_lab/')[-1]}:{number} in {func}"
+            continue
+        if line.startswith((" ", "\t")) or not line.strip():
+            continue
+        if line.startswith(("During handling", "The above exception")):
+            continue
+        found.append(f"{line.strip()[:160]} at {frame or '(no lab frame)'}")
+        inside, frame = False, ""
+    return found

@@ -1,0 +1,43 @@
+"""The hostile-input benchmark's generators at a small count (benchmarks/bench_hostile.py sends 10,000 per
+endpoint): malformed, oversized, wrongly typed and wrongly encoded requests to `serve telegram`, `serve stripe`
+and `serve app`, each answered in the provider's own envelope, never a 5xx, no traceback in the server's log,
+and the protected chat, PaymentIntent or order unchanged."""
+
+from __future__ import annotations
+
+import pytest
+
+from integration_lab.hostile import ENDPOINTS, Lab
+
+PER_FAMILY = 300  # split over its endpoints: 5 Telegram, 4 Stripe, 6 serve app
+
+
+@pytest.fixture(scope="module")
+def labs(tmp_path_factory):
+    """The served processes, started per family on first use (an xdist worker starts only what it runs)."""
+    started: dict[str, Lab] = {}
+
+    def lab_for(server: str) -> Lab:
+        if server not in started:
+            started[server] = Lab(tmp_path_factory.mktemp(f"hostile-{server}"), {server}, max_body=1 << 20,
+                                  workers=2).__enter__()
+        return started[server]
+
+    yield lab_for
+    for lab in started.values():
+        lab.__exit__()
+
+
+@pytest.mark.parametrize("endpoint", ENDPOINTS, ids=[e.name for e in ENDPOINTS])
+def test_hostile_requests_get_the_provider_s_answer_and_change_nothing(labs, endpoint):
+    lab = labs(endpoint.server)
+    assert endpoint.server not in lab.broken, f"serve {endpoint.server} did not start: {lab.broken[endpoint.server]}"
+    count = PER_FAMILY // sum(e.server == endpoint.server for e in ENDPOINTS)
+    tally = lab.hit(endpoint, count)
+    assert tally.sent >= count * 0.95  # the client refused to send only a few
+    if not tally.clean:
+        examples = lab.triage(endpoint, tally, budget_s=3)
+        report = "\n".join(f"- {key}\n    e.g. {example}" for key, example in list(examples.items())[:6])
+        pytest.fail(f"{endpoint.name}: {tally.server_errors} 5xx, {tally.off_envelope} off envelope, "
+                    f"{tally.no_answer} unanswered, {tally.tracebacks} tracebacks, {tally.state_changes} state "
+                    f"changes of {tally.sent}\n{report}")
