@@ -49,6 +49,7 @@ bench: setup
 	$(PY) benchmarks/bench_matrix.py
 	$(PY) benchmarks/bench_telegram.py
 	$(PY) benchmarks/bench_stripe.py
+	$(PY) benchmarks/bench_hostile.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache
