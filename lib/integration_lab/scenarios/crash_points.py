@@ -33,7 +33,7 @@ from ..app.scripts import script_name
 from ..shop_server import DEFAULTS, Options, build_shop
 from .telegram import shop_world
 
-FLOWS = ("payme", "payme-cancel", "click", "click-declined", "stripe-webhook", "telegram-update")
+FLOWS = ("payme", "payme-cancel", "click", "click-declined", "stripe-webhook", "stripe-unpaid", "telegram-update")
 ORDER = "7001"
 MAX_RESENDS = 3  # one cut per run, so the first resend after reconnecting must already succeed
 
@@ -59,16 +59,20 @@ async def _nothing() -> None:
     pass
 
 
+async def _paid_nothing() -> set[str]:
+    return set()
+
+
 # the flows ---------------------------------------------------------------------------------------------
 async def build_flow(lab, name: str) -> Flow:
     """A fresh world on the lab's (cleaned) keyspace with one open order, and the flow's requests."""
     if name == "telegram-update":
         return await _telegram_flow(lab)
     shop = await build_shop(Options(), backend=lab.backend, clock=lab.clock)
-    currency = "USD" if name == "stripe-webhook" else "UZS"
+    currency = "USD" if name.startswith("stripe") else "UZS"
     await shop.ledger.open_order(500000, currency, ORDER, "crash-point order")
     builders = {"payme": _payme_flow, "payme-cancel": _payme_flow, "click": _click_flow,
-                "click-declined": _click_flow, "stripe-webhook": _stripe_flow}
+                "click-declined": _click_flow, "stripe-webhook": _stripe_flow, "stripe-unpaid": _stripe_flow}
     if name not in builders:
         raise ValueError(f"unknown flow {name!r}; choose one of {', '.join(FLOWS)}")
     return await builders[name](lab, shop, name)
@@ -128,10 +132,7 @@ async def _click_flow(lab, shop, name: str) -> Flow:
                 Request("complete", lambda: shop.click.complete(form(1, merchant_prepare_id=prepare_id)), failed,
                         lambda answer: str(trans) if answer["error"] == 0 else None)]
 
-    async def statement() -> set[str]:  # Click's statement is what it was told: the complete answers
-        return set()
-
-    return Flow(name, requests, statement, shop.ledger)
+    return Flow(name, requests, _paid_nothing, shop.ledger)  # Click's statement: what its completes were told
 
 
 async def _stripe_flow(lab, shop, name: str) -> Flow:
@@ -156,6 +157,15 @@ async def _stripe_flow(lab, shop, name: str) -> Flow:
     def non_2xx(answer: tuple[int, dict]) -> bool:
         return not 200 <= answer[0] < 300
 
+    if name == "stripe-unpaid":  # a declined card, then a manual-capture intent canceled, then the order
+        held = {**intent, "id": "pi_3CrashPointSweep0002"}
+        requests = [Request("payment_intent.created", event(1, "payment_intent.created", intent), non_2xx),
+                    Request("payment_intent.payment_failed", event(2, "payment_intent.payment_failed", intent), non_2xx),
+                    Request("payment_intent.amount_capturable_updated",
+                            event(3, "payment_intent.amount_capturable_updated", held), non_2xx),
+                    Request("payment_intent.canceled", event(4, "payment_intent.canceled", held), non_2xx),
+                    Request("cancel order", lambda: _ours(shop.ledger.cancel(ORDER)), _failed)]
+        return Flow(name, requests, _paid_nothing, shop.ledger)
     requests = [Request("payment_intent.created", event(1, "payment_intent.created", intent), non_2xx),
                 Request("payment_intent.succeeded", event(2, "payment_intent.succeeded", {**intent, "status": "succeeded"}),
                         non_2xx, lambda answer: pi if answer[0] == 200 else None),
@@ -193,10 +203,7 @@ async def _telegram_flow(lab) -> Flow:
                 Request("[buy:tea]", presses(3, "buy:tea"), _failed), Request("/buy beans", says(4, "/buy beans"), _failed),
                 Request("[checkout]", presses(5, "checkout"), _failed)]
 
-    async def statement() -> set[str]:
-        return set()
-
-    return Flow("telegram-update", requests, statement, None, world.close)
+    return Flow("telegram-update", requests, _paid_nothing, None, world.close)
 
 
 def _handle(bot, update: dict) -> Callable[[], Awaitable[str | None]]:
