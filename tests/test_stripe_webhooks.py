@@ -6,10 +6,12 @@ import hashlib
 import hmac
 import json
 
+import httpx
 import pytest
 import stripe
 
 from integration_lab.app.payments.stripe_signature import SignatureError, verify
+from integration_lab.app.payments.stripe_webhook import StripeWebhooks, stripe_webhook_app
 from integration_lab.fakes.stripe import signature
 from integration_lab.scenarios.payments import stripe_world
 
@@ -93,3 +95,14 @@ async def test_delivery_failures_are_retried_on_the_schedule(lab):
     table = await world.deliver_over(3 * 3600, step=300)
     assert list(table["attempt"]) == [1, 2, 3] and list(table["t (s)"]) == [0, 300, 2100]
     assert list(table["status"].fillna(0)) == [0, 0, 200]
+
+
+async def test_the_webhook_app_refuses_a_body_over_1_mib_before_reading_it_whole():
+    class Never:  # a ledger the refusal must not reach
+        def __getattr__(self, name):
+            raise AssertionError(f"ledger.{name} touched")
+
+    app = stripe_webhook_app(StripeWebhooks(Never(), ["whsec_x"]))
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://shop") as client:
+        answer = await client.post("/stripe/webhook", content=b"{" + b" " * (1 << 20) + b"}")
+    assert answer.status_code == 413 and answer.json() == {"error": "request body over 1 MiB"}

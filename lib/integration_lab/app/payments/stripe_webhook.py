@@ -17,12 +17,13 @@ from typing import Any, Sequence
 
 from redis.exceptions import RedisError
 
-from ...runtime.asgi import read_request, send_response
+from ...runtime.asgi import BodyTooLarge, read_request, send_response
 from .ledger import Ledger
 from .stripe_signature import SignatureError, verify
 
 PROVIDER = "stripe"
 DONE_SECONDS = 30 * 24 * 3600  # Stripe keeps events (and may retry them) for 30 days
+BODY_LIMIT = 1 << 20  # bytes, as for every endpoint of ours (Stripe's events are a few KB)
 HANDLED_KEPT = 1000  # the in-memory list of recent deliveries, for notebooks; the record is in Redis
 
 
@@ -95,7 +96,11 @@ def stripe_webhook_app(webhooks: StripeWebhooks, path: str = "/stripe/webhook"):
     async def app(scope, receive, send):
         if scope["type"] != "http":
             return
-        headers, body = await read_request(scope, receive)
+        try:
+            headers, body = await read_request(scope, receive, limit=BODY_LIMIT)
+        except BodyTooLarge:
+            await send_response(send, 413, b'{"error": "request body over 1 MiB"}', {"content-type": "application/json"})
+            return
         if scope["path"] != path or scope["method"] != "POST":
             status, answer = 404, {"error": "not found"}
         else:
