@@ -198,3 +198,15 @@ async def test_bot_follows_a_group_to_its_supergroup(lab):
     assert world.bot.moved_chats == {group["id"]: supergroup}
     assert world.people.transcript(supergroup)[-1]["text"] == "hello group"
     await world.close()
+
+
+async def test_a_text_without_a_sender_is_noted_not_crashed_and_remembered(lab):
+    world = await shop_world(lab, mode="manual")
+    update = {"update_id": 9, "channel_post": {"message_id": 1, "chat": {"id": -100, "type": "channel"}, "date": 0,
+                                               "text": "/start"}}
+    anonymous = {"update_id": 10, "message": {"message_id": 2, "chat": {"id": -5, "type": "group"}, "date": 0,
+                                              "text": "/catalog"}}
+    assert (await world.bot.handle(update)).reply == ""
+    assert (await world.bot.handle(anonymous)).reply == ""
+    assert await world.bot.handle(anonymous) is None  # remembered: a redelivery is not handled twice
+    await world.close()

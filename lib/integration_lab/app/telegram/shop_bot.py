@@ -67,8 +67,8 @@ class ShopBot:
             return Handled(uid, query["from"]["id"], f"[{query.get('data')}]", await self._on_button(query, uid))
         message = update.get("message") or {}
         text, user = message.get("text"), message.get("from") or {}
-        if not text:
-            return Handled(uid, user.get("id"), f"({next(k for k in update if k != 'update_id')})", "")
+        if not text or not isinstance(user.get("id"), int):  # not a person's text (a photo, a channel post)
+            return Handled(uid, user.get("id"), f"({next((k for k in update if k != 'update_id'), 'empty')})", "")
         chat_id = message["chat"]["id"]
         decision = await self.limiter.hit(self.policy, user["id"])
         if not decision.allowed:
