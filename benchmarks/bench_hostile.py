@@ -13,6 +13,7 @@ a warm-up. Goal: every count zero, growth under 5 MB per 100,000; the exit statu
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import time
 from pathlib import Path
@@ -64,20 +65,18 @@ def main() -> int:
         print(table(["endpoint", "sent", "5xx", "off envelope", "no answer", "tracebacks", "state changes",
                      "median ms"], [t.row() for t in tallies]))
         failed |= any(not t.clean for t in tallies)
-        distinct: dict[str, tuple[str, int, str]] = {}
-        for endpoint, tally in zip(endpoints, tallies):
-            if tally.clean:
-                continue
-            examples = lab.triage(endpoint, tally)
-            counts = tally.signatures + tally.reasons
-            for key, example in examples.items():
-                distinct.setdefault(key, (endpoint.name, counts.get(key, 0), example))
-            for key, count in counts.items():  # logged but not replayed in time: name it without an example
-                distinct.setdefault(key, (endpoint.name, count, "(not reproduced alone)"))
-        if distinct:
-            print(f"\n{len(distinct)} distinct failures (signature, where, count in the run, one request):")
-            for key, (where, count, example) in distinct.items():
-                print(f"- {key}\n    {where}, {count}x; e.g. {example}")
+        failures = [f for endpoint, tally in zip(endpoints, tallies) if not tally.clean
+                    for f in lab.triage(endpoint, tally)]
+        if failures:
+            print(f"\n{len(failures)} distinct failures (what, where, how often in the run, one request replayed alone; "
+                  f"full requests in {(log_dir / 'examples.jsonl').relative_to(ROOT)}):")
+            for f in failures:
+                example = f.example.describe() if f.example else "(not reproduced alone)"
+                print(f"- {f.key}\n    {f.endpoint}, {f.count}x; e.g. {example}")
+            with (log_dir / "examples.jsonl").open("w") as out:
+                for f in failures:
+                    out.write(json.dumps({"failure": f.key, "endpoint": f.endpoint, "count": f.count,
+                                          **(f.example.as_json() if f.example else {})}) + "\n")
         if args.soak:
             print(f"\nSoak: {args.soak} valid requests per server after {args.warmup} warm-up; "
                   f"goal: growth < {GROWTH_GOAL_MB:g} MB per 100,000\n")

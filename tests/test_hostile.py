@@ -36,8 +36,8 @@ def test_hostile_requests_get_the_provider_s_answer_and_change_nothing(labs, end
     tally = lab.hit(endpoint, count)
     assert tally.sent >= count * 0.95  # the client refused to send only a few
     if not tally.clean:
-        examples = lab.triage(endpoint, tally, budget_s=3)
-        report = "\n".join(f"- {key}\n    e.g. {example}" for key, example in list(examples.items())[:6])
+        failures = lab.triage(endpoint, tally, budget_s=3)
+        report = "\n".join(f"- {f.key}\n    e.g. {f.example.describe() if f.example else '-'}" for f in failures[:6])
         pytest.fail(f"{endpoint.name}: {tally.server_errors} 5xx, {tally.off_envelope} off envelope, "
                     f"{tally.no_answer} unanswered, {tally.tracebacks} tracebacks, {tally.state_changes} state "
                     f"changes of {tally.sent}\n{report}")

@@ -294,15 +294,16 @@ class Lab:
         return reason
 
     # --- naming each failure ---------------------------------------------------------------------
-    def triage(self, endpoint: Endpoint, tally: Tally, budget_s: float = 30) -> dict[str, str]:
-        """Replay the kept failing requests one at a time: {traceback signature or reason: example request}."""
+    def triage(self, endpoint: Endpoint, tally: Tally, budget_s: float = 30) -> list["Failure"]:
+        """The distinct failures of a run, each with one request: the kept failing requests are replayed one at a
+        time and named by the traceback they leave (or by their answer when they leave none)."""
         return asyncio.run(self._triage(endpoint, tally, budget_s))
 
-    async def _triage(self, endpoint: Endpoint, tally: Tally, budget_s: float) -> dict[str, str]:
-        examples: dict[str, str] = {}
+    async def _triage(self, endpoint: Endpoint, tally: Tally, budget_s: float) -> list["Failure"]:
+        examples: dict[str, Req] = {}
+        explained: set[str] = set()  # answers that a traceback accounts for
         deadline = time.monotonic() + budget_s
-        url = self.procs[endpoint.server].url
-        async with httpx.AsyncClient(base_url=url, timeout=15) as http:
+        async with httpx.AsyncClient(base_url=self.procs[endpoint.server].url, timeout=15) as http:
             for reason, req in tally.failing:
                 if time.monotonic() > deadline:
                     break
@@ -311,14 +312,30 @@ class Lab:
                     await http.request(req.method, req.target, content=req.body, headers=req.headers)
                 except httpx.HTTPError:
                     pass
-                found = [f"[{name}] {s}" for name, p in self.procs.items() for s in servers.signatures(p.log_text(marks[name]))]
+                found = [f"[{name}] {s}" for name, p in self.procs.items()
+                         for s in servers.signatures(p.log_text(marks[name]))]
+                if found:
+                    explained.add(reason)
                 for key in found or [reason]:
-                    examples.setdefault(key, req.describe())
-        for req, change in tally.changed_by:
-            examples.setdefault(f"state change of the protected {endpoint.server} object: {change}", req.describe())
+                    examples.setdefault(key, req)
+        counts = tally.signatures + Counter({reason: n for reason, n in tally.reasons.items()
+                                             if reason not in explained and not reason.startswith("not sendable")})
+        failures = [Failure(key, endpoint.name, counts.get(key, 0), examples.get(key))
+                    for key in dict.fromkeys([*examples, *counts]) if key not in explained]
+        failures += [Failure(f"state change of the protected {endpoint.server} object: {change}", endpoint.name, 1, req)
+                     for req, change in tally.changed_by]
         if tally.state_changes and not tally.changed_by:
-            examples.setdefault(f"state change of the protected {endpoint.server} object", "(by a request not naming it)")
-        return examples
+            failures.append(Failure(f"state change of the protected {endpoint.server} object (by a request not "
+                                    "naming it)", endpoint.name, tally.state_changes, None))
+        return failures
+
+
+@dataclass
+class Failure:
+    key: str  # a traceback's signature, a failing answer, or a state change
+    endpoint: str
+    count: int  # in the run (tracebacks: as logged)
+    example: Req | None
 
 
 def _difference(before: tuple[int, bytes], after: tuple[int, bytes]) -> str:

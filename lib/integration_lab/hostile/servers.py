@@ -117,6 +117,7 @@ def signatures(text: str) -> list[str]:
             continue
         if line.startswith(("During handling", "The above exception")):
             continue
-        found.append(f"{line.strip()[:160]} at {frame or '(no lab frame)'}")
+        message = re.sub(r"\d+", "N", line.strip())[:160]  # one signature whatever the position or size
+        found.append(f"{message} at {frame or '(no lab frame)'}")
         inside, frame = False, ""
     return found

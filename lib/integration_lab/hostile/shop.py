@@ -48,7 +48,7 @@ def _order(d: Draw, t: ShopTargets) -> tuple[object, object, bool]:
     roll = d.r.random()
     if roll < 0.3:
         wrong = d.pick([t.protected_amount + 1, t.protected_amount - 1, 0, -t.protected_amount, 1, t.protected_amount * 100])
-        return t.protected_order, d.pick([wrong, wrong, d.number(), d.text(), None, [], {}]), True
+        return t.protected_order, wrong if d.chance(0.7) else d.pick([d.number(), d.text(), None, [], {}]), True
     if roll < 0.75 and t.orders:
         order, tiyin = d.pick(t.orders)
         return order, tiyin if d.chance(0.6) else d.number(), False
@@ -68,7 +68,7 @@ def _safe_amount(value, t: ShopTargets, protected: bool):
 def payme(d: Draw, t: ShopTargets) -> Req:
     order, tiyin, protected = _order(d, t)
     method = d.pick(PAYME_METHODS) if d.chance(0.9) else d.pick(["checktransaction", "", "ChangePassword", d.text()])
-    tx = d.pick(t.tx_ids) if d.chance(0.6) else d.pick([d.text, d.number, lambda: "0" * 25, lambda: None])()
+    tx = d.pick(t.tx_ids) if d.chance(0.8) else d.pick([d.text, d.number, lambda: "0" * 25, lambda: None])()
     params = _payme_params(d, method, order, tiyin, tx)
     if d.chance(0.15):
         params[d.pick(list(params) + ["account", d.key()])] = d.value()  # a field wrongly typed or unknown
@@ -76,7 +76,8 @@ def payme(d: Draw, t: ShopTargets) -> Req:
         params.pop(d.pick(list(params)))
     if protected and "amount" in params:
         params["amount"] = _safe_amount(params["amount"], t, True)
-    rpc: dict = {"jsonrpc": "2.0", "id": d.pick([7, 7, d.scalar()]), "method": method, "params": params}
+    rpc: dict = {"jsonrpc": "2.0", "id": d.r.randint(1, 10 ** 6) if d.chance(0.85) else d.scalar(), "method": method,
+                 "params": params}
     if d.chance(0.1):
         rpc[d.pick(["jsonrpc", "id", "method", "params"])] = d.value()
     if d.chance(0.05):
@@ -84,7 +85,7 @@ def payme(d: Draw, t: ShopTargets) -> Req:
     body = to_json(rpc) if d.chance(0.85) else d.pick([d.junk_bytes, lambda: to_json(d.value()),
                                                         lambda: b'{"id": "\\ud800", "method": "CheckTransaction"}'])()
     good = "Basic " + base64.b64encode(f"Paycom:{t.payme_key}".encode()).decode()
-    auth = good.encode() if d.chance(0.55) else d.pick([
+    auth = good.encode() if d.chance(0.7) else d.pick([
         None, b"Basic " + base64.b64encode(f"Paycom:{t.payme_key}x".encode()), b"Basic \xff", b"Bearer x",
         b"Basic " + b"A" * 5000, b"Basic ====", b"Basic " + base64.b64encode(b"Paycom:\xff\xfe"), b"Basic " + base64.b64encode(b"Paycom"),
         b"basic " + good[6:].encode(), d.header()])
@@ -101,7 +102,7 @@ def _payme_params(d: Draw, method: str, order, tiyin, tx) -> dict:
     if method == "CheckPerformTransaction":
         return {"amount": tiyin, "account": {"order_id": order}}
     if method == "CreateTransaction":
-        return {"id": tx, "time": d.pick([now, now, now - 50_000_000, d.number()]), "amount": tiyin,
+        return {"id": tx, "time": d.pick([now, now, now, now - 50_000_000, d.number()]), "amount": tiyin,
                 "account": {"order_id": order}}
     if method == "CancelTransaction":
         return {"id": tx, "reason": d.pick([1, 2, 3, 4, 5, 10, 1.0, "1", 99, 0, -1, None, True, 1e308, float("nan"), [],

@@ -5,6 +5,7 @@ gives the same requests every run."""
 
 from __future__ import annotations
 
+import base64
 import json
 import random
 from dataclasses import dataclass, field
@@ -24,9 +25,16 @@ class Req:
 
     def describe(self, limit: int = 240) -> str:
         """A short, printable form for reports (credentials in headers are not shown)."""
-        heads = {k: ("<redacted>" if k in ("authorization",) else v[:60]) for k, v in self.headers.items()}
+        heads = {k: ("<redacted>" if k == "authorization" else v[:60]) for k, v in self.headers.items()}
         body = self.body if len(self.body) <= limit else self.body[:limit] + b"...(%d bytes)" % len(self.body)
         return f"{self.method} {self.target[:160]} {heads} {body!r}"
+
+
+    def as_json(self) -> dict:
+        """The whole request, replayable, except the credential in Authorization."""
+        heads = {k: ("<redacted>" if k == "authorization" else v.decode("latin-1")) for k, v in self.headers.items()}
+        return {"method": self.method, "target": self.target, "headers": heads,
+                "body_base64": base64.b64encode(self.body).decode()}
 
 
 class Raw:
