@@ -17,6 +17,7 @@ class StripeError(Exception):
         self.status, self.type, self.message, self.code, self.param = status, type, message, code, param
         self.headers = headers or {}
         self.extra = extra  # decline_code, charge, payment_intent, payment_method, …
+        self.validation = False  # refused before anything ran (see params._refuse)
 
     def body(self) -> dict[str, Any]:
         error: dict[str, Any] = {"type": self.type, "message": self.message}

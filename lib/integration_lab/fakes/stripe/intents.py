@@ -10,7 +10,7 @@ import copy
 from typing import Any
 
 from . import objects
-from .cards import AUTHENTICATION_FAILED, Decline
+from .cards import AUTHENTICATION_FAILED, Decline, TestCard
 from .errors import DOCS, StripeError, invalid, unexpected_state
 from .params import Params
 from .world import Call, StripeFake
@@ -19,6 +19,7 @@ CANCELABLE = ("requires_payment_method", "requires_capture", "requires_confirmat
 CONFIRMABLE = ("requires_confirmation", "requires_payment_method", "requires_action")
 UPDATABLE = ("requires_payment_method", "requires_confirmation", "requires_action")
 MINIMUM = {"usd": ("$0.50 usd", 50), "eur": ("€0.50 eur", 50), "gbp": ("£0.30 gbp", 30)}
+MAXIMUM = 99_999_999
 RETURN_URL_NEEDED = (
     "This PaymentIntent is configured to accept payment methods enabled in your Dashboard. Because some of these "
     "payment methods might redirect your customer off of your page, you must provide a `return_url`. If you don't "
@@ -40,6 +41,9 @@ def _amount(p: Params, currency: str, required: bool) -> int | None:
         raise invalid(f"Amount must be at least {low[0]}", "amount_too_small", "amount")
     if amount < 1:
         raise invalid("This value must be greater than or equal to 1.", "parameter_invalid_integer", "amount")
+    if amount > MAXIMUM:  # "up to eight digits" (docs.stripe.com/currencies); wording as Stripe's, unconfirmed
+        shown = f"{low[0][0]}999,999.99" if low else f"{MAXIMUM} {currency}"
+        raise invalid(f"Amount must be no more than {shown}", "amount_too_large", "amount")
     return amount
 
 
@@ -57,15 +61,14 @@ def create(fake: StripeFake, p: Params, call: Call) -> dict[str, Any]:
     pi_id = fake.new_id("pi")
     pi = objects.payment_intent(pi_id, f"{pi_id}_secret_{fake.ids.token('', 25)}", fake.now(), {
         "amount": amount, "currency": currency, "customer": p.str("customer"), "description": p.str("description"),
-        "metadata": p.dict("metadata"), "receipt_email": p.str("receipt_email"),
+        "metadata": p.metadata(), "receipt_email": p.str("receipt_email"),
         "capture_method": p.str("capture_method", choices=("automatic", "automatic_async", "manual")) or
         "automatic_async",
         "confirmation_method": p.str("confirmation_method", choices=("automatic", "manual")) or "automatic"})
-    if p.list("payment_method_types"):
-        pi["payment_method_types"] = [str(t) for t in p.list("payment_method_types")]
+    if p.strings("payment_method_types"):
+        pi["payment_method_types"] = p.strings("payment_method_types")
     else:  # Stripe's default since 2023-08-16: the Dashboard's methods, some of which redirect
-        auto = p.dict("automatic_payment_methods")
-        pi["automatic_payment_methods"] = {"allow_redirects": auto.get("allow_redirects", "always"), "enabled": True}
+        pi["automatic_payment_methods"] = {"allow_redirects": _allow_redirects(p), "enabled": True}
     confirming = p.bool("confirm")
     if confirming:
         _check_confirmable(pi, p)
@@ -75,6 +78,18 @@ def create(fake: StripeFake, p: Params, call: Call) -> dict[str, Any]:
     fake.add(pi)
     fake.emit("payment_intent.created", pi, call)
     return _confirm(fake, pi, p, call) if confirming else pi
+
+
+def _allow_redirects(p: Params) -> str:
+    auto = p.dict("automatic_payment_methods")
+    value = auto.get("allow_redirects", "always")
+    if value not in ("always", "never"):
+        raise invalid("Invalid automatic_payment_methods[allow_redirects]: must be one of always, or never",
+                      param="automatic_payment_methods[allow_redirects]")
+    if auto.get("enabled", "true") not in ("true", "false"):
+        raise invalid(f"Invalid boolean: {auto['enabled'] if isinstance(auto['enabled'], str) else ''}",
+                      param="automatic_payment_methods[enabled]")
+    return value
 
 
 def update(fake: StripeFake, pi: dict[str, Any], p: Params, call: Call) -> dict[str, Any]:
@@ -91,7 +106,7 @@ def update(fake: StripeFake, pi: dict[str, Any], p: Params, call: Call) -> dict[
     if "amount" in p:
         changes["amount"] = _amount(p, currency, required=True)
     if "metadata" in p:  # merged; "" unsets a key
-        changes["metadata"] = {k: v for k, v in {**pi["metadata"], **p.dict("metadata")}.items() if v != ""}
+        changes["metadata"] = {k: v for k, v in {**pi["metadata"], **p.metadata()}.items() if v != ""}
     if "payment_method" in p:
         changes["payment_method"] = fake.payment_method_for(p.str("payment_method"))["id"]
         changes["status"] = "requires_confirmation"
@@ -106,10 +121,11 @@ def confirm(fake: StripeFake, pi: dict[str, Any], p: Params, call: Call) -> dict
     if pi["status"] not in CONFIRMABLE:
         raise _status_refusal("confirm", pi, CONFIRMABLE)
     _check_confirmable(pi, p)
+    receipt_email = p.str("receipt_email")
     if "payment_method" in p:
         pi["payment_method"] = fake.payment_method_for(p.str("payment_method"))["id"]
     if "receipt_email" in p:
-        pi["receipt_email"] = p.str("receipt_email")
+        pi["receipt_email"] = receipt_email
     return _confirm(fake, pi, p, call)
 
 
@@ -124,15 +140,17 @@ def _check_confirmable(pi: dict[str, Any], p: Params) -> None:
 
 
 def _confirm(fake: StripeFake, pi: dict[str, Any], p: Params, call: Call) -> dict[str, Any]:
-    pm = fake.objects[pi["payment_method"]]
+    pm = fake.get("payment_method", pi["payment_method"], "payment_method", "PaymentMethod")
     card = fake.cards.get(pm["id"])
     if card and card.three_d_secure and pi["id"] not in fake.authenticated:
-        if p.bool("off_session"):
+        off_session = p.bool("off_session")
+        if off_session and card.authentication == "always":
             return _decline(fake, pi, pm, AUTH_REQUIRED, call)
-        return _require_action(fake, pi, p.str("return_url"), call)
+        if not off_session:
+            return _require_action(fake, pi, p.str("return_url"), call)
     if card and card.decline:
-        return _decline(fake, pi, pm, card.decline, call)
-    return _charge(fake, pi, pm, call)
+        return _decline(fake, pi, pm, card.decline, call, card)
+    return _charge(fake, pi, pm, call, card)
 
 
 def _require_action(fake: StripeFake, pi: dict[str, Any], return_url: str | None, call: Call) -> dict[str, Any]:
@@ -147,9 +165,10 @@ def _require_action(fake: StripeFake, pi: dict[str, Any], return_url: str | None
     return pi
 
 
-def _charge(fake: StripeFake, pi: dict[str, Any], pm: dict[str, Any], call: Call) -> dict[str, Any]:
+def _charge(fake: StripeFake, pi: dict[str, Any], pm: dict[str, Any], call: Call, card: TestCard | None = None):
     manual = pi["capture_method"] == "manual"
-    charge = fake.add(objects.charge(fake.new_id("ch"), fake.now(), pi, pm, paid=True, captured=not manual))
+    charge = fake.add(objects.charge(fake.new_id("ch"), fake.now(), pi, pm, paid=True, captured=not manual,
+                                     risk_level=card.risk_level if card else "normal"))
     pi.update(latest_charge=charge["id"], last_payment_error=None, next_action=None)
     fake.emit("charge.succeeded", charge, call)
     if manual:
@@ -161,9 +180,12 @@ def _charge(fake: StripeFake, pi: dict[str, Any], pm: dict[str, Any], call: Call
     return pi
 
 
-def _decline(fake: StripeFake, pi: dict[str, Any], pm: dict[str, Any], decline: Decline, call: Call):
+def _decline(fake: StripeFake, pi: dict[str, Any], pm: dict[str, Any], decline: Decline, call: Call,
+             card: TestCard | None = None):
     charge = fake.add(objects.charge(fake.new_id("ch"), fake.now(), pi, pm, paid=False, captured=False,
-                                     failure=(decline.code, decline.message), decline_code=decline.decline_code))
+                                     failure=(decline.code, decline.message), decline_code=decline.decline_code,
+                                     risk_level=card.risk_level if card else "normal",
+                                     blocked=bool(card and card.blocked)))
     error = {"charge": charge["id"], "code": decline.code, "decline_code": decline.decline_code,
              "doc_url": DOCS + decline.code.replace("_", "-"), "message": decline.message,
              "payment_method": copy.deepcopy(pm), "type": "card_error"}
@@ -183,7 +205,7 @@ def authenticate(fake: StripeFake, pi: dict[str, Any], succeed: bool, call: Call
     if pi["status"] != "requires_action":
         raise unexpected_state(f"This PaymentIntent has a status of {pi['status']}; there is no authentication "
                                "to complete.")
-    pm = fake.objects[pi["payment_method"]]
+    pm = fake.get("payment_method", pi["payment_method"], "payment_method", "PaymentMethod")
     pi["next_action"] = None
     if not succeed:
         pi.update(status="requires_payment_method", payment_method=None, last_payment_error={
@@ -196,7 +218,14 @@ def authenticate(fake: StripeFake, pi: dict[str, Any], succeed: bool, call: Call
     if pi["confirmation_method"] == "manual":  # the server must confirm again
         pi["status"] = "requires_confirmation"
         return pi
-    return _charge(fake, pi, pm, call)
+    card = fake.cards.get(pm["id"])
+    if card and card.decline:  # authenticated, then the issuer declines: the PaymentIntent records it
+        try:
+            _decline(fake, pi, pm, card.decline, call, card)
+        except StripeError:
+            pass
+        return pi
+    return _charge(fake, pi, pm, call, card)
 
 
 def capture(fake: StripeFake, pi: dict[str, Any], p: Params, call: Call) -> dict[str, Any]:
@@ -211,7 +240,7 @@ def capture(fake: StripeFake, pi: dict[str, Any], p: Params, call: Call) -> dict
         # wording not confirmed against Stripe; the code, param and status are
         raise invalid(f"The amount to capture ({amount}) must be between 1 and the PaymentIntent's "
                       f"amount_capturable ({pi['amount_capturable']}).", "amount_too_large", "amount_to_capture")
-    charge = fake.objects[pi["latest_charge"]]
+    charge = fake.get("charge", pi["latest_charge"], "charge")
     charge.update(captured=True, amount_captured=amount, amount_refunded=charge["amount"] - amount)
     pi.update(status="succeeded", amount_received=amount, amount_capturable=0)
     fake.emit("charge.captured", charge, call)
@@ -225,7 +254,7 @@ def cancel(fake: StripeFake, pi: dict[str, Any], p: Params, call: Call) -> dict[
     if pi["status"] not in CANCELABLE:
         raise _status_refusal("cancel", pi, CANCELABLE)
     if pi["status"] == "requires_capture":  # the authorization is released
-        charge = fake.objects[pi["latest_charge"]]
+        charge = fake.get("charge", pi["latest_charge"], "charge")
         charge.update(amount_refunded=charge["amount"], refunded=True)
     pi.update(status="canceled", canceled_at=fake.now(), cancellation_reason=reason, amount_capturable=0,
               next_action=None)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .cards import TestCard
+from .cards import DISPLAY, TestCard
 
 NULL_ADDRESS = {"city": None, "country": None, "line1": None, "line2": None, "postal_code": None, "state": None}
 
@@ -25,16 +25,18 @@ def customer(cid: str, created: int, p: dict[str, Any]) -> dict[str, Any]:
 
 
 def payment_method(pmid: str, created: int, card: TestCard) -> dict[str, Any]:
+    networks = list(card.networks) or [card.brand]
     return {
         "id": pmid, "object": "payment_method", "allow_redisplay": "unspecified",
         "billing_details": {"address": dict(NULL_ADDRESS), "email": None, "name": None, "phone": None, "tax_id": None},
         "card": {
             "brand": card.brand, "checks": {"address_line1_check": None, "address_postal_code_check": None,
                                             "cvc_check": "unchecked"},
-            "country": "US", "display_brand": card.brand, "exp_month": 12, "exp_year": 2034,
-            "fingerprint": pmid[-16:], "funding": card.funding, "generated_from": None, "last4": card.last4,
-            "networks": {"available": [card.brand], "preferred": None}, "regulated_status": "unregulated",
-            "three_d_secure_usage": {"supported": True}, "wallet": None,
+            "country": card.country, "display_brand": card.display_brand or DISPLAY.get(card.brand, card.brand),
+            "exp_month": 12, "exp_year": 2034, "fingerprint": pmid[-16:], "funding": card.funding,
+            "generated_from": None, "last4": card.last4, "networks": {"available": networks, "preferred": None},
+            "regulated_status": "unregulated", "three_d_secure_usage": {"supported": card.three_d_secure_supported},
+            "wallet": None,
         },
         "created": created, "customer": None, "customer_account": None, "livemode": False, "metadata": {},
         "type": "card",
@@ -63,13 +65,17 @@ def payment_intent(piid: str, secret: str, created: int, p: dict[str, Any]) -> d
 
 
 def charge(chid: str, created: int, pi: dict[str, Any], pm: dict[str, Any], *, paid: bool, captured: bool,
-           failure: tuple[str, str] | None = None, decline_code: str | None = None) -> dict[str, Any]:
+           failure: tuple[str, str] | None = None, decline_code: str | None = None,
+           risk_level: str = "normal", blocked: bool = False) -> dict[str, Any]:
     card = pm["card"]
     outcome = {"advice_code": None, "network_advice_code": None, "network_decline_code": None,
                "network_status": "approved_by_network" if paid else "declined_by_network",
-               "reason": decline_code, "risk_level": "normal", "seller_message":
+               "reason": decline_code, "risk_level": risk_level, "seller_message":
                    "Payment complete." if paid else "The bank did not return any further details with this decline.",
                "type": "authorized" if paid else "issuer_declined"}
+    if blocked:  # Radar stopped it before the card network saw it
+        outcome.update(network_status="not_sent_to_network", reason="highest_risk_level", type="blocked",
+                       seller_message="Stripe blocked this payment as too risky.")
     return {
         "id": chid, "object": "charge", "amount": pi["amount"], "amount_captured": pi["amount"] if captured else 0,
         "amount_refunded": 0, "application": None, "application_fee": None, "application_fee_amount": None,

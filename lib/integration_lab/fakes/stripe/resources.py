@@ -6,48 +6,79 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from . import objects
-from .errors import invalid
+from .cards import TEST_METHODS, TestCard
+from .errors import StripeError, invalid
 from .params import Params
 from .world import Call, Endpoint, StripeFake
 
 SYMBOLS = {"usd": "$", "eur": "€", "gbp": "£"}
+ALREADY_ATTACHED = "The payment method you provided has already been attached to a customer."
+NOT_ATTACHED = "The payment method you provided is not attached to a customer so detachment is impossible."
 
 
 def create_customer(fake: StripeFake, p: Params, call: Call) -> dict[str, Any]:
-    customer = fake.add(objects.customer(fake.new_id("cus")[:18], fake.now(), {
-        name: (p.dict(name) if name == "metadata" else p.str(name))
-        for name in ("description", "email", "name", "phone", "metadata")}))
-    if "payment_method" in p:
-        attach(fake, fake.payment_method_for(p.str("payment_method")), customer["id"])
+    fields = {name: (p.metadata() if name == "metadata" else p.str(name))
+              for name in ("description", "email", "name", "phone", "metadata")}
+    pm = _attachable_method(fake, p.str("payment_method")) if "payment_method" in p else None
+    if pm is not None and pm["customer"] is not None:
+        raise invalid(ALREADY_ATTACHED)
+    customer = fake.add(objects.customer(fake.new_id("cus")[:18], fake.now(), fields))
+    if pm is not None:
+        attach(fake, pm, customer["id"])
     fake.emit("customer.created", customer, call)
     return customer
 
 
 def update_customer(fake: StripeFake, customer: dict[str, Any], p: Params, call: Call) -> dict[str, Any]:
-    previous = {}
-    for name in ("description", "email", "name", "phone"):
-        if name in p:
-            previous[name], customer[name] = customer[name], p.str(name) or None
+    changes: dict[str, Any] = {name: p.str(name) or None for name in ("description", "email", "name", "phone")
+                               if name in p}
     if "metadata" in p:
-        previous["metadata"] = dict(customer["metadata"])
-        customer["metadata"] = {k: v for k, v in {**customer["metadata"], **p.dict("metadata")}.items() if v != ""}
+        changes["metadata"] = {k: v for k, v in {**customer["metadata"], **p.metadata()}.items() if v != ""}
+    previous = {name: customer[name] for name in changes}
+    customer.update(changes)
     fake.emit("customer.updated", customer, call, previous)
     return customer
 
 
-def attach(fake: StripeFake, pm: dict[str, Any], customer_id: str, call: Call | None = None) -> dict[str, Any]:
+def _refuse_decline(card: TestCard | None) -> None:
+    """Stripe's issuer-decline test cards cannot be attached at all: attaching answers their decline
+    (docs.stripe.com/testing, "Declined payments"; pm_card_chargeCustomerFail attaches, then declines)."""
+    if card and card.decline and not card.attachable:
+        decline = card.decline
+        raise StripeError(402, "card_error", decline.message, decline.code, decline.param,
+                          decline_code=decline.decline_code)
+
+
+def _attachable_method(fake: StripeFake, pm_id: str) -> dict[str, Any]:
+    _refuse_decline(TEST_METHODS.get(pm_id))  # before a PaymentMethod is minted from it
+    pm = fake.payment_method_for(pm_id)
+    _refuse_decline(fake.cards.get(pm["id"]))
+    return pm
+
+
+def attach_id(fake: StripeFake, pm_id: str, customer_id: str, call: Call) -> dict[str, Any]:
     fake.get("customer", customer_id, "customer")
+    return attach(fake, _attachable_method(fake, pm_id), customer_id, call)
+
+
+def attach(fake: StripeFake, pm: dict[str, Any], customer_id: str, call: Call | None = None) -> dict[str, Any]:
     if pm["customer"] not in (None, customer_id):
-        raise invalid("The payment method you provided has already been attached to a customer.")
+        raise invalid(ALREADY_ATTACHED)
     pm["customer"] = customer_id
     if call:
         fake.emit("payment_method.attached", pm, call)
     return pm
 
 
+def detach_id(fake: StripeFake, pm_id: str, call: Call) -> dict[str, Any]:
+    if pm_id in TEST_METHODS:  # a method minted from a test id is never attached: mint nothing to say so
+        raise invalid(NOT_ATTACHED)
+    return detach(fake, fake.payment_method_for(pm_id), call)
+
+
 def detach(fake: StripeFake, pm: dict[str, Any], call: Call) -> dict[str, Any]:
     if pm["customer"] is None:
-        raise invalid("The payment method you provided is not attached to a customer so detachment is impossible.")
+        raise invalid(NOT_ATTACHED)
     pm["customer"] = None
     fake.emit("payment_method.detached", pm, call)
     return pm
@@ -84,7 +115,7 @@ def create_refund(fake: StripeFake, p: Params, call: Call) -> dict[str, Any]:
         raise invalid(f"Refund amount ({_money(amount, charge['currency'])}) is greater than unrefunded amount on "
                       f"charge ({_money(remaining, charge['currency'])})", param="amount")
     refund = fake.add(objects.refund(fake.new_id("re"), fake.now(), charge, amount,
-                                     {"reason": reason, "metadata": p.dict("metadata")}))
+                                     {"reason": reason, "metadata": p.metadata()}))
     previous = {"amount_refunded": charge["amount_refunded"], "refunded": charge["refunded"]}
     charge["amount_refunded"] += amount
     charge["refunded"] = charge["amount_refunded"] >= charge["amount"]
@@ -96,13 +127,13 @@ def create_refund(fake: StripeFake, p: Params, call: Call) -> dict[str, Any]:
 
 def create_endpoint(fake: StripeFake, p: Params, call: Call) -> dict[str, Any]:
     url = p.str("url", required=True)
-    events = [str(e) for e in p.list("enabled_events")]
+    events = p.strings("enabled_events")
     if not events:
         raise invalid("Missing required param: enabled_events.", "parameter_missing", "enabled_events")
     if urlsplit(url).scheme not in ("http", "https") or not urlsplit(url).netloc:
         raise invalid("Invalid URL: URL must be a valid http or https URL", "url_invalid", "url")  # wording unconfirmed
     endpoint = objects.webhook_endpoint(fake.new_id("we"), fake.now(), {
-        "url": url, "enabled_events": events, "description": p.str("description"), "metadata": p.dict("metadata")},
+        "url": url, "enabled_events": events, "description": p.str("description"), "metadata": p.metadata()},
         p.str("api_version"))
     secret = fake.ids.token("whsec_", 32)
     fake.endpoints[endpoint["id"]] = Endpoint(endpoint["id"], secret, url, events)
@@ -112,23 +143,20 @@ def create_endpoint(fake: StripeFake, p: Params, call: Call) -> dict[str, Any]:
 
 def update_endpoint(fake: StripeFake, endpoint: dict[str, Any], p: Params, call: Call) -> dict[str, Any]:
     state = fake.endpoints[endpoint["id"]]
+    changes: dict[str, Any] = {name: p.str(name) or None for name in ("description",) if name in p}
     if "url" in p:
-        endpoint["url"] = state.url = p.str("url")
+        changes["url"] = p.str("url")
     if "enabled_events" in p:
-        endpoint["enabled_events"] = state.enabled_events = [str(e) for e in p.list("enabled_events")]
-    if "disabled" in p:
-        state.enabled = not p.bool("disabled")
-        endpoint["status"] = "enabled" if state.enabled else "disabled"
-    for name in ("description",):
-        if name in p:
-            endpoint[name] = p.str(name) or None
+        changes["enabled_events"] = p.strings("enabled_events")
     if "metadata" in p:
-        endpoint["metadata"] = {k: v for k, v in {**endpoint["metadata"], **p.dict("metadata")}.items() if v != ""}
+        changes["metadata"] = {k: v for k, v in {**endpoint["metadata"], **p.metadata()}.items() if v != ""}
+    enabled = not p.bool("disabled") if "disabled" in p else state.enabled
+    endpoint.update(changes, status="enabled" if enabled else "disabled")
+    state.url, state.enabled_events, state.enabled = endpoint["url"], endpoint["enabled_events"], enabled
     return endpoint
 
 
 def delete_endpoint(fake: StripeFake, endpoint: dict[str, Any], p: Params, call: Call) -> dict[str, Any]:
     fake.endpoints.pop(endpoint["id"], None)
-    del fake.objects[endpoint["id"]]
-    fake.created_order.remove(endpoint["id"])
+    fake.remove(endpoint["id"])
     return {"id": endpoint["id"], "object": "webhook_endpoint", "deleted": True}

@@ -56,9 +56,9 @@ _TABLE: list[tuple[str, str, str, set[str], Operation]] = [
     ("GET", "/v1/payment_methods/{id}", "payment_methods.retrieve", {"expand"},
      lambda f, i, p, c: f.payment_method_for(i["id"])),
     ("POST", "/v1/payment_methods/{id}/attach", "payment_methods.attach", {"customer", "expand"},
-     lambda f, i, p, c: resources.attach(f, f.payment_method_for(i["id"]), p.str("customer", required=True), c)),
+     lambda f, i, p, c: resources.attach_id(f, i["id"], p.str("customer", required=True), c)),
     ("POST", "/v1/payment_methods/{id}/detach", "payment_methods.detach", {"expand"},
-     lambda f, i, p, c: resources.detach(f, f.payment_method_for(i["id"]), c)),
+     lambda f, i, p, c: resources.detach_id(f, i["id"], c)),
     ("POST", "/v1/payment_intents", "payment_intents.create", PI_CREATE, lambda f, i, p, c: intents.create(f, p, c)),
     ("GET", "/v1/payment_intents", "payment_intents.list", PAGE | {"customer"},
      lambda f, i, p, c: f.listing("payment_intent", "/v1/payment_intents", p, customer=p.str("customer"))),
@@ -112,3 +112,15 @@ def find(method: str, path: str) -> tuple[Route, dict[str, str]] | None:
             if match:
                 return route, match.groupdict()
     return None
+
+
+_KINDS = {"customers": "customer", "payment_methods": "payment_method", "payment_intents": "payment_intent",
+          "charges": "charge", "refunds": "refund", "events": "event", "webhook_endpoints": "webhook_endpoint"}
+
+
+def result_kind(route: Route) -> tuple[str, bool]:
+    """(the resource a route answers with, whether as a list): what `expand[]` paths start from."""
+    resource, action = route.name.split(".")
+    if action == "list_payment_methods":
+        return "payment_method", True
+    return _KINDS[resource], action == "list"

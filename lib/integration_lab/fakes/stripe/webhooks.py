@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+from collections import deque
 from dataclasses import dataclass
 from typing import Any
 
@@ -40,12 +41,31 @@ class Delivery:
 
 
 class Deliveries:
-    def __init__(self, fake):
+    """Pending deliveries by sequence number, and the last `history` attempts (`log`)."""
+
+    def __init__(self, fake, history: int = 1000):
         self.fake = fake
-        self.pending: list[Delivery] = []
-        self.log: list[dict[str, Any]] = []
+        self.pending: dict[int, Delivery] = {}
+        self.by_event: dict[str, list[int]] = {}
+        self.log: deque[dict[str, Any]] = deque(maxlen=history)
         self.faults = FaultPlan(WEBHOOK_FAULTS)
         self._seq = 0
+
+    def _hold(self, delivery: Delivery) -> None:
+        self.pending[delivery.seq] = delivery
+        self.by_event.setdefault(delivery.event_id, []).append(delivery.seq)
+
+    def _release(self, delivery: Delivery) -> None:
+        del self.pending[delivery.seq]
+        seqs = self.by_event[delivery.event_id]
+        seqs.remove(delivery.seq)
+        if not seqs:
+            del self.by_event[delivery.event_id]
+
+    def forget(self, event_id: str) -> None:
+        """The event is no longer kept (history): nothing more is sent for it."""
+        for seq in self.by_event.pop(event_id, []):
+            del self.pending[seq]
 
     def queue(self, event: dict[str, Any], endpoint) -> None:
         fault = self.faults.take(event["type"])
@@ -59,30 +79,35 @@ class Deliveries:
                 delivery.held = True
             if fault and fault.kind == "fail":
                 delivery.failures_left = int(fault.options.get("failures", 1))
-            self.pending.append(delivery)
+            self._hold(delivery)
 
     def due(self) -> list[Delivery]:
         now = self.fake.clock.time()
-        ready = [d for d in self.pending if d.due <= now]
+        ready = [d for d in self.pending.values() if d.due <= now]
         return sorted(ready, key=lambda d: (d.held, d.due, d.seq))
 
     def next_due(self) -> float | None:
-        return min((d.due for d in self.pending), default=None)
+        return min((d.due for d in self.pending.values()), default=None)
 
     async def deliver_due(self, client: httpx.AsyncClient) -> list[dict[str, Any]]:
         """Send every delivery that has fallen due; one row per attempt (also kept in `log`)."""
         rows = []
         for delivery in self.due():
-            self.pending.remove(delivery)
+            if delivery.seq not in self.pending:  # forgotten while an earlier one was being sent
+                continue
+            self._release(delivery)
             rows.append(await self._attempt(delivery, client))
         self.log.extend(rows)
         return rows
 
     async def _attempt(self, delivery: Delivery, client: httpx.AsyncClient) -> dict[str, Any]:
         fake, endpoint = self.fake, self.fake.endpoints.get(delivery.endpoint_id)
-        event = fake.objects[delivery.event_id]
-        row = {"event": event["id"], "type": event["type"], "attempt": delivery.attempt, "status": None,
-               "error": None}
+        event = fake.objects.get(delivery.event_id)
+        row = {"event": delivery.event_id, "type": event["type"] if event else None, "attempt": delivery.attempt,
+               "status": None, "error": None}
+        if event is None:  # evicted from the bounded history meanwhile
+            row["error"] = "event no longer kept"
+            return row
         if endpoint is None:  # deleted meanwhile: Stripe stops trying
             row["error"] = "endpoint deleted"
             return row
@@ -106,7 +131,8 @@ class Deliveries:
             delivery.due = fake.clock.time() + RETRY_SCHEDULE[delivery.attempt - 1]
             delivery.attempt += 1
             delivery.held = False
-            self.pending.append(delivery)
+            if delivery.event_id in fake.objects:  # the send awaited: the event may have been evicted
+                self._hold(delivery)
         else:
             row["error"] += "; gave up"
         return row

@@ -13,14 +13,19 @@ from typing import Any
 
 from ...runtime.asgi import Reply
 from ...runtime.faults import SimulatedTimeout
-from . import control, forms, routes
+from . import control, expand, forms, routes
 from .errors import StripeError, invalid, redact_key
 from .params import Params
-from .world import API_VERSION, IDEMPOTENCY_TTL, Call, Stored, StripeFake
+from .world import API_VERSION, Call, Stored, StripeFake
 
 NO_KEY = ("You did not provide an API key. You need to provide your API key in the Authorization header, using "
           "Bearer auth (e.g. 'Authorization: Bearer YOUR_SECRET_KEY'). See https://stripe.com/docs/api#authentication "
           "for details, or we can help at https://support.stripe.com/.")
+FORM = "application/x-www-form-urlencoded"
+# Stripe publishes no request-size limit (searched its docs, SDK issues and stripe-mock). Its largest real
+# form bodies (50 metadata pairs, 5,000-character strings) stay far below 1 MiB, the common edge default
+# (nginx's client_max_body_size), so a larger body is refused. Status 413 and the wording are ours.
+MAX_BODY = 1 << 20
 SAME_PARAMETERS = ("Keys for idempotent requests can only be used with the same parameters they were first used "
                    "with. Try using a key other than '{key}' if you meant to execute a different request.")
 
@@ -32,6 +37,11 @@ def _body(payload: dict[str, Any]) -> bytes:
 def _reply(status: int, payload: dict[str, Any], request_id: str, extra: dict[str, str] | None = None) -> Reply:
     headers = {"content-type": "application/json", "request-id": request_id, "stripe-version": API_VERSION}
     return Reply(status, _body(payload), {**headers, **(extra or {})})
+
+
+def too_large(request_id: str) -> Reply:
+    return _reply(413, {"error": {"message": f"Request body too large: a request to the Stripe API may carry at most "
+                                             f"{MAX_BODY} bytes.", "type": "invalid_request_error"}}, request_id)
 
 
 def api_key(headers: dict[str, str]) -> str | None:
@@ -62,8 +72,21 @@ def _fingerprint(method: str, path: str, raw: dict[str, Any]) -> tuple:
 async def handle(fake: StripeFake, method: str, path: str, query: bytes | str, headers: dict[str, str],
                  body: bytes) -> Reply:
     request_id = fake.request_id()
+    if len(body) > MAX_BODY:  # in-process callers; served, asgi refuses before reading the body whole
+        return too_large(request_id)
     if path.startswith("/_lab/"):
         return await control.handle(fake, method, path, query, body, request_id)
+    try:
+        return await _handle(fake, method, path, query, headers, body, request_id)
+    except SimulatedTimeout:
+        raise
+    except Exception:  # a bug of ours: Stripe's own answer to an internal error, never a traceback
+        return _reply(500, {"error": {"message": "An unknown error occurred", "type": "api_error"}}, request_id,
+                      {"stripe-should-retry": "true"})
+
+
+async def _handle(fake: StripeFake, method: str, path: str, query: bytes | str, headers: dict[str, str],
+                  body: bytes, request_id: str) -> Reply:
     try:
         found = routes.find(method, path)
         if found is None:
@@ -72,6 +95,8 @@ async def handle(fake: StripeFake, method: str, path: str, query: bytes | str, h
         route, ids = found
         key = api_key(headers)
         _check_key(fake, key)
+        if method == "POST":
+            _check_content_type(headers.get("content-type"), body)
         raw = forms.decode(body if method == "POST" else query)
         idempotency_key = headers.get("idempotency-key") if method == "POST" else None
         if idempotency_key is not None:
@@ -79,6 +104,8 @@ async def handle(fake: StripeFake, method: str, path: str, query: bytes | str, h
             if replay:
                 return replay
         params = Params(raw, route.allowed)
+        paths = params.strings("expand")
+        expand.check(paths, *routes.result_kind(route))
     except StripeError as error:
         return _reply(error.status, error.body(), request_id, error.headers)
     call = Call(request_id, idempotency_key, headers.get("stripe-version") or API_VERSION)
@@ -89,35 +116,37 @@ async def handle(fake: StripeFake, method: str, path: str, query: bytes | str, h
         raise SimulatedTimeout(float(fault.options.get("seconds", 30)), applied=False)
     if fault and fault.kind in ("api_error", "rate_limit"):
         return _fault_reply(fault.kind, request_id)
-    reply = _run(fake, route, ids, params, call)
-    if idempotency_key is not None and not _validation_error(reply):
-        fake.idempotency[(key, idempotency_key)] = Stored(_fingerprint(method, path, raw), reply.status, reply.body,
-                                                          fake.clock.time())
+    reply, validation = _run(fake, route, ids, params, paths, call)
+    if idempotency_key is not None and not validation:
+        fake.idempotency.put((key, idempotency_key), Stored(_fingerprint(method, path, raw), reply.status, reply.body,
+                                                            fake.clock.time()), fake.clock.time())
     if fault and fault.kind == "lost_answer":
         raise SimulatedTimeout(float(fault.options.get("seconds", 30)), applied=True)
     return reply
 
 
-def _run(fake: StripeFake, route, ids, params: Params, call: Call) -> Reply:
+def _check_content_type(content_type: str | None, body: bytes) -> None:
+    """Stripe's v1 API takes form bodies only (its wording, e.g. MarcinusX/flutter_stripe_demo#9)."""
+    if body and content_type and content_type.partition(";")[0].strip().lower() != FORM:
+        raise invalid(f"Invalid request: unsupported Content-Type {content_type}. If error persists and you need "
+                      "assistance, please contact support@stripe.com.")
+
+
+def _run(fake: StripeFake, route, ids, params: Params, paths: list[str], call: Call) -> tuple[Reply, bool]:
+    """The answer, and whether it is a validation refusal (Stripe saves no idempotent result for those)."""
     try:
         result = route.run(fake, ids, params, call)
-        return _reply(200, fake.expand(result, [str(p) for p in params.list("expand")]), call.request_id)
+        return _reply(200, expand.apply(fake.objects, result, paths), call.request_id), False
     except StripeError as error:
-        return _reply(error.status, error.body(), call.request_id, error.headers)
-
-
-def _validation_error(reply: Reply) -> bool:
-    """Stripe saves no idempotent result when the parameters failed validation before anything ran."""
-    if reply.status != 400:
-        return False
-    return json.loads(reply.body)["error"].get("code", "").startswith("parameter_")
+        refused = error.validation or (error.status == 400 and (error.code or "").startswith("parameter_"))
+        return _reply(error.status, error.body(), call.request_id, error.headers), refused
 
 
 def _replay(fake: StripeFake, key: str, idempotency_key: str, fingerprint: tuple, request_id: str) -> Reply | None:
     if len(idempotency_key) > 255:
         raise invalid("Idempotency-Key must be no more than 255 characters long.")  # wording unconfirmed
-    stored = fake.idempotency.get((key, idempotency_key))
-    if stored is None or fake.clock.time() - stored.stored_at > IDEMPOTENCY_TTL:
+    stored = fake.idempotency.get((key, idempotency_key), fake.clock.time())  # expired entries are gone
+    if stored is None:
         return None
     if stored.fingerprint != fingerprint:
         raise StripeError(400, "idempotency_error", SAME_PARAMETERS.format(key=idempotency_key))

@@ -1,4 +1,5 @@
-"""The Stripe fake's state: objects by id, events, webhook endpoints and the idempotency store.
+"""The Stripe fake's state: objects by id, events, webhook endpoints and the idempotency store, each
+bounded by `history` (objects kept per resource, oldest evicted first; see store.py).
 
 Operations live beside it (`intents`, `resources`); the wire layer (`wire`) turns HTTP into calls here.
 Everything reads time from the lab clock and ids from the seeded factory, so a scenario replays exactly.
@@ -14,6 +15,7 @@ from ...runtime.faults import FaultPlan
 from . import objects
 from .cards import TEST_METHODS, TestCard
 from .errors import invalid, missing
+from .store import DEFAULT_HISTORY, Replays, Store
 
 API_VERSION = "2026-10-28.endive"  # the version the pinned stripe SDK sends; events carry the caller's
 IDEMPOTENCY_TTL = 24 * 3600
@@ -50,19 +52,20 @@ class Endpoint:
 
 
 class StripeFake:
-    def __init__(self, clock, ids, api_keys: list[str] | None = None, base_url: str = "http://127.0.0.1"):
+    def __init__(self, clock, ids, api_keys: list[str] | None = None, base_url: str = "http://127.0.0.1",
+                 history: int = DEFAULT_HISTORY):
         from .webhooks import Deliveries
 
         self.clock, self.ids, self.base_url = clock, ids, base_url
         self.api_keys = set(api_keys) if api_keys else None  # None: any sk_test_/rk_test_ key
-        self.objects: dict[str, dict[str, Any]] = {}
-        self.created_order: list[str] = []
+        self.store = Store(history, on_evict=self._forget)
+        self.objects: dict[str, dict[str, Any]] = self.store.objects
         self.cards: dict[str, TestCard] = {}  # pm id -> the test card it was minted from
         self.authenticated: set[str] = set()  # PaymentIntents whose cardholder passed 3-D Secure
         self.endpoints: dict[str, Endpoint] = {}
-        self.idempotency: dict[tuple[str, str], Stored] = {}
+        self.idempotency = Replays(IDEMPOTENCY_TTL, history)
         self.faults = FaultPlan(API_FAULTS)
-        self.deliveries = Deliveries(self)
+        self.deliveries = Deliveries(self, history)
 
     # ids and time ---------------------------------------------------------------------------------
     def now(self) -> int:
@@ -76,9 +79,18 @@ class StripeFake:
 
     # the object store -------------------------------------------------------------------------------
     def add(self, obj: dict[str, Any]) -> dict[str, Any]:
-        self.objects[obj["id"]] = obj
-        self.created_order.append(obj["id"])
-        return obj
+        return self.store.add(obj)
+
+    def remove(self, object_id: str) -> None:
+        self.store.remove(object_id)
+
+    def _forget(self, obj: dict[str, Any]) -> None:
+        """An evicted object takes what hangs on it along."""
+        self.cards.pop(obj["id"], None)
+        self.authenticated.discard(obj["id"])
+        self.endpoints.pop(obj["id"], None)
+        if obj["object"] == "event":
+            self.deliveries.forget(obj["id"])
 
     def get(self, kind: str, object_id: str, param: str = "id", label: str | None = None) -> dict[str, Any]:
         obj = self.objects.get(object_id)
@@ -88,23 +100,23 @@ class StripeFake:
 
     def listing(self, kind: str, url: str, p, **filters: Any) -> dict[str, Any]:
         """Newest first, `limit` (1..100, default 10), `starting_after`/`ending_before` cursors."""
-        limit = p.int("limit") or 10
-        if not 1 <= limit <= 100:
+        limit = p.int("limit")
+        limit = 10 if limit is None else limit
+        if limit < 1:
+            raise invalid("This value must be greater than or equal to 1.", "parameter_invalid_integer", "limit")
+        if limit > 100:
             raise invalid("This value must be less than or equal to 100.", "parameter_invalid_integer", "limit")
-        found = [self.objects[i] for i in reversed(self.created_order) if self.objects[i]["object"] == kind
-                 and all(v is None or self.objects[i].get(k) == v for k, v in filters.items())]
-        ids = [o["id"] for o in found]
-        after, before = p.str("starting_after"), p.str("ending_before")
-        for cursor, param in ((after, "starting_after"), (before, "ending_before")):
-            if cursor and cursor not in ids:
-                raise missing(kind, cursor, param)
-        if after:
-            found = found[ids.index(after) + 1:]
-        if before:
-            found = found[:ids.index(before)]
-            found = found[-limit:]
-            return objects.listing(url, copy.deepcopy(found), False)
-        return objects.listing(url, copy.deepcopy(found[:limit]), len(found) > limit)
+        cursors = {}
+        for param in ("starting_after", "ending_before"):
+            cursor = p.str(param)
+            if cursor:
+                cursors[param] = self.store.position(kind, cursor)
+                if cursors[param] is None:
+                    raise missing(kind, cursor, param)
+        wanted = {k: v for k, v in filters.items() if v is not None}
+        found, has_more = self.store.page(kind, limit, lambda o: all(o.get(k) == v for k, v in wanted.items()),
+                                          after=cursors.get("starting_after"), before=cursors.get("ending_before"))
+        return objects.listing(url, copy.deepcopy(found), has_more)
 
     def payment_method_for(self, pm_id: str, param: str = "payment_method") -> dict[str, Any]:
         """An existing PaymentMethod, or a fresh one minted from a test method id such as `pm_card_visa`."""
@@ -123,30 +135,6 @@ class StripeFake:
         for endpoint in targets:
             self.deliveries.queue(event, endpoint)
         return event
-
-    # expand[] -----------------------------------------------------------------------------------------
-    def expand(self, obj: dict[str, Any], paths: list[str]) -> dict[str, Any]:
-        obj = copy.deepcopy(obj)
-        for path in paths:
-            self._expand(obj, path.split("."), path)
-        return obj
-
-    def _expand(self, node: Any, parts: list[str], path: str) -> None:
-        head, rest = parts[0], parts[1:]
-        if isinstance(node, dict) and node.get("object") == "list" and head == "data":
-            for item in node["data"]:
-                if rest:
-                    self._expand(item, rest, path)
-            return
-        if not isinstance(node, dict) or head not in node:
-            raise invalid(f"This property cannot be expanded ({head}).", param="expand")
-        value = node[head]
-        if isinstance(value, str) and value in self.objects:
-            node[head] = value = copy.deepcopy(self.objects[value])
-        elif isinstance(value, str) or (value is not None and not isinstance(value, dict) and rest):
-            raise invalid(f"This property cannot be expanded ({head}).", param="expand")
-        if rest and isinstance(value, dict):
-            self._expand(value, rest, path)
 
     def __repr__(self) -> str:
         return f"StripeFake({len(self.objects)} objects, {len(self.endpoints)} webhook endpoints)"
