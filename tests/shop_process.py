@@ -1,8 +1,9 @@
 """`serve app` as a real process on loopback, for the wire tests.
 
 It is started with credentials other than the defaults, so the tests also prove the options are used, and
-always on its embedded fakeredis: each process empties its keyspace at start, and the outage control
-(`/_lab/redis`) exists only there. The same handlers run on a real Redis in the notebooks and properties.
+by default on its embedded fakeredis: each process empties its keyspace (`lab:shop:`) at start, so only one
+test at a time may point one at a real server. The same handlers run on a real Redis in the notebooks and
+properties.
 """
 
 from __future__ import annotations
@@ -22,13 +23,14 @@ TELEGRAM_SECRET = "wire-test-telegram-token"
 
 
 @contextmanager
-def shop_process():
+def shop_process(redis_url: str = ""):
+    """serve app on a free port; `redis_url` "" is its embedded fakeredis."""
     port = free_port()
     url = f"http://{HOST}:{port}"
     proc = start_process([sys.executable, "-m", "integration_lab", "serve", "app", "--port", str(port),
                           "--payme-key", PAYME_KEY, "--click-service-id", str(CLICK_SERVICE_ID),
                           "--click-secret-key", CLICK_SECRET, "--stripe-webhook-secret", STRIPE_SECRET,
-                          "--telegram-secret-token", TELEGRAM_SECRET, "--redis-url", ""], f"{url}/_lab/none")
+                          "--telegram-secret-token", TELEGRAM_SECRET, "--redis-url", redis_url], f"{url}/_lab/none")
     try:
         with httpx.Client(base_url=url, timeout=10) as http:
             yield http

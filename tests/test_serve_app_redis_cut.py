@@ -5,29 +5,17 @@ from __future__ import annotations
 
 import json
 import os
-import sys
 
-import httpx
 import pytest
-from shop_process import PAYME_KEY
+from shop_process import PAYME_KEY, shop_process
 
 from integration_lab.app.payments.payme_merchant import authorization
-from integration_lab.serve import HOST, free_port, start_process
 
 
 @pytest.fixture(scope="module")
 def http():
-    port = free_port()
-    url = f"http://{HOST}:{port}"
-    proc = start_process([sys.executable, "-m", "integration_lab", "serve", "app", "--port", str(port),
-                          "--payme-key", PAYME_KEY, "--redis-url", os.environ.get("REDIS_URL", "")],
-                         f"{url}/_lab/none")
-    try:
-        with httpx.Client(base_url=url, timeout=10) as client:
-            yield client
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
+    with shop_process(os.environ.get("REDIS_URL", "")) as client:
+        yield client
 
 
 def payme(http, method: str, params: dict) -> dict:
