@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
+import httpx
+
 from . import objects
 from .cards import TEST_METHODS, TestCard
 from .errors import StripeError, invalid
@@ -125,13 +127,24 @@ def create_refund(fake: StripeFake, p: Params, call: Call) -> dict[str, Any]:
     return refund
 
 
+def _check_url(url: str) -> str:
+    try:
+        parts = urlsplit(url)
+        valid = parts.scheme in ("http", "https") and bool(parts.hostname) and httpx.URL(url).host != ""
+        parts.port  # noqa: B018 - raises on a port that is not a number
+    except (ValueError, httpx.InvalidURL):  # "http://[::1", "http://h:x/", control characters
+        valid = False
+    if not valid:
+        raise invalid("Invalid URL: URL must be a valid http or https URL", "url_invalid", "url")  # wording unconfirmed
+    return url
+
+
 def create_endpoint(fake: StripeFake, p: Params, call: Call) -> dict[str, Any]:
     url = p.str("url", required=True)
     events = p.strings("enabled_events")
     if not events:
         raise invalid("Missing required param: enabled_events.", "parameter_missing", "enabled_events")
-    if urlsplit(url).scheme not in ("http", "https") or not urlsplit(url).netloc:
-        raise invalid("Invalid URL: URL must be a valid http or https URL", "url_invalid", "url")  # wording unconfirmed
+    _check_url(url)
     endpoint = objects.webhook_endpoint(fake.new_id("we"), fake.now(), {
         "url": url, "enabled_events": events, "description": p.str("description"), "metadata": p.metadata()},
         p.str("api_version"))
@@ -145,7 +158,7 @@ def update_endpoint(fake: StripeFake, endpoint: dict[str, Any], p: Params, call:
     state = fake.endpoints[endpoint["id"]]
     changes: dict[str, Any] = {name: p.str(name) or None for name in ("description",) if name in p}
     if "url" in p:
-        changes["url"] = p.str("url")
+        changes["url"] = _check_url(p.str("url"))
     if "enabled_events" in p:
         changes["enabled_events"] = p.strings("enabled_events")
     if "metadata" in p:

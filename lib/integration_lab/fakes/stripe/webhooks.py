@@ -125,7 +125,7 @@ class Deliveries:
                     event["pending_webhooks"] -= 1
                     return row
                 row["error"] = f"HTTP status code {response.status_code}"
-            except httpx.HTTPError as exc:
+            except (httpx.HTTPError, httpx.InvalidURL, ValueError) as exc:
                 row["error"] = f"{type(exc).__name__}: could not reach the endpoint"
         if delivery.attempt <= len(RETRY_SCHEDULE):
             delivery.due = fake.clock.time() + RETRY_SCHEDULE[delivery.attempt - 1]
