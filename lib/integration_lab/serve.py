@@ -9,7 +9,7 @@ import argparse
 import asyncio
 import contextlib
 import socket
-import subprocess
+import subprocess  # nosec B404  # start_process runs our own servers from argument lists, no shell
 import threading
 import time
 
@@ -19,7 +19,7 @@ from .runtime.clock import SystemClock
 from .runtime.ids import IdFactory
 
 HOST = "127.0.0.1"  # loopback only: these fakes are for tests, never for a network
-DEFAULT_TELEGRAM_TOKEN = "4242424242:LAB_fake_token_for_local_tests_only"
+DEFAULT_TELEGRAM_TOKEN = "4242424242:LAB_fake_token_for_local_tests_only"  # nosec B105  # made up, in README
 
 
 def telegram_app(tokens: list[str] | None, limits: bool, seed: int = 0):
@@ -102,7 +102,9 @@ def start_process(command: list[str], url: str, cwd=None) -> subprocess.Popen:
     """Start a server process (ours or a peer, for benchmarks) and wait until `url` answers."""
     import httpx
 
-    proc = subprocess.Popen(command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    # no shell and no outside input: `command` is an argument list our tests and benchmarks build
+    proc = subprocess.Popen(command, cwd=cwd, stdout=subprocess.DEVNULL,  # nosec B603  # our own list, no shell
+                            stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline:
         try:

@@ -41,7 +41,7 @@ MAX_AMOUNT = 2 ** 53 - 1  # the ledger's Lua scripts hold numbers as doubles, ex
 LATEST = 253_402_300_799  # 9999-12-31T23:59:59Z: past it the clock's datetimes overflow
 log = logging.getLogger(__name__)
 
-DEFAULTS = {  # lab-only credentials: each is an option of `serve app`, and none is ever a real one
+DEFAULTS = {  # nosec B105  # lab-only credentials: each is an option of `serve app`, and none is ever a real one
     "payme_key": "lab_payme_key_for_local_tests_only",
     "click_service_id": 10001,
     "click_secret_key": "lab_click_secret_for_local_tests_only",

@@ -11,7 +11,7 @@ _ALNUM = string.ascii_letters + string.digits
 
 class IdFactory:
     def __init__(self, seed: int):
-        self._random = random.Random(seed)
+        self._random = random.Random(seed)  # nosec B311  # seeded on purpose: ids must repeat run to run
         self._counters: defaultdict[str, int] = defaultdict(int)
 
     def sequence(self, name: str) -> int:

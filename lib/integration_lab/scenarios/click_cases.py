@@ -7,6 +7,7 @@ import pandas as pd
 from ..fakes.click.simulator import sums
 from .merchant import MerchantWorld
 
+FORGED_KEY = "guessed-secret"  # a wrong key on purpose: these cases forge Click's signature
 CASES = ("happy_path", "repeated", "forged_sign", "already_paid", "cancelled", "wrong_amount", "unknown_order")
 
 
@@ -14,8 +15,8 @@ async def run(world: MerchantWorld, case: str, order: str, amount: int) -> int |
     """Play one case against `order`; returns the click_trans_id it is about."""
     click, sum_text = world.click, sums(amount)
     if case == "forged_sign":  # someone without our secret key
-        trans, _ = await click.prepare(order, sum_text, secret_key="guessed-secret")
-        await click.complete(order, sum_text, trans, 1, secret_key="guessed-secret")
+        trans, _ = await click.prepare(order, sum_text, secret_key=FORGED_KEY)
+        await click.complete(order, sum_text, trans, 1, secret_key=FORGED_KEY)
         return trans
     if case == "wrong_amount":
         trans, _ = await click.prepare(order, sums(amount - 100))
@@ -46,7 +47,7 @@ async def hostile(world: MerchantWorld, order: str, amount: int) -> pd.DataFrame
         ("sign_string missing", "prepare", {k: v for k, v in good.items() if k != "sign_string"}),
         ("amount is words", "prepare", click.form(0, fresh, order, "five thousand")),
         ("another service_id", "prepare", {**good, "service_id": 1}),
-        ("sign from another secret", "prepare", click.form(0, fresh, order, sum_text, secret_key="guess")),
+        ("sign from another secret", "prepare", click.form(0, fresh, order, sum_text, secret_key=FORGED_KEY)),
         ("amount changed after signing", "prepare", {**good, "amount": sums(amount + 100)}),
         ("complete sent to prepare", "prepare", click.form(1, fresh, order, sum_text, prepare_id=1)),
         ("unknown order", "prepare", click.form(0, fresh, "999999", sum_text)),

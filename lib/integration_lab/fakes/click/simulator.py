@@ -27,7 +27,8 @@ def click_sign(form: dict[str, Any], secret_key: str) -> str:
     if str(form["action"]) == "1":
         parts.append(form["merchant_prepare_id"])
     parts += [form["amount"], form["action"], form["sign_time"]]
-    return hashlib.md5("".join(str(p) for p in parts).encode()).hexdigest()
+    # Click's protocol mandates MD5 for sign_string (as Click's own servers compute it)
+    return hashlib.md5("".join(str(p) for p in parts).encode(), usedforsecurity=False).hexdigest()
 
 
 def sums(tiyin: int) -> str:

@@ -23,7 +23,7 @@ def bad_request(reason: str, **parameters) -> ApiError:
 NOT_FOUND = "Not Found"
 METHOD_NOT_FOUND = "Not Found: method not found"
 UNAUTHORIZED = "Unauthorized"
-INVALID_TOKEN = "Unauthorized: invalid token specified"
+INVALID_TOKEN = "Unauthorized: invalid token specified"  # nosec B105  # Telegram's error text, no token
 BLOCKED = "Forbidden: bot was blocked by the user"
 KICKED = "Forbidden: bot was kicked from the group chat"
 DEACTIVATED = "Forbidden: user is deactivated"
