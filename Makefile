@@ -1,6 +1,7 @@
 # The lab's commands. Each target bootstraps what it needs on a fresh clone (python3 with venv is enough).
 #   make run    every notebook x parameter set, headless, into outputs/ (the lab's main job)
-#   make test   library tests, then nbval over every executed notebook in outputs/
+#   make test   quality gates (bandit, secret scan), library tests under coverage with its floor, then nbval
+#               over every executed notebook in outputs/
 #   make test REDIS_URL=redis://127.0.0.1:6379/0   the same against a real redis-server
 #   make lab    JupyterLab on the lab's kernel
 #   make bench  rate-limit, matrix, Telegram and Stripe fake benchmarks
@@ -10,12 +11,16 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 KERNEL := $(VENV)/share/jupyter/kernels/integration-lab/kernel.json
 JOBS   ?= 2
+# Coverage floors of lib/ (percent), over the library tests and the server processes they start.
+COV_LINE   ?= 90
+COV_BRANCH ?= 85
+COV_DIR    := build/coverage
 
 ifdef REDIS_URL
 export REDIS_URL
 endif
 
-.PHONY: setup run test test-lib test-notebooks lab bench clean
+.PHONY: setup run test check bandit secrets secrets-baseline test-lib test-notebooks lab bench clean
 
 setup: $(KERNEL)
 
@@ -32,10 +37,31 @@ $(KERNEL): $(VENV)/.installed
 run: setup
 	$(PY) -m integration_lab run --jobs $(JOBS)
 
-test: test-lib test-notebooks
+test: check test-lib test-notebooks
 
+check: bandit secrets
+
+# bandit over lib/; every accepted finding carries `# nosec BXXX  # why`, and .ci/gates.py checks the why.
+bandit: setup
+	$(VENV)/bin/bandit -r lib -q
+	$(PY) .ci/gates.py nosec lib
+
+# detect-secrets over notebooks/ and outputs/; .secrets.baseline holds only audited false positives.
+secrets: setup
+	$(PY) .ci/gates.py secrets --baseline .secrets.baseline notebooks outputs
+
+# Refresh the baseline with what is found now (audits kept; images are never secrets); a new entry fails
+# `make secrets` until someone audits it: `.venv/bin/detect-secrets audit .secrets.baseline`.
+secrets-baseline: setup
+	$(VENV)/bin/detect-secrets scan --baseline .secrets.baseline --exclude-lines '^\s*"image/(png|jpeg|gif)": "' notebooks outputs
+
+# coverage's `patch = subprocess` (pyproject.toml) also measures xdist workers and `serve` processes.
 test-lib: setup
-	$(PY) -m pytest tests -n $(JOBS) -q
+	rm -rf $(COV_DIR)
+	$(VENV)/bin/coverage run -m pytest tests -n $(JOBS) -q
+	$(VENV)/bin/coverage combine -q
+	$(VENV)/bin/coverage json -q -o $(COV_DIR)/coverage.json
+	$(PY) .ci/gates.py coverage $(COV_DIR)/coverage.json --line $(COV_LINE) --branch $(COV_BRANCH)
 
 # Full comparison (not --nbval-lax); one xdist group per notebook file.
 test-notebooks: setup
