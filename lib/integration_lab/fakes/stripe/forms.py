@@ -12,7 +12,6 @@ from itertools import islice
 from typing import Any
 from urllib.parse import parse_qsl
 
-from .errors import invalid
 
 # Stripe's deepest parameters are a few levels down; Rack (Ruby, Stripe's stack) stops at 32 by default.
 # Deeper brackets are dropped: the top-level name is still checked, so `a[a][a]…` is an unknown `a`.
@@ -26,10 +25,12 @@ def decode(raw: bytes | str) -> dict[str, Any]:
     text = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else raw
     root: dict[str, Any] = {}
     for name, value in parse_qsl(text, keep_blank_values=True):
+        if not name:  # "=x", "&&": no parameter at all (Rack, Stripe's stack, skips them too)
+            continue
         match = _KEY.match(name)
-        if not match:
-            raise invalid(f"Invalid request: unable to parse parameter {name[:200]!r}.")  # wording unconfirmed
-        parts = [match.group(1), *islice((m.group(1) for m in _PART.finditer(match.group(2))), MAX_DEPTH)]
+        # brackets that do not pair up ("a[", "[]", "x]]") leave the name whole: an unknown parameter
+        parts = [match.group(1), *islice((m.group(1) for m in _PART.finditer(match.group(2))), MAX_DEPTH)] \
+            if match else [name]
         node = root
         for depth, part in enumerate(parts):
             if part == "":  # `a[]=x` appends
@@ -40,7 +41,7 @@ def decode(raw: bytes | str) -> dict[str, Any]:
                 if not isinstance(node.get(part), dict):
                     node[part] = {}
                 node = node[part]
-    return _lists(root)
+    return {name: _lists(value) for name, value in root.items()}  # the top level stays a hash: "0=x" is a name
 
 
 def _lists(node: Any) -> Any:

@@ -24,12 +24,12 @@ def _refuse(message: str, code: str | None = None, param: str | None = None) -> 
     return error
 
 
-def inspect(value: Any) -> str:
+def quoted(value: Any) -> str:
     """A non-string value as Stripe (Ruby) quotes it back: ["a", "b"], {"k"=>"v"}."""
     if isinstance(value, dict):
-        return "{" + ", ".join(f"{json.dumps(k, ensure_ascii=False)}=>{inspect(v)}" for k, v in value.items()) + "}"
+        return "{" + ", ".join(f"{json.dumps(k, ensure_ascii=False)}=>{quoted(v)}" for k, v in value.items()) + "}"
     if isinstance(value, list):
-        return "[" + ", ".join(inspect(v) for v in value) + "]"
+        return "[" + ", ".join(quoted(v) for v in value) + "]"
     return json.dumps(value, ensure_ascii=False)
 
 
@@ -90,7 +90,7 @@ class Params:
             if len(key) > METADATA_KEY:
                 raise _refuse(f"Invalid key: {key} must be a string under {METADATA_KEY} characters", param=name)
             if not isinstance(item, str) or len(item) > METADATA_VALUE:
-                shown = item if isinstance(item, str) else inspect(item)
+                shown = item if isinstance(item, str) else quoted(item)
                 raise _refuse(f"Invalid val: {shown} must be a string under {METADATA_VALUE} characters", param=name)
         return value
 
@@ -99,7 +99,7 @@ class Params:
         items = self.list(name)
         for index, item in enumerate(items):
             if not isinstance(item, str):
-                raise _refuse(f"Invalid string: {inspect(item)}", param=f"{name}[{index}]")  # wording unconfirmed
+                raise _refuse(f"Invalid string: {quoted(item)}", param=f"{name}[{index}]")  # wording unconfirmed
         return items
 
     def list(self, name: str) -> list[Any]:
