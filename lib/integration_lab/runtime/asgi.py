@@ -71,17 +71,27 @@ async def lifespan(receive, send, background: Callable[[], Awaitable[None]]) -> 
 
 
 def fake_app(handle: Callable[..., Awaitable[Reply]], background: Callable[[], Awaitable[None]],
-             bad_gateway: Callable[[], Reply]):
+             bad_gateway: Callable[[], Reply], limit: int | Callable[[dict[str, str]], int] | None = None,
+             too_large: Callable[[], Reply] | None = None):
     """A fake served under uvicorn: `handle(method, path, query, headers, body)` answers each request, and
     `background()` (a webhook pump) runs from startup to shutdown. A planned timeout holds the answer that
-    long, then gives what a gateway in front would (clients with a shorter timeout give up first)."""
+    long, then gives what a gateway in front would (clients with a shorter timeout give up first).
+    With `limit` (bytes, or a function of the lower-cased headers) a larger body is answered `too_large()`
+    before it is read whole."""
     async def app(scope, receive, send):
         if scope["type"] == "lifespan":
             await lifespan(receive, send, background)
             return
         if scope["type"] != "http":
             return
-        headers, body = await read_request(scope, receive)
+        cap = limit({k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}) \
+            if callable(limit) else limit
+        try:
+            headers, body = await read_request(scope, receive, cap)
+        except BodyTooLarge:
+            reply = too_large()
+            await send_response(send, reply.status, reply.body, reply.headers)
+            return
         try:
             reply = await handle(scope["method"], scope["path"], scope["query_string"], headers, body)
         except SimulatedTimeout as timeout:

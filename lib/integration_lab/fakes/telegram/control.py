@@ -11,13 +11,12 @@ import json
 import re
 from urllib.parse import parse_qsl
 
-import httpx
-
 from .replies import Reply, json_reply
 from .simulate import People
 from .state import redact_token
 from .world import TelegramFake
 
+MAX_CONTROL_BODY = 1 << 20
 _CHAT_ROUTE = re.compile(r"^/_lab/chats/(-?\d+)/(messages|callbacks|upgrade)$")
 _USER_ROUTE = re.compile(r"^/_lab/users/(\d+)/(block|unblock)$")
 
@@ -31,20 +30,27 @@ def _fail(status: int, error: str):
 
 
 async def handle(fake: TelegramFake, verb: str, path: str, body: bytes, query: bytes = b""):
+    if len(body) > MAX_CONTROL_BODY:
+        return _fail(413, f"the body must be at most {MAX_CONTROL_BODY} bytes")
     try:
-        data = json.loads(body) if body.strip() else {}
-    except ValueError:
-        return _fail(400, "the body must be JSON")
+        data = json.loads(body, parse_constant=_no_constant) if body.strip() else {}
+        json.dumps(data, ensure_ascii=False).encode()  # lone surrogates would poison every later answer
+    except (ValueError, RecursionError):
+        return _fail(400, "the body must be JSON in UTF-8")
     if not isinstance(data, dict):
         return _fail(400, "the body must be a JSON object")
-    bot_id = data.pop("bot_id", None) or dict(parse_qsl(query.decode())).get("bot_id")
     try:
+        bot_id = data.pop("bot_id", None) or dict(parse_qsl(query.decode("latin-1"))).get("bot_id")
         people = People(fake, fake.bot_by_id(int(bot_id) if bot_id is not None else None))
         return await _route(fake, people, verb, path, data)
     except (KeyError, LookupError) as missing:
         return _fail(404, str(missing).strip("'\""))
-    except (ValueError, TypeError) as wrong:
+    except (ValueError, TypeError, OverflowError) as wrong:
         return _fail(400, str(wrong))
+
+
+def _no_constant(name: str):
+    raise ValueError(f"{name} is not JSON")
 
 
 async def _route(fake: TelegramFake, people: People, verb: str, path: str, data: dict):
@@ -82,9 +88,9 @@ async def _route(fake: TelegramFake, people: People, verb: str, path: str, data:
         fake.reset()
         return _reply(200, {"ok": True})
     if path == "/_lab/webhooks/deliver" and verb == "POST":
-        from .webhook import deliver_all
+        from .webhook import deliver_all, delivery_client
 
-        async with httpx.AsyncClient() as client:
+        async with delivery_client() as client:
             attempts = await deliver_all(fake, fake.webhook_client or client)
         return _reply(200, {"ok": True, "attempts": attempts})
     raise LookupError(f"no route {verb} {path}")
@@ -99,6 +105,9 @@ def _faults(fake: TelegramFake, people: People, verb: str, data: dict):
     if verb != "POST":
         raise LookupError(f"no route {verb} /_lab/faults")
     kind = data.pop("kind", None)
+    if not isinstance(data.get("method", "*"), str):
+        raise ValueError('"method" must be a method name or "*"')
+    _check_options(data)
     if kind == "revoked_token":  # a state of the bot, not a one-off: lasts until reset
         people.bot.revoked = True
         return _reply(200, {"ok": True, "fault": {"kind": kind}})
@@ -108,3 +117,14 @@ def _faults(fake: TelegramFake, people: People, verb: str, data: dict):
     rule = fake.faults.add(kind, data.pop("method", "*"), data.pop("times", 1), **data)
     return _reply(200, {"ok": True, "fault": {"kind": rule.kind, "method": rule.method, "times": rule.times,
                                               **rule.options}})
+
+
+def _check_options(options: dict) -> None:
+    """Fault options the wire will use, checked now so a bad one is refused here, not at the call."""
+    status, seconds = options.get("status", 500), options.get("seconds", 0)
+    if type(status) is not int or not 400 <= status <= 599:
+        raise ValueError('"status" must be an HTTP error status (400-599)')
+    if type(seconds) not in (int, float) or not 0 <= seconds <= 600:
+        raise ValueError('"seconds" must be a number from 0 to 600')
+    if not isinstance(options.get("description", ""), str):
+        raise ValueError('"description" must be a string')

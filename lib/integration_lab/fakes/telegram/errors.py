@@ -20,6 +20,14 @@ def bad_request(reason: str, **parameters) -> ApiError:
     return ApiError(400, f"Bad Request: {reason}", **parameters)
 
 
+def worded(reason: str) -> ApiError:
+    """A check's message as Client::fail_query_with_error words it: its first letter lowered, unless the
+    message is a CONSTANT_NAME ("Can't find field" -> "Bad Request: can't find field")."""
+    if len(reason) >= 2 and not (reason[1] == "_" or "A" <= reason[1] <= "Z"):
+        reason = reason[0].lower() + reason[1:]
+    return bad_request(reason)
+
+
 NOT_FOUND = "Not Found"
 METHOD_NOT_FOUND = "Not Found: method not found"
 UNAUTHORIZED = "Unauthorized"
@@ -34,6 +42,7 @@ CONFLICT_POLLING = ("Conflict: terminated by other getUpdates request; "
 NOT_MODIFIED = ("message is not modified: specified new message content and reply markup are exactly the same "
                 "as a current content and reply markup of the message")
 QUERY_TOO_OLD = "query is too old and response timeout expired or query ID is invalid"
+TOO_LARGE = "Request Entity Too Large"
 
 
 def too_many_requests(retry_after: int) -> ApiError:

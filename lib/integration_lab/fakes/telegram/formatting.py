@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 
 from .errors import ApiError, bad_request
+from .params import is_utf8
 
 _COMMAND = re.compile(r"(?<![\w/])/[A-Za-z0-9_]{1,32}(?:@[A-Za-z0-9_]{3,32})?(?![\w/])")
 _HTML_TAGS = {"b": "bold", "strong": "bold", "i": "italic", "em": "italic", "u": "underline", "ins": "underline",
@@ -21,7 +22,7 @@ _MD2_MARKS = [("```", "pre"), ("||", "spoiler"), ("__", "underline"), ("*", "bol
 
 
 def utf16_len(text: str) -> int:
-    return len(text.encode("utf-16-le")) // 2
+    return len(text.encode("utf-16-le", "surrogatepass")) // 2  # a lone surrogate (bad input) counts one
 
 
 def _cant_parse(reason: str) -> ApiError:
@@ -34,12 +35,15 @@ def command_entities(text: str) -> list[dict]:
 
 
 def render(text: str, parse_mode: str | None = None, entities: list[dict] | None = None) -> tuple[str, list[dict]]:
-    """(plain text, entities) for a message the bot sends."""
-    if parse_mode and not entities:  # explicit entities win over parse_mode, as on Telegram
+    """(plain text, entities) for a message the bot sends. A parse_mode wins over explicit entities, as in
+    the Bot API server's get_formatted_text; "none" means no parse mode there."""
+    if parse_mode and parse_mode.lower() != "none":
         parsers = {"html": _parse_html, "markdownv2": _parse_markdown_v2, "markdown": _parse_markdown_legacy}
         parser = parsers.get(parse_mode.lower())
         if parser is None:
             raise bad_request("unsupported parse_mode")
+        if not is_utf8(text):  # TDLib's parseTextEntities checks first
+            raise bad_request("text must be encoded in UTF-8")
         text, entities = parser(text)
     found = list(entities or [])
     taken = {(e["offset"], e["length"]) for e in found}
@@ -52,11 +56,10 @@ def _parse_html(source: str) -> tuple[str, list[dict]]:
     while i < len(source):
         ch = source[i]
         if ch == "&":
-            m = re.match(r"&(#\d+|#x[0-9a-fA-F]+|[a-zA-Z]+);", source[i:])
-            if m and (m.group(1) in _HTML_ESCAPES or m.group(1).startswith("#")):
-                name = m.group(1)
-                out.append(_HTML_ESCAPES.get(name) or chr(int(name[2:], 16) if name[1:2] in "xX" else int(name[1:])))
-                i += m.end()
+            decoded = _html_entity(source, i)
+            if decoded:
+                out.append(decoded[0])
+                i = decoded[1]
                 continue
             out.append(ch)
             i += 1
@@ -67,7 +70,7 @@ def _parse_html(source: str) -> tuple[str, list[dict]]:
             tag = source[i + 1:end].strip()
             offset = len(source[:i].encode())
             if tag.startswith("/"):
-                name = tag[1:].strip().lower()
+                name = tag[1:].strip().lower() or (stack[-1][0] if stack else "")  # "</>" closes any tag
                 if not stack or stack[-1][0] != name:
                     raise _cant_parse(f'Unmatched end tag at byte offset {offset}, expected "</{stack[-1][0]}>", '
                                       f'found "</{name}>"' if stack else
@@ -95,7 +98,34 @@ def _parse_html(source: str) -> tuple[str, list[dict]]:
             i += 1
     if stack:
         raise _cant_parse(f'Can\'t find end tag corresponding to start tag "{stack[-1][0]}"')
+    if not is_utf8("".join(out)):
+        raise _cant_parse("Text contains invalid Unicode characters after decoding HTML entities, check for "
+                          "unmatched surrogate code units")
     return "".join(out), sorted(entities, key=lambda e: (e["offset"], -e["length"]))
+
+
+_HTML_NUMBER = re.compile(r"#(x[0-9a-fA-F]*|[0-9]*)")
+_HTML_NAME = re.compile(r"[A-Za-z]*")
+
+
+def _html_entity(source: str, at: int) -> tuple[str, int] | None:
+    """TDLib's decode_html_entity: (character, index after it), or None when the '&' stays as it is. The ';'
+    is optional; code 0, past U+10FFFE or written in 10 characters or more is no character."""
+    number = _HTML_NUMBER.match(source, at + 1)
+    if number:
+        end, digits = number.end(), number.group(1)
+        if end - at >= 10:
+            return None
+        code = int(digits[1:] or "0", 16) if digits.startswith("x") else int(digits or "0")
+        if code == 0 or code >= 0x10FFFF:
+            return None
+        char = chr(code)
+    else:
+        end = _HTML_NAME.match(source, at + 1).end()
+        char = _HTML_ESCAPES.get(source[at + 1:end])
+        if char is None:
+            return None
+    return char, end + 1 if source.startswith(";", end) else end
 
 
 def _parse_markdown_v2(source: str) -> tuple[str, list[dict]]:

@@ -1,30 +1,33 @@
-"""The Bot API methods a shop bot uses, on the model, with Telegram's checks and wording.
+"""The Bot API methods a shop bot uses, on the model, with Telegram's checks, their order and wording.
 
-Each method takes the fake, the calling bot and its `Params` and returns the `result` (or a `Described`
-result when Telegram adds a description). getUpdates waits, so it is async; the rest are plain calls.
+Each method takes the fake, the calling bot and its `Args` (every value text, params.py) and returns the
+`result` (or a `Described` result when Telegram adds a description). getUpdates waits, so it is async.
+Checks run in the reference server's order (Client.cpp of tdlib/telegram-bot-api): what the server parses
+itself first (text, parse mode, entities, reply parameters, markup), then the chat, then what Telegram
+checks on the message; a refused call changes nothing.
 """
 
 from __future__ import annotations
 
 import ipaddress
-import json
 import re
 from dataclasses import dataclass
 from typing import Any, Callable
-from urllib.parse import urlsplit
 
+from . import inputs
 from .errors import (CONFLICT_POLLING, CONFLICT_WEBHOOK, NOT_MODIFIED, QUERY_TOO_OLD, ApiError, bad_request,
                      too_many_requests)
 from .formatting import render, utf16_len
-from .state import Bot, Chat, Message, Webhook
+from .params import Args, byte_len, is_utf8, to_integer
+from .state import CALLBACK_ANSWER_WINDOW, Bot, Chat, Message, Webhook
 from .world import TelegramFake
 
-MAX_TEXT = 4096
-MAX_CALLBACK_DATA = 64
-CALLBACK_ANSWER_WINDOW = 15  # seconds; Telegram's apps stop waiting for an answer at about this point
-CHAT_ACTIONS = {"typing", "upload_photo", "record_video", "upload_video", "record_voice", "upload_voice",
-                "upload_document", "choose_sticker", "find_location", "record_video_note", "upload_video_note"}
-_SECRET_TOKEN = re.compile(r"^[A-Za-z0-9_-]*$")
+MAX_TEXT = 4096  # UTF-16 units of a message, after parsing
+MAX_TEXT_BYTES = 1 << 15  # what get_formatted_text takes before parsing ("Text is too long")
+CHAT_ACTIONS = {"cancel", "typing", "record_video", "upload_video", "record_audio", "record_voice", "upload_audio",
+                "upload_voice", "upload_photo", "upload_document", "choose_sticker", "pick_up_location",
+                "find_location", "record_video_note", "upload_video_note"}
+_SECRET_TOKEN = re.compile(r"[A-Za-z0-9_-]*")
 
 
 @dataclass
@@ -33,139 +36,104 @@ class Described:
     description: str
 
 
-class Params:
-    """Parameters as they arrived: typed from JSON, strings from a query string or a form."""
-
-    def __init__(self, raw: dict[str, Any]):
-        self.raw = raw
-
-    def has(self, name: str) -> bool:
-        return self.raw.get(name) not in (None, "")
-
-    def string(self, name: str, default: str | None = None) -> str | None:
-        value = self.raw.get(name)
-        if value is None:
-            return default
-        return value if isinstance(value, str) else json.dumps(value) if isinstance(value, (dict, list)) else str(value)
-
-    def integer(self, name: str, default: int | None = None, error: str | None = None) -> int | None:
-        value = self.raw.get(name)
-        if value in (None, ""):
-            return default
-        if isinstance(value, bool):
-            value = int(value)
-        try:
-            return int(value)
-        except (TypeError, ValueError):
-            raise bad_request(error or f"invalid {name} specified") from None
-
-    def boolean(self, name: str) -> bool:
-        value = self.raw.get(name)
-        return value is True or (isinstance(value, str) and value.lower() in ("true", "1")) or value == 1
-
-    def json(self, name: str, error: str) -> Any:
-        value = self.raw.get(name)
-        if isinstance(value, str):
-            try:
-                return json.loads(value)
-            except ValueError:
-                raise bad_request(error) from None
-        return value
+@dataclass
+class _Text:
+    """A message text as the server parsed it, before Telegram's own checks."""
+    text: str
+    entities: list[dict]
+    parsed: bool  # a parse_mode produced it (then UTF-8 was checked already)
 
 
-def _chat(fake: TelegramFake, bot: Bot, params: Params) -> Chat:
-    raw = params.raw.get("chat_id")
-    if raw in (None, ""):
+def _chat(fake: TelegramFake, bot: Bot, args: Args) -> Chat:
+    """Client::check_chat: a username, or an integer read leniently ("12abc" is 12, "abc" is 0)."""
+    raw = args.arg("chat_id")
+    if not raw:
         raise bad_request("chat_id is empty")
-    if isinstance(raw, str) and raw.startswith("@"):
+    if raw.startswith("@"):
         match = [c for c in bot.chats.values() if c.person and c.person.username == raw[1:]]
         if not match:
             raise bad_request("chat not found")
         return fake.chat_for_bot(bot, match[0].id)
-    return fake.chat_for_bot(bot, params.integer("chat_id", error="chat not found"))
+    return fake.chat_for_bot(bot, to_integer(raw, 64))
 
 
-def _message(chat: Chat, params: Params, missing: str) -> Message:
-    if not params.has("message_id"):
-        raise bad_request("message identifier is not specified")
-    message = chat.messages.get(params.integer("message_id", error=missing))
+def _message_id(args: Args) -> int:
+    """Client::get_message_id: an int32 read leniently; a negative one is none."""
+    return max(to_integer(args.arg("message_id")), 0)
+
+
+def _message(chat: Chat, message_id: int, missing: str) -> Message:
+    message = chat.messages.get(message_id) if message_id > 0 else None
     if message is None or message.deleted:
         raise bad_request(missing)
     return message
 
 
-def _reply_markup(params: Params) -> dict | None:
-    markup = params.json("reply_markup", "can't parse reply keyboard markup JSON object")
-    if markup is None:
-        return None
-    if not isinstance(markup, dict):
-        raise bad_request("can't parse reply keyboard markup JSON object")
-    rows = markup.get("inline_keyboard")
-    if rows is None:
-        return markup  # reply keyboards and ForceReply are shown to the user, not stored on the message
-    if not isinstance(rows, list) or not all(isinstance(row, list) for row in rows):
-        raise bad_request("can't parse inline keyboard button: Field \"inline_keyboard\" must be of type Array")
-    for row in rows:
-        for button in row:
-            if not isinstance(button, dict) or not isinstance(button.get("text"), str):
-                raise bad_request("can't parse inline keyboard button: Field \"text\" must be of type String")
-            if len(button) == 1:
-                raise bad_request("can't parse inline keyboard button: Text buttons are unallowed in the inline keyboard")
-            data = button.get("callback_data")
-            if data is not None and (not isinstance(data, str) or not 1 <= len(data.encode()) <= MAX_CALLBACK_DATA):
-                raise bad_request("BUTTON_DATA_INVALID")
-    return {"inline_keyboard": rows} if rows else None
+def _read_text(args: Args) -> _Text:
+    """Client::get_input_message_text: emptiness, size, parse mode or entities."""
+    text = args.arg("text")
+    if not text:
+        raise bad_request("message text is empty")
+    if byte_len(text) > MAX_TEXT_BYTES:
+        raise bad_request("text is too long")
+    parse_mode = args.arg("parse_mode")
+    if parse_mode and parse_mode.lower() != "none":
+        text, entities = render(text, parse_mode)
+        return _Text(text, entities, parsed=True)
+    return _Text(text, inputs.entities(args), parsed=False)
 
 
-def _text(params: Params) -> tuple[str, list[dict]]:
-    text = params.string("text")
-    entities = params.json("entities", "can't parse entities JSON object")
-    if not text or not text.strip():
+def _checked_text(found: _Text) -> tuple[str, list[dict]]:
+    """TDLib's checks on the text of a message it is asked to send or edit."""
+    inputs.check_entities(found.entities)
+    if not found.parsed and not is_utf8(found.text):
+        raise bad_request("strings must be encoded in UTF-8")
+    if not found.text.strip():
         raise bad_request("message text is empty")
-    text, entities = render(text, params.string("parse_mode"), entities)
-    if not text.strip():
-        raise bad_request("message text is empty")
-    if utf16_len(text) > MAX_TEXT:
+    if utf16_len(found.text) > MAX_TEXT:
         raise bad_request("message is too long")
-    return text, entities
+    if found.parsed:
+        return found.text, found.entities
+    return render(found.text, None, inputs.fit_entities(found.entities, utf16_len(found.text)))
 
 
-def get_me(fake: TelegramFake, bot: Bot, params: Params) -> dict:
+def get_me(fake: TelegramFake, bot: Bot, args: Args) -> dict:
     return {**bot.account.to_api(), "can_join_groups": True, "can_read_all_group_messages": False,
             "supports_inline_queries": False, "can_connect_to_business": False, "has_main_web_app": False}
 
 
-def send_message(fake: TelegramFake, bot: Bot, params: Params) -> dict:
-    chat = _chat(fake, bot, params)
-    text, entities = _text(params)
-    markup = _reply_markup(params)
-    reply_parameters = params.json("reply_parameters", "can't parse reply parameters JSON object") or {}
-    reply_id = reply_parameters.get("message_id") or params.integer("reply_to_message_id")
+def send_message(fake: TelegramFake, bot: Bot, args: Args) -> dict:
+    found = _read_text(args)
+    reply_id, without_reply = inputs.reply_to(args)
+    markup = inputs.reply_markup(args)
+    chat = _chat(fake, bot, args)
+    text, entities = _checked_text(found)
     reply_to = chat.messages.get(reply_id) if reply_id else None
     if reply_id and (reply_to is None or reply_to.deleted):
-        if not (reply_parameters.get("allow_sending_without_reply") or params.boolean("allow_sending_without_reply")):
+        if not without_reply:
             raise bad_request("message to be replied not found")
         reply_to = None
     wait = fake.flood.check(bot.account.id, chat.id, chat.type)
     if wait:
         raise too_many_requests(wait)
-    stored = markup if markup and "inline_keyboard" in markup else None
-    return fake.post(chat, bot.account, text, entities, stored, reply_to).to_api()
+    return fake.post(chat, bot.account, text, entities, markup, reply_to).to_api()
 
 
-def _editable(fake: TelegramFake, bot: Bot, params: Params) -> Message:
-    if not params.has("chat_id") and params.has("inline_message_id"):
+def _editable(fake: TelegramFake, bot: Bot, args: Args) -> Message:
+    message_id = _message_id(args)
+    if not args.arg("chat_id") and message_id == 0:
         raise bad_request("message identifier is not specified")  # inline messages are not modelled
-    message = _message(_chat(fake, bot, params), params, "message to edit not found")
+    message = _message(_chat(fake, bot, args), message_id, "message to edit not found")
     if message.sender is not bot.account:
         raise bad_request("message can't be edited")
     return message
 
 
-def edit_message_text(fake: TelegramFake, bot: Bot, params: Params) -> dict:
-    message = _editable(fake, bot, params)
-    text, entities = _text(params)
-    markup = _reply_markup(params)  # leaving it out removes the keyboard, as on Telegram
+def edit_message_text(fake: TelegramFake, bot: Bot, args: Args) -> dict:
+    found = _read_text(args)
+    markup = inputs.reply_markup(args)  # leaving it out removes the keyboard, as on Telegram
+    message = _editable(fake, bot, args)
+    text, entities = _checked_text(found)
     if (text, entities, markup) == (message.text, message.entities, message.reply_markup):
         raise bad_request(NOT_MODIFIED)
     message.text, message.entities, message.reply_markup = text, entities, markup
@@ -173,9 +141,9 @@ def edit_message_text(fake: TelegramFake, bot: Bot, params: Params) -> dict:
     return message.to_api()
 
 
-def edit_message_reply_markup(fake: TelegramFake, bot: Bot, params: Params) -> dict:
-    message = _editable(fake, bot, params)
-    markup = _reply_markup(params)
+def edit_message_reply_markup(fake: TelegramFake, bot: Bot, args: Args) -> dict:
+    markup = inputs.reply_markup(args)
+    message = _editable(fake, bot, args)
     if markup == message.reply_markup:
         raise bad_request(NOT_MODIFIED)
     message.reply_markup = markup
@@ -183,62 +151,67 @@ def edit_message_reply_markup(fake: TelegramFake, bot: Bot, params: Params) -> d
     return message.to_api()
 
 
-def delete_message(fake: TelegramFake, bot: Bot, params: Params) -> bool:
-    message = _message(_chat(fake, bot, params), params, "message to delete not found")
-    message.deleted = True
+def delete_message(fake: TelegramFake, bot: Bot, args: Args) -> bool:
+    if not args.arg("chat_id"):
+        raise bad_request("chat identifier is not specified")
+    message_id = _message_id(args)
+    if message_id == 0:
+        raise bad_request("message identifier is not specified")
+    _message(_chat(fake, bot, args), message_id, "message to delete not found").deleted = True
     return True
 
 
-def answer_callback_query(fake: TelegramFake, bot: Bot, params: Params) -> bool:
-    query = bot.callbacks.get(params.string("callback_query_id") or "")
+def answer_callback_query(fake: TelegramFake, bot: Bot, args: Args) -> bool:
+    query = bot.callbacks.get(args.arg("callback_query_id"))
     if query is None or query.answered or fake.clock.time() - query.asked_at > CALLBACK_ANSWER_WINDOW:
         raise bad_request(QUERY_TOO_OLD)
     query.answered = True
     return True
 
 
-def send_chat_action(fake: TelegramFake, bot: Bot, params: Params) -> bool:
-    _chat(fake, bot, params)
-    if params.string("action") not in CHAT_ACTIONS:
+def send_chat_action(fake: TelegramFake, bot: Bot, args: Args) -> bool:
+    if args.arg("action").lower() not in CHAT_ACTIONS:
         raise bad_request("wrong parameter action in request")
+    _chat(fake, bot, args)
     return True
 
 
-def get_chat(fake: TelegramFake, bot: Bot, params: Params) -> dict:
-    raw = params.integer("chat_id", error="chat not found") if params.has("chat_id") else None
-    if raw is None:
+def get_chat(fake: TelegramFake, bot: Bot, args: Args) -> dict:
+    raw = args.arg("chat_id")
+    if not raw:
         raise bad_request("chat_id is empty")
-    chat = bot.chats.get(raw)
+    chat = bot.chats.get(to_integer(raw, 64))
     if chat is None:
         raise bad_request("chat not found")
     return chat.full_info()
 
 
-def take_updates(fake: TelegramFake, bot: Bot, params: Params) -> list[dict]:
+def take_updates(fake: TelegramFake, bot: Bot, args: Args) -> list[dict]:
     """getUpdates without the wait: confirm by offset, then up to `limit` updates the bot wants."""
-    offset = params.integer("offset", 0)
-    limit = min(max(params.integer("limit", 100), 1), 100)
-    allowed = params.json("allowed_updates", "can't parse allowed_updates JSON object")
+    offset = args.int32("offset")
+    limit = args.int32("limit", 100, 1, 100)
+    allowed = inputs.allowed_updates(args)
     if allowed is not None:
-        bot.allowed_updates = list(allowed) or None
+        bot.allowed_updates = allowed or None
     if offset < 0:
         while len(bot.updates) > -offset:
             bot.updates.popleft()
     elif offset:
         while bot.updates and bot.updates[0]["update_id"] < offset:
             bot.updates.popleft()
+    bot.expire(fake.clock.time())
     return bot.pending()[:limit]
 
 
-async def get_updates(fake: TelegramFake, bot: Bot, params: Params) -> list[dict]:
+async def get_updates(fake: TelegramFake, bot: Bot, args: Args) -> list[dict]:
     if bot.webhook is not None:
         raise ApiError(409, CONFLICT_WEBHOOK)
     bot.poll_generation += 1
     generation = bot.poll_generation
     fake.wake()  # a poll already waiting is now terminated
-    deadline = fake.clock.time() + min(max(params.integer("timeout", 0), 0), 50)
+    deadline = fake.clock.time() + args.int32("timeout", 0, 0, 50)
     while True:
-        updates = take_updates(fake, bot, params)
+        updates = take_updates(fake, bot, args)
         remaining = deadline - fake.clock.time()
         if updates or remaining <= 0:
             return updates
@@ -249,36 +222,30 @@ async def get_updates(fake: TelegramFake, bot: Bot, params: Params) -> list[dict
             return []
 
 
-def _webhook_url(url: str) -> str:
-    parts = urlsplit(url)
-    if not parts.scheme or not parts.hostname:
-        raise bad_request("invalid webhook URL specified")
-    if parts.scheme == "https":
-        return url
-    try:  # a lab fake must reach a local bot, so plain http is allowed to loopback addresses only
-        loopback = parts.hostname == "localhost" or ipaddress.ip_address(parts.hostname).is_loopback
+def _loopback(host: str) -> bool:
+    try:
+        return host == "localhost" or ipaddress.ip_address(host.strip("[]")).is_loopback
     except ValueError:
-        loopback = False
-    if parts.scheme == "http" and loopback:
-        return url
-    raise bad_request("bad webhook: An HTTPS URL must be provided for webhook")
+        return False
 
 
-def set_webhook(fake: TelegramFake, bot: Bot, params: Params) -> Described:
-    url = params.string("url", "")
+def set_webhook(fake: TelegramFake, bot: Bot, args: Args) -> Described:
+    url = args.arg("url")
     if not url:
-        return delete_webhook(fake, bot, params)
-    url = _webhook_url(url)
-    secret = params.string("secret_token")
-    if secret is not None:
-        if len(secret) > 256:
-            raise bad_request("secret token is too long")
-        if not _SECRET_TOKEN.match(secret):
-            raise bad_request("secret token contains unallowed characters")
-    allowed = params.json("allowed_updates", "can't parse allowed_updates JSON object")
-    hook = Webhook(url, secret or None, min(max(params.integer("max_connections", 40), 1), 100), allowed or None)
-    if params.boolean("drop_pending_updates"):
-        bot.updates.clear()
+        return delete_webhook(fake, bot, args)
+    parsed = inputs.webhook_url(url)
+    secret = args.arg("secret_token")
+    if byte_len(secret) > 256:
+        raise bad_request("secret token is too long")
+    if not _SECRET_TOKEN.fullmatch(secret):
+        raise bad_request("secret token contains unallowed characters")
+    if parsed.scheme != "https" and not _loopback(parsed.host):  # plain http only to a bot on this machine, in the lab
+        raise bad_request("bad webhook: An HTTPS URL must be provided for webhook")
+    allowed = inputs.allowed_updates(args)
+    hook = Webhook(url, secret or None, args.int32("max_connections", 40, 1, 100), allowed or None,
+                   target=parsed.target)
+    if args.flag("drop_pending_updates"):
+        bot.drop_updates()
     same = bot.webhook is not None and (bot.webhook.url, bot.webhook.secret_token, bot.webhook.max_connections,
                                         bot.webhook.allowed_updates) == (hook.url, hook.secret_token,
                                                                          hook.max_connections, hook.allowed_updates)
@@ -289,16 +256,17 @@ def set_webhook(fake: TelegramFake, bot: Bot, params: Params) -> Described:
     return Described(True, "Webhook was set")
 
 
-def delete_webhook(fake: TelegramFake, bot: Bot, params: Params) -> Described:
-    if params.boolean("drop_pending_updates"):
-        bot.updates.clear()
+def delete_webhook(fake: TelegramFake, bot: Bot, args: Args) -> Described:
+    if args.flag("drop_pending_updates"):
+        bot.drop_updates()
     if bot.webhook is None:
         return Described(True, "Webhook is already deleted")
     bot.webhook = None
     return Described(True, "Webhook was deleted")
 
 
-def get_webhook_info(fake: TelegramFake, bot: Bot, params: Params) -> dict:
+def get_webhook_info(fake: TelegramFake, bot: Bot, args: Args) -> dict:
+    bot.expire(fake.clock.time())
     pending = len(bot.pending())
     if bot.webhook is None:
         return {"url": "", "has_custom_certificate": False, "pending_update_count": pending}

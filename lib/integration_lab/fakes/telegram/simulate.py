@@ -71,7 +71,7 @@ class People:
         query_id = str(self.fake.ids.integer(10**17, 10**19 - 1))
         query = {"id": query_id, "from": person.to_api(), "message": message.to_api(),
                  "chat_instance": chat.instance_for(self.bot.account.id), "data": data}
-        self.bot.callbacks[query_id] = CallbackRecord(query_id, person.id, self.fake.clock.time())
+        self.bot.remember(CallbackRecord(query_id, person.id, self.fake.clock.time()))
         self.fake.enqueue(self.bot, "callback_query", query)
         return query
 
@@ -94,7 +94,7 @@ class People:
             raise ValueError('a group needs a "title"')
         owner = self.fake.person(creator)
         chat_id = chat_id or -self.fake.ids.integer(1_000_000_000, 4_999_999_999)
-        if chat_id >= 0 or chat_id in self.bot.chats:
+        if type(chat_id) is not int or chat_id >= 0 or chat_id in self.bot.chats:
             raise ValueError("a new group needs an unused negative id")
         chat = Chat(chat_id, "group", title=title, members={owner.id, *(self.fake.person(m).id for m in members)})
         self.bot.chats[chat_id] = chat

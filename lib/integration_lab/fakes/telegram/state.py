@@ -13,6 +13,8 @@ from typing import Any
 
 # Updates a bot gets when it never said which it wants (Telegram's default leaves these three out).
 DEFAULT_EXCLUDED_UPDATES = frozenset({"chat_member", "message_reaction", "message_reaction_count"})
+UPDATE_LIFETIME = 24 * 3600
+CALLBACK_ANSWER_WINDOW = 15  # seconds; Telegram's apps stop waiting for an answer at about this point
 
 
 @dataclass
@@ -123,6 +125,7 @@ class Webhook:
     last_error_message: str | None = None
     next_attempt_at: float = 0.0
     failures: int = 0
+    target: str = ""  # the URL deliveries request (td's reading of `url`); defaults to `url`
 
     def info(self, pending: int) -> dict:
         info: dict[str, Any] = {"url": self.url, "has_custom_certificate": False, "pending_update_count": pending}
@@ -145,6 +148,7 @@ class Bot:
     revoked: bool = False
     blocked_by: set[int] = field(default_factory=set)
     updates: deque[dict] = field(default_factory=deque)
+    queued_at: deque[tuple[int, float]] = field(default_factory=deque)  # (update_id, lab time it arrived)
     next_update_id: int = 1
     allowed_updates: list[str] | None = None
     webhook: Webhook | None = None
@@ -159,6 +163,33 @@ class Bot:
 
     def pending(self) -> list[dict]:
         return [u for u in self.updates if self.wants(u)]
+
+    def remember(self, query: CallbackRecord) -> None:
+        """Keep a callback query while it can still be answered; older ones are forgotten."""
+        while self.callbacks:
+            oldest = next(iter(self.callbacks.values()))
+            if oldest.asked_at >= query.asked_at - CALLBACK_ANSWER_WINDOW:
+                break
+            del self.callbacks[oldest.id]
+        self.callbacks[query.id] = query
+
+    def queue(self, update: dict, now: float) -> None:
+        self.expire(now)
+        self.updates.append(update)
+        self.queued_at.append((update["update_id"], now))
+
+    def expire(self, now: float) -> None:
+        """Telegram keeps an unconfirmed update 24 hours at most (Bot API docs, "Getting updates")."""
+        while self.queued_at and self.queued_at[0][1] <= now - UPDATE_LIFETIME:
+            update_id, _ = self.queued_at.popleft()
+            while self.updates and self.updates[0]["update_id"] <= update_id:
+                self.updates.popleft()
+        while self.queued_at and (not self.updates or self.queued_at[0][0] < self.updates[0]["update_id"]):
+            self.queued_at.popleft()  # confirmed meanwhile
+
+    def drop_updates(self) -> None:
+        self.updates.clear()
+        self.queued_at.clear()
 
     def __repr__(self) -> str:
         return f"Bot(@{self.account.username}, token={redact_token(self.token)})"

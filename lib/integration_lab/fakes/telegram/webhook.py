@@ -8,18 +8,37 @@ not document its retry schedule; we back off 1, 2, 4, … seconds up to 60 on th
 
 from __future__ import annotations
 
+import ipaddress
 import json
 from http import HTTPStatus
 
 import httpx
 
 from .errors import ApiError
-from .methods import METHODS, Params
+from .methods import METHODS
+from .params import Args, parse_body
 from .state import Bot
 from .world import TelegramFake
 
 MAX_BACKOFF = 60
 DELIVERY_TIMEOUT = 10.0
+
+
+class LoopbackOnly(httpx.AsyncHTTPTransport):
+    """The served fake delivers to this machine only: any other host is unreachable, no lookup leaves it."""
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        try:
+            loopback = request.url.host == "localhost" or ipaddress.ip_address(request.url.host).is_loopback
+        except ValueError:
+            loopback = False
+        if not loopback:
+            raise httpx.ConnectError("the lab delivers webhooks to loopback addresses only", request=request)
+        return await super().handle_async_request(request)
+
+
+def delivery_client() -> httpx.AsyncClient:
+    return httpx.AsyncClient(transport=LoopbackOnly())
 
 
 def _reason(status: int) -> str:
@@ -39,12 +58,12 @@ async def deliver(fake: TelegramFake, bot: Bot, client: httpx.AsyncClient) -> li
         if hook.secret_token:
             headers["X-Telegram-Bot-Api-Secret-Token"] = hook.secret_token
         try:
-            response = await client.post(hook.url, content=json.dumps(update), headers=headers,
+            response = await client.post(hook.target or hook.url, content=json.dumps(update), headers=headers,
                                          timeout=DELIVERY_TIMEOUT)
             error = None if 200 <= response.status_code < 300 else f"Wrong response from the webhook: {_reason(response.status_code)}"
         except httpx.TimeoutException:
             response, error = None, "Read timeout expired"
-        except httpx.TransportError:
+        except (httpx.TransportError, httpx.InvalidURL):
             response, error = None, "Connection refused"
         attempts.append({"update_id": update["update_id"], "status": response.status_code if response else None,
                          "error": error or ""})
@@ -62,18 +81,15 @@ async def deliver(fake: TelegramFake, bot: Bot, client: httpx.AsyncClient) -> li
 
 
 def _run_reply_method(fake: TelegramFake, bot: Bot, response: httpx.Response) -> None:
-    """A webhook reply may carry one Bot API call; Telegram runs it and tells no one how it went."""
-    try:
-        body = response.json() if response.content else None
-    except ValueError:
-        return
-    if not isinstance(body, dict) or not isinstance(body.get("method"), str):
-        return
-    method = METHODS.get(body["method"].lower())
-    if method is None or body["method"].lower() == "getupdates":
+    """A webhook reply may carry one Bot API call, read like a request (WebhookActor.cpp); Telegram runs it
+    and tells no one how it went. It never runs get* methods, setWebhook, deleteWebhook, close or logOut."""
+    args = Args(parse_body(response.headers.get("content-type", ""), response.content) or [])
+    name = args.arg("method").lower()
+    method = METHODS.get(name)
+    if method is None or name.startswith("get") or name in ("setwebhook", "deletewebhook"):
         return
     try:
-        method(fake, bot, Params({k: v for k, v in body.items() if k != "method"}))
+        method(fake, bot, args)
     except ApiError:
         pass
 

@@ -9,42 +9,51 @@ from __future__ import annotations
 
 import asyncio
 import inspect
-import json
-from email.parser import BytesParser
-from email.policy import HTTP
-from urllib.parse import parse_qsl
+import re
+import zlib
 
 from ...runtime.faults import SimulatedTimeout
 from . import control
-from .errors import METHOD_NOT_FOUND, NOT_FOUND, ApiError, bad_request
-from .methods import METHODS, Described, Params
+from .errors import METHOD_NOT_FOUND, NOT_FOUND, TOO_LARGE, ApiError, bad_request
+from .methods import METHODS, Described
+from .params import MAX_PARAMETERS, MAX_UPLOAD, Args, parse_body, parse_urlencoded
 from .replies import Reply, json_reply
 from .world import TelegramFake
 
 
-def parse_params(query: bytes, headers: dict[str, str], body: bytes) -> dict:
-    params: dict = dict(parse_qsl(query.decode("latin-1"), keep_blank_values=True))
-    content_type = headers.get("content-type", "")
-    if not body.strip():
-        return params
-    if content_type.startswith("application/json"):
-        try:
-            decoded = json.loads(body)
-        except ValueError:
-            raise bad_request("can't parse JSON object") from None
-        if not isinstance(decoded, dict):
-            raise bad_request("can't parse JSON object")
-        params.update(decoded)
-    elif content_type.startswith("multipart/form-data"):
-        message = BytesParser(policy=HTTP).parsebytes(f"Content-Type: {content_type}\r\n\r\n".encode() + body)
-        for part in message.iter_parts() if message.is_multipart() else []:
-            name = part.get_param("name", header="content-disposition")
-            if name:
-                payload = part.get_payload(decode=True) or b""
-                params[name] = payload.decode("utf-8", "replace") if part.get_filename() is None else payload
-    else:  # Telegram reads any other body as a form
-        params.update(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True))
-    return params
+def body_limit(headers: dict[str, str]) -> int:
+    """The most a request may carry: 1 MiB of parameters in a JSON or form body (with the query string),
+    else 50 MB (multipart uploads; any other body is not read for parameters)."""
+    kind = headers.get("content-type", "").lower()
+    return MAX_PARAMETERS if "application/json" in kind or "x-www-form-urlencoded" in kind else MAX_UPLOAD
+
+
+def request_args(query: bytes, headers: dict[str, str], body: bytes) -> Args:
+    """The query string's parameters first, then the body's (params.py); refusals as HttpReader words them."""
+    encoding = headers.get("content-encoding", "").strip().lower()
+    if encoding in ("gzip", "deflate"):
+        body = _inflate(body, body_limit(headers))
+    elif encoding:
+        raise ApiError(415, "Unsupported Media Type: unsupported content-encoding")
+    pairs = parse_body(headers.get("content-type", ""), body)
+    if pairs is None:
+        raise bad_request("boundary not found")
+    if len(query) + sum(len(value) for _, value in pairs) > MAX_PARAMETERS:  # multipart fields count too
+        raise ApiError(413, TOO_LARGE)
+    return Args(parse_urlencoded(query) + pairs)
+
+
+def _inflate(body: bytes, limit: int) -> bytes:
+    """td's GzipByteFlow (inflateInit2 with MAX_WBITS + 32: gzip or zlib), stopped past the limit."""
+    inflater = zlib.decompressobj(zlib.MAX_WBITS | 32)
+    try:
+        data = inflater.decompress(body, limit + 1)
+    except zlib.error as error:
+        code = re.search(r"Error (-?\d+)", str(error))
+        raise bad_request(f"zlib error {code.group(1) if code else -3}") from None
+    if len(data) > limit:
+        raise ApiError(413, TOO_LARGE)
+    return data
 
 
 async def handle(fake: TelegramFake, verb: str, path: str, query: bytes, headers: dict[str, str],
@@ -59,10 +68,12 @@ async def handle(fake: TelegramFake, verb: str, path: str, query: bytes, headers
         method = METHODS.get(name.lower())
         if method is None:
             raise ApiError(404, METHOD_NOT_FOUND)
-        params = Params(parse_params(query, headers, body))
+        if len(body) + len(query) > body_limit(headers):
+            raise ApiError(413, TOO_LARGE)
+        args = request_args(query, headers, body)
         lost_answer = await _apply_faults(fake, name)
         try:
-            result = method(fake, bot, params)
+            result = method(fake, bot, args)
             if inspect.isawaitable(result):
                 result = await result
         finally:
