@@ -22,10 +22,11 @@ HOST = "127.0.0.1"  # loopback only: these fakes are for tests, never for a netw
 DEFAULT_TELEGRAM_TOKEN = "4242424242:LAB_fake_token_for_local_tests_only"  # nosec B105  # made up, in README
 
 
-def telegram_app(tokens: list[str] | None, limits: bool, seed: int = 0):
+def telegram_app(tokens: list[str] | None, limits: bool, seed: int = 0, history: int = 1_000):
     from .fakes.telegram import TelegramFake, asgi_app
 
-    fake = TelegramFake(SystemClock(), IdFactory(seed), tokens=tokens or [DEFAULT_TELEGRAM_TOKEN], limits=limits)
+    fake = TelegramFake(SystemClock(), IdFactory(seed), tokens=tokens or [DEFAULT_TELEGRAM_TOKEN], limits=limits,
+                        history=history)
     return fake, asgi_app(fake)
 
 
@@ -44,6 +45,8 @@ def add_arguments(serve: argparse.ArgumentParser) -> None:
                           help=f"a bot token to accept (repeatable; default {DEFAULT_TELEGRAM_TOKEN})")
     telegram.add_argument("--no-limits", action="store_true", help="no flood limits (for load tests)")
     telegram.add_argument("--seed", type=int, default=0, help="seed for generated ids")
+    telegram.add_argument("--history", type=_at_least_one, default=1_000,
+                          help="messages kept per chat, oldest forgotten first (default 1000)")
     stripe = services.add_parser("stripe", help="the Stripe API at /v1/…, control API at /_lab/")
     stripe.add_argument("--port", type=int, default=12111)
     stripe.add_argument("--api-key", action="append", dest="api_keys",
@@ -63,9 +66,15 @@ def add_arguments(serve: argparse.ArgumentParser) -> None:
     app.add_argument("--redis-url", default=None, help="a real Redis (default: $REDIS_URL, else embedded fakeredis)")
 
 
+def _at_least_one(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError("must be a whole number of at least 1")
+    return int(text)
+
+
 def main(args: argparse.Namespace) -> int:
     if args.service == "telegram":
-        _fake, app = telegram_app(args.tokens, limits=not args.no_limits, seed=args.seed)
+        _fake, app = telegram_app(args.tokens, limits=not args.no_limits, seed=args.seed, history=args.history)
         print(f"Telegram Bot API fake on http://{HOST}:{args.port}/bot<token>/<method>; control API at /_lab/")
         uvicorn.run(app, host=HOST, port=args.port, log_level="warning")
         return 0

@@ -22,12 +22,14 @@ class Window:
 PRIVATE_CHAT = Window(3, 3.0)
 GROUP_CHAT = Window(20, 60.0)
 OVERALL = Window(30, 1.0)
+SWEEP_EVERY = 1024  # checks between sweeps of windows that have emptied
 
 
 class FloodControl:
     def __init__(self, clock, enabled: bool = True):
         self.clock, self.enabled = clock, enabled
         self._sent: defaultdict[tuple, deque[float]] = defaultdict(deque)
+        self._checks = 0
 
     def check(self, bot_id: int, chat_id: int, chat_type: str) -> int:
         """0 when the message may go now (and it is counted), else the seconds to wait."""
@@ -41,7 +43,16 @@ class FloodControl:
             return wait
         for key, _ in windows:
             self._sent[key].append(now)
+        self._checks += 1
+        if self._checks % SWEEP_EVERY == 0:
+            self._sweep(now)
         return 0
+
+    def _sweep(self, now: float) -> None:
+        """Forget the chats whose windows have all passed, so the table holds only recent senders."""
+        longest = max(w.seconds for w in (PRIVATE_CHAT, GROUP_CHAT, OVERALL))
+        for key in [k for k, sent in self._sent.items() if not sent or sent[-1] <= now - longest]:
+            del self._sent[key]
 
     def _trim(self, key: tuple, window: Window, now: float) -> deque[float]:
         sent = self._sent[key]

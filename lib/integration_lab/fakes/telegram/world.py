@@ -15,13 +15,16 @@ from .limits import FloodControl
 from .state import Account, Bot, Chat, Message, redact_token
 
 FAULT_KINDS = {"server_error", "timeout", "latency"}
+DEFAULT_HISTORY = 1_000  # messages kept per chat; older ones are gone, as if deleted
 _TOKEN_ALPHABET = string.ascii_letters + string.digits + "_-"
 
 
 class TelegramFake:
     def __init__(self, clock, ids, tokens: list[str] | None = None, limits: bool = True,
-                 bot_username: str = "lab_shop_bot", bot_name: str = "Lab Shop"):
-        self.clock, self.ids = clock, ids
+                 bot_username: str = "lab_shop_bot", bot_name: str = "Lab Shop", history: int = DEFAULT_HISTORY):
+        if history < 1:
+            raise ValueError("history must keep at least one message per chat")
+        self.clock, self.ids, self.history = clock, ids, history
         self.accounts: dict[int, Account] = {}
         self.bots: dict[str, Bot] = {}
         self.flood = FloodControl(clock, enabled=limits)
@@ -70,7 +73,7 @@ class TelegramFake:
     def enqueue(self, bot: Bot, kind: str, payload: dict) -> dict:
         update = {"update_id": bot.next_update_id, kind: payload}
         bot.next_update_id += 1
-        bot.updates.append(update)
+        bot.queue(update, self.clock.time())
         self.wake()
         return update
 
@@ -133,6 +136,9 @@ class TelegramFake:
                           reply_markup, reply_to, service=service)
         chat.messages[message.message_id] = message
         chat.next_message_id += 1
+        while len(chat.messages) > self.history:  # oldest first: ids only grow, and dicts keep insertion order
+            evicted = chat.messages.pop(next(iter(chat.messages)))
+            evicted.reply_to = None  # a kept reply may still show it; the chain behind it goes
         return message
 
     def reset(self) -> None:
@@ -140,7 +146,7 @@ class TelegramFake:
         for bot in self.bots.values():
             bot.revoked = False
             bot.blocked_by.clear()
-            bot.updates.clear()
+            bot.drop_updates()
             bot.chats.clear()
             bot.callbacks.clear()
             bot.webhook = None
