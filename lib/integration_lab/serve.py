@@ -30,10 +30,11 @@ def telegram_app(tokens: list[str] | None, limits: bool, seed: int = 0, history:
     return fake, asgi_app(fake)
 
 
-def stripe_app(api_keys: list[str] | None, port: int, seed: int = 0):
+def stripe_app(api_keys: list[str] | None, port: int, seed: int = 0, history: int = 1_000):
     from .fakes.stripe import StripeFake, asgi_app
 
-    fake = StripeFake(SystemClock(), IdFactory(seed), api_keys=api_keys, base_url=f"http://{HOST}:{port}")
+    fake = StripeFake(SystemClock(), IdFactory(seed), api_keys=api_keys, base_url=f"http://{HOST}:{port}",
+                      history=history)
     return fake, asgi_app(fake)
 
 
@@ -52,6 +53,9 @@ def add_arguments(serve: argparse.ArgumentParser) -> None:
     stripe.add_argument("--api-key", action="append", dest="api_keys",
                         help="accept only this secret key (repeatable; default: any sk_test_/rk_test_ key)")
     stripe.add_argument("--seed", type=int, default=0, help="seed for generated ids")
+    stripe.add_argument("--history", type=_at_least_one, default=1_000,
+                        help="objects kept per resource (and idempotency keys, delivery records), oldest evicted "
+                             "first (default 1000)")
     from .shop_server import DEFAULTS
 
     app = services.add_parser("app", help="our side: /payme, /click/…, /stripe/webhook, /telegram/webhook, /_lab/")
@@ -79,7 +83,7 @@ def main(args: argparse.Namespace) -> int:
         uvicorn.run(app, host=HOST, port=args.port, log_level="warning")
         return 0
     if args.service == "stripe":
-        _fake, app = stripe_app(args.api_keys, args.port, seed=args.seed)
+        _fake, app = stripe_app(args.api_keys, args.port, seed=args.seed, history=args.history)
         print(f"Stripe API fake on http://{HOST}:{args.port}/v1/…; control API at /_lab/")
         uvicorn.run(app, host=HOST, port=args.port, log_level="warning")
         return 0
