@@ -60,10 +60,11 @@ def main() -> int:
             started = time.perf_counter()
             tallies.append(lab.hit(endpoint, args.requests))
             print(f"  {endpoint.name}: {time.perf_counter() - started:.1f} s", file=sys.stderr)
-        print(f"\nHostile requests ({args.requests} per endpoint, {args.workers} clients, seed {args.seed}); "
-              "goal: every count 0\n")
-        print(table(["endpoint", "sent", "5xx", "off envelope", "no answer", "tracebacks", "state changes",
-                     "median ms"], [t.row() for t in tallies]))
+        if tallies:
+            print(f"\nHostile requests ({args.requests} per endpoint, {args.workers} clients, seed {args.seed}); "
+                  "goal: every count 0\n")
+            print(table(["endpoint", "sent", "5xx", "off envelope", "no answer", "tracebacks", "state changes",
+                         "median ms"], [t.row() for t in tallies]))
         failed |= any(not t.clean for t in tallies)
         failures = [f for endpoint, tally in zip(endpoints, tallies) if not tally.clean
                     for f in lab.triage(endpoint, tally)]

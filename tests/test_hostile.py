@@ -13,24 +13,14 @@ PER_FAMILY = 300  # split over its endpoints: 5 Telegram, 4 Stripe, 6 serve app
 
 
 @pytest.fixture(scope="module")
-def labs(tmp_path_factory):
-    """The served processes, started per family on first use (an xdist worker starts only what it runs)."""
-    started: dict[str, Lab] = {}
-
-    def lab_for(server: str) -> Lab:
-        if server not in started:
-            started[server] = Lab(tmp_path_factory.mktemp(f"hostile-{server}"), {server}, max_body=1 << 20,
-                                  workers=2).__enter__()
-        return started[server]
-
-    yield lab_for
-    for lab in started.values():
-        lab.__exit__()
+def lab(tmp_path_factory):
+    """The three served processes (each xdist worker starts its own set), with stderr captured."""
+    with Lab(tmp_path_factory.mktemp("hostile"), max_body=1 << 18, workers=2) as started:
+        yield started
 
 
 @pytest.mark.parametrize("endpoint", ENDPOINTS, ids=[e.name for e in ENDPOINTS])
-def test_hostile_requests_get_the_provider_s_answer_and_change_nothing(labs, endpoint):
-    lab = labs(endpoint.server)
+def test_hostile_requests_get_the_provider_s_answer_and_change_nothing(lab, endpoint):
     assert endpoint.server not in lab.broken, f"serve {endpoint.server} did not start: {lab.broken[endpoint.server]}"
     count = PER_FAMILY // sum(e.server == endpoint.server for e in ENDPOINTS)
     tally = lab.hit(endpoint, count)

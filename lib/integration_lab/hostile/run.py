@@ -87,34 +87,31 @@ class Lab:
     def __enter__(self) -> "Lab":
         """Start what is wanted; a server that cannot start (a tree mid-edit) is noted in `broken`, not fatal."""
         self.log_dir.mkdir(parents=True, exist_ok=True)
+        if "app" in self.wanted:
+            self.wanted.add("telegram")  # the shop bot replies through the Bot API fake
         try:
-            if "app" in self.wanted:
-                self.wanted.add("telegram")  # the shop bot replies through the Bot API fake
-            if "telegram" in self.wanted:
-                self._start("telegram", ["telegram", "--no-limits"], f"{TG}/getMe", self._telegram_setup)
-            if "stripe" in self.wanted:
-                self._start("stripe", ["stripe"], "/v1/customers", self._stripe_setup)
-            if "app" in self.wanted:
-                redis_url = ""
-                if self.real_redis and (started := servers.start_redis(self.log_dir)):
-                    self.redis_proc, redis_url = started
-                    self.redis_kind = "redis-server (data outside the app's process)"
-                api = self.procs["telegram"].url if "telegram" in self.procs else f"http://{HOST}:{free_port()}"
-                self._start("app", ["app", "--redis-url", redis_url, "--telegram-api", api], "/_lab/none",
-                            self._app_setup)
+            telegram_port, redis_url = free_port(), ""
+            if "app" in self.wanted and self.real_redis and (started := servers.start_redis(self.log_dir)):
+                self.redis_proc, redis_url = started
+                self.redis_kind = "redis-server (data outside the app's process)"
+            plan = {"telegram": (["telegram", "--no-limits"], f"{TG}/getMe", self._telegram_setup),
+                    "stripe": (["stripe"], "/v1/customers", self._stripe_setup),
+                    "app": (["app", "--redis-url", redis_url, "--telegram-api", f"http://{HOST}:{telegram_port}"],
+                            "/_lab/none", self._app_setup)}
+            for name in [n for n in plan if n in self.wanted]:  # all start at once, then each is set up
+                self.procs[name] = servers.launch(name, plan[name][0], self.log_dir,
+                                                  telegram_port if name == "telegram" else None)
+            for name in list(self.procs):
+                try:
+                    servers.ready(self.procs[name], plan[name][1])
+                    self.targets[name] = plan[name][2]()
+                except (RuntimeError, AssertionError, KeyError, ValueError, httpx.HTTPError) as failure:
+                    self.broken[name] = str(failure).strip().splitlines()[-1][:300]
+                    self.procs.pop(name).stop()
         except BaseException:
             self.__exit__()
             raise
         return self
-
-    def _start(self, name: str, args: list[str], ready: str, setup) -> None:
-        try:
-            self.procs[name] = servers.start(name, args, ready, self.log_dir)
-            self.targets[name] = setup()
-        except (RuntimeError, AssertionError, KeyError, ValueError, httpx.HTTPError) as failure:
-            self.broken[name] = str(failure).strip().splitlines()[-1][:300]
-            if name in self.procs:
-                self.procs.pop(name).stop()
 
     def __exit__(self, *exc) -> None:
         for proc in self.procs.values():

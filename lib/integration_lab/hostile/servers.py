@@ -53,25 +53,29 @@ class Process:
                 self.proc.wait(timeout=5)
 
 
-def start(name: str, args: list[str], ready_path: str, log_dir: Path, port: int | None = None) -> Process:
-    """`python -m integration_lab serve <args> --port N`, stderr to <log_dir>/<name>.log, once `ready_path` answers."""
+def launch(name: str, args: list[str], log_dir: Path, port: int | None = None) -> Process:
+    """`python -m integration_lab serve <args> --port N`, stderr to <log_dir>/<name>.log; `ready` waits for it."""
     port = port or free_port()
-    url = f"http://{HOST}:{port}"
     log = log_dir / f"{name}.log"
     with log.open("wb") as err:
         proc = subprocess.Popen([sys.executable, "-m", "integration_lab", "serve", *args, "--port", str(port)],
                                 stdout=subprocess.DEVNULL, stderr=err)
-    deadline = time.monotonic() + 30
+    return Process(name, f"http://{HOST}:{port}", proc, log)
+
+
+def ready(process: Process, path: str, seconds: float = 60) -> Process:
+    """Wait until `path` answers; raise (with the log's tail) if the process exits or never answers."""
+    deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"{name} exited: {log.read_text()[-2000:]}")
+        if process.proc.poll() is not None:
+            raise RuntimeError(f"{process.name} exited: {process.log.read_text()[-2000:]}")
         try:
-            httpx.get(url + ready_path, timeout=1)
-            return Process(name, url, proc, log)
+            httpx.get(process.url + path, timeout=1)
+            return process
         except httpx.TransportError:
             time.sleep(0.1)
-    proc.kill()
-    raise RuntimeError(f"{name} did not start")
+    process.stop()
+    raise RuntimeError(f"{process.name} did not start")
 
 
 def start_redis(log_dir: Path) -> tuple[subprocess.Popen, str] | None:

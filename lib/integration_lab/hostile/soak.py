@@ -55,7 +55,8 @@ class _Flows:
     async def stripe(self, http: httpx.AsyncClient) -> tuple[int, int]:
         auth = {"authorization": f"Bearer {stripe.KEY}"}
         created = await http.post("/v1/payment_intents", headers=auth,
-                                  data={"amount": "2000", "currency": "usd", "payment_method": "pm_card_visa"})
+                                  data={"amount": "2000", "currency": "usd", "payment_method": "pm_card_visa",
+                                        "payment_method_types[]": "card"})
         if created.status_code != 200:
             return 1, 1
         confirmed = await http.post(f"/v1/payment_intents/{created.json()['id']}/confirm", headers=auth)
