@@ -213,7 +213,7 @@ def _event(d: Draw, t: ShopTargets) -> object:
 def stripe_webhook(d: Draw, t: ShopTargets) -> Req:
     roll = d.r.random()
     body = to_json(_event(d, t)) if d.chance(0.7) else d.odd_body()
-    if roll < 0.45:  # signed with the right secret: garbage a key holder sent
+    if roll < 0.6:  # signed with the right secret: garbage a key holder sent (the deeper path)
         sig = stripe_signature(t.stripe_secret, body)
     else:
         good = stripe_signature(t.stripe_secret, body)
