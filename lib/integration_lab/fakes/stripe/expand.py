@@ -61,7 +61,10 @@ def check(paths: list[str], kind: str, is_list: bool) -> None:
 
 
 def apply(objects: dict[str, dict[str, Any]], obj: dict[str, Any], paths: list[str]) -> dict[str, Any]:
-    """A copy of `obj` with each checked path's ids replaced by the objects (an id no longer kept stays)."""
+    """`obj` with each checked path's ids replaced by the objects (an id no longer kept stays); a copy when
+    anything is expanded, so the stored objects are never changed."""
+    if not paths:
+        return obj
     obj = copy.deepcopy(obj)
     for path in paths:
         _expand(objects, obj, path.split("."))

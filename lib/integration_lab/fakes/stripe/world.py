@@ -116,7 +116,7 @@ class StripeFake:
         wanted = {k: v for k, v in filters.items() if v is not None}
         found, has_more = self.store.page(kind, limit, lambda o: all(o.get(k) == v for k, v in wanted.items()),
                                           after=cursors.get("starting_after"), before=cursors.get("ending_before"))
-        return objects.listing(url, copy.deepcopy(found), has_more)
+        return objects.listing(url, found, has_more)  # serialized at once; expand copies before it changes any
 
     def payment_method_for(self, pm_id: str, param: str = "payment_method") -> dict[str, Any]:
         """An existing PaymentMethod, or a fresh one minted from a test method id such as `pm_card_visa`."""
