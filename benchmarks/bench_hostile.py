@@ -69,8 +69,8 @@ def main() -> int:
         failures = [f for endpoint, tally in zip(endpoints, tallies) if not tally.clean
                     for f in lab.triage(endpoint, tally)]
         if failures:
-            print(f"\n{len(failures)} distinct failures (what, where, how often in the run, one request replayed alone; "
-                  f"full requests in {(log_dir / 'examples.jsonl').relative_to(ROOT)}):")
+            print(f"\n{len(failures)} distinct failures (what, where, how often in the run, one request replayed "
+                  f"alone; full requests in {(log_dir / 'examples.jsonl').relative_to(ROOT)}):")
             for f in failures:
                 example = f.example.describe() if f.example else "(not reproduced alone)"
                 print(f"- {f.key}\n    {f.endpoint}, {f.count}x; e.g. {example}")

@@ -40,7 +40,7 @@ def stripe(status: int, headers, body: bytes) -> str | None:
     if status < 400:
         return None
     error = answer.get("error")
-    if not isinstance(error, dict) or not isinstance(error.get("type"), str) or not isinstance(error.get("message"), str):
+    if not (isinstance(error, dict) and isinstance(error.get("type"), str) and isinstance(error.get("message"), str)):
         return "4xx without error{type, message}"
     return None
 

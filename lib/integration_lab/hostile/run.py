@@ -177,7 +177,8 @@ class Lab:
                                        click_service_id=DEFAULTS["click_service_id"],
                                        click_secret=DEFAULTS["click_secret_key"],
                                        stripe_secret=DEFAULTS["stripe_webhook_secret"],
-                                       telegram_secret=DEFAULTS["telegram_secret_token"], users=[8001, 8002, 8003, 8004])
+                                       telegram_secret=DEFAULTS["telegram_secret_token"],
+                                       users=[8001, 8002, 8003, 8004])
             targets.orders = [(order(tiyin), tiyin) for tiyin in [100000 * (1 + i % 7) for i in range(24)]]
             for i, (order_id, tiyin) in enumerate(targets.orders[:6]):
                 trans = 5_000_000 + i
@@ -348,7 +349,8 @@ def _difference(before: tuple[int, bytes], after: tuple[int, bytes]) -> str:
         if isinstance(a, dict) and isinstance(b, dict):
             return [d for k in sorted(set(a) | set(b), key=str) for d in walk(a.get(k), b.get(k), f"{path}.{k}")]
         if isinstance(a, list) and isinstance(b, list):
-            grown = [f"{path}: +{json.dumps(x)[:160]}" for x in b[len(a):]] + [f"{path}: -{json.dumps(x)[:80]}" for x in a[len(b):]]
+            grown = [f"{path}: +{json.dumps(x)[:160]}" for x in b[len(a):]]
+            grown += [f"{path}: -{json.dumps(x)[:80]}" for x in a[len(b):]]
             return [d for i, (x, y) in enumerate(zip(a, b)) for d in walk(x, y, f"{path}[{i}]")] + grown
         return [] if a == b else [f"{path}: {json.dumps(a)[:60]} -> {json.dumps(b)[:100]}"]
 

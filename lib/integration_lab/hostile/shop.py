@@ -21,7 +21,8 @@ PAYME_METHODS = ["CheckPerformTransaction", "CreateTransaction", "PerformTransac
                  "CheckTransaction", "GetStatement", "SetFiscalData"]
 CLICK_FIELDS = ["click_trans_id", "service_id", "click_paydoc_id", "merchant_trans_id", "merchant_prepare_id",
                 "amount", "action", "error", "error_note", "sign_time", "sign_string"]
-CLICK_SPOILS = ["", "-1", "1e3", "NaN", "Infinity", "99999999999999999999", "5000.001", "-5000.00", "5000,00", "٥٠٠٠",
+CLICK_SPOILS = ["", "-1", "1e3", "NaN", "Infinity", "99999999999999999999", "5000.001", "-5000.00", "5000,00",
+                "٥٠٠٠",
                 " 1", "1_0", "0x10", "2026-13-45 99:00:00", "\ud800", "a" * 3000, "１", "None", "[]", "²"]
 EVENT_TYPES = ["payment_intent.succeeded", "payment_intent.created", "payment_intent.payment_failed",
                "payment_intent.canceled", "payment_intent.amount_capturable_updated", "charge.refunded",
@@ -40,14 +41,15 @@ class ShopTargets:
     click_secret: str = field(default="", repr=False)
     stripe_secret: str = field(default="", repr=False)
     telegram_secret: str = field(default="", repr=False)
-    tx_ids: list[str] = field(default_factory=lambda: [f"{i:024x}" for i in range(0x63f0c1a2b3c4d5e6f7a8b900, 0x63f0c1a2b3c4d5e6f7a8b90c)])
+    tx_ids: list[str] = field(default_factory=lambda: [f"{0x63f0c1a2b3c4d5e6f7a8b900 + i:024x}" for i in range(12)])
 
 
 def _order(d: Draw, t: ShopTargets) -> tuple[object, object, bool]:
     """(order id, tiyin, aimed at the protected order)."""
     roll = d.r.random()
     if roll < 0.3:
-        wrong = d.pick([t.protected_amount + 1, t.protected_amount - 1, 0, -t.protected_amount, 1, t.protected_amount * 100])
+        amount = t.protected_amount
+        wrong = d.pick([amount + 1, amount - 1, 0, -amount, 1, amount * 100])
         return t.protected_order, wrong if d.chance(0.7) else d.pick([d.number(), d.text(), None, [], {}]), True
     if roll < 0.75 and t.orders:
         order, tiyin = d.pick(t.orders)
@@ -87,7 +89,8 @@ def payme(d: Draw, t: ShopTargets) -> Req:
     good = "Basic " + base64.b64encode(f"Paycom:{t.payme_key}".encode()).decode()
     auth = good.encode() if d.chance(0.7) else d.pick([
         None, b"Basic " + base64.b64encode(f"Paycom:{t.payme_key}x".encode()), b"Basic \xff", b"Bearer x",
-        b"Basic " + b"A" * 5000, b"Basic ====", b"Basic " + base64.b64encode(b"Paycom:\xff\xfe"), b"Basic " + base64.b64encode(b"Paycom"),
+        b"Basic " + b"A" * 5000, b"Basic ====", b"Basic " + base64.b64encode(b"Paycom:\xff\xfe"),
+        b"Basic " + base64.b64encode(b"Paycom"),
         b"basic " + good[6:].encode(), d.header()])
     headers = {"content-type": d.content_type(b"application/json")}
     if auth is not None:
@@ -150,7 +153,8 @@ def _spoilt_click(d: Draw, t: ShopTargets, action: str) -> dict:
         fields["merchant_prepare_id"] = str(prepare_id)
     how, name = d.pick(["after", "before", "secret", "sign", "drop"]), d.pick(CLICK_FIELDS[:-1])
     if how == "before":  # the spoilt value is signed: every check past the signature sees it
-        fields[name] = d.pick(CLICK_SPOILS + (["0", "1", "2"] if name == "action" else []) + (["-5017"] if name == "error" else []))
+        extra = {"action": ["0", "1", "2"], "error": ["-5017"]}.get(name, [])
+        fields[name] = d.pick(CLICK_SPOILS + extra)
     if how == "drop":
         fields.pop(name, None)
     fields["sign_string"] = click_sign(fields, t.click_secret if how != "secret" else t.click_secret + "x", action)
@@ -204,7 +208,8 @@ def _event(d: Draw, t: ShopTargets) -> object:
         obj["metadata"] = {"order_id": t.protected_order}
     event: dict = {"id": "evt_" + d.digits(16), "object": "event", "type": d.pick(EVENT_TYPES), "data": {"object": obj}}
     if d.chance(0.3):
-        event[d.pick(["id", "type", "data", "object"])] = d.value() if not protected else d.pick([None, 5, [], "\ud800"])
+        spoilt = d.value() if not protected else d.pick([None, 5, [], "\ud800"])
+        event[d.pick(["id", "type", "data", "object"])] = spoilt
     if d.chance(0.1):
         event.pop(d.pick(list(event)))
     return event
@@ -251,7 +256,8 @@ def _update(d: Draw, t: ShopTargets) -> dict:
         where = d.pick([update, message, person, chat, callback])
         where[d.pick(list(where) or ["x"])] = d.value()
     if d.chance(0.1):
-        d.pick([message, person, chat, callback, update]).pop(d.pick(["text", "from", "chat", "id", "update_id", "data"]), None)
+        where = d.pick([message, person, chat, callback, update])
+        where.pop(d.pick(["text", "from", "chat", "id", "update_id", "data"]), None)
     return update
 
 

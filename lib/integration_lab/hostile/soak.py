@@ -36,7 +36,8 @@ class Soak:
 
     def row(self) -> list:
         return [self.server, self.requests, f"{self.rss_before_kb / 1024:.1f}", f"{self.rss_after_kb / 1024:.1f}",
-                f"{self.growth_mb_per_100k:+.2f}", self.failures, f"{statistics.median(self.rates):.0f}" if self.rates else "-"]
+                f"{self.growth_mb_per_100k:+.2f}", self.failures,
+                f"{statistics.median(self.rates):.0f}" if self.rates else "-"]
 
 
 class _Flows:

@@ -41,10 +41,12 @@ def junk_pairs(d: Draw) -> list[tuple[object, object]]:
     """Keys a form parser may trip on."""
     n = d.r.randint(1, 4)
     return [d.pick([
-        lambda: ("expand[²]", "x"), lambda: ("expand[]", d.text()), lambda: (Raw("a" + "[b]" * d.r.randint(100, 3000)), "1"),
+        lambda: ("expand[²]", "x"), lambda: ("expand[]", d.text()),
+        lambda: (Raw("a" + "[b]" * d.r.randint(100, 3000)), "1"),
         lambda: ("metadata[", "x"), lambda: ("metadata]]", "x"), lambda: ("[]", "x"), lambda: ("amount[]", "1"),
         lambda: ("amount[x]", "1"), lambda: ("metadata[" + "k" * 100 + "]", "v"), lambda: ("metadata[k]", "v" * 1000),
-        lambda: (Raw("am%zzount"), "1"), lambda: (Raw("%ff"), "1"), lambda: (Raw(""), Raw("")), lambda: ("unknown", "1"),
+        lambda: (Raw("am%zzount"), "1"), lambda: (Raw("%ff"), "1"), lambda: (Raw(""), Raw("")),
+        lambda: ("unknown", "1"),
         lambda: ("metadata[\ud800]", "\ud800"), lambda: ("expand[0][1]", "x"), lambda: ("expand[99999999999]", "x"),
         lambda: ("metadata[a][b][c]", "x"), lambda: (Raw("=" * 10), Raw("&" * 10)), lambda: ("metadata", "flat"),
     ])() for _ in range(n)]
@@ -66,11 +68,13 @@ def create_intent(d: Draw, t: StripeTargets) -> Req:
         pairs.append(("amount", amount(d)))
     if d.chance(0.85):
         pairs.append(("currency", currency(d)))
-    for name, values in (("payment_method", TEST_METHODS + NOT_A_METHOD), ("confirm", ["true", "false", "maybe", "", "1"]),
+    for name, values in (("payment_method", TEST_METHODS + NOT_A_METHOD),
+                         ("confirm", ["true", "false", "maybe", "", "1"]),
                          ("capture_method", ["manual", "automatic", "bogus", ""]),
                          ("payment_method_types[]", ["card", "bogus", ""]), ("customer", ["cus_nope", "", "\ud800"]),
                          ("return_url", ["https://shop.example/r", "javascript:1", "not a url", "http://[::1"]),
-                         ("description", ["x" * 30000, "\ud800", "ok"]), ("setup_future_usage", ["bogus", "off_session"]),
+                         ("description", ["x" * 30000, "\ud800", "ok"]),
+                         ("setup_future_usage", ["bogus", "off_session"]),
                          ("automatic_payment_methods[enabled]", ["true", "maybe"]), ("off_session", ["true", "x"])):
         if d.chance(0.2):
             pairs.append((name, d.pick(values) if d.chance(0.8) else d.text()))
@@ -85,7 +89,8 @@ def confirm_intent(d: Draw, t: StripeTargets) -> Req:
     if protected or d.chance(0.5):
         pairs.append(("payment_method", d.pick(NOT_A_METHOD) if protected else d.pick(TEST_METHODS + NOT_A_METHOD)))
     for name, values in (("return_url", ["https://shop.example/r", "javascript:1", "http://[::1", ""]),
-                         ("off_session", ["true", "maybe", ""]), ("expand[]", ["latest_charge", "bogus", "payment_method"]),
+                         ("off_session", ["true", "maybe", ""]),
+                         ("expand[]", ["latest_charge", "bogus", "payment_method"]),
                          ("receipt_email", ["a@b.c", "nope", "\ud800"]), ("payment_method[]", ["pm_card_visa"]),
                          ("payment_method_data[type]", ["card"])):
         if d.chance(0.2):
@@ -102,9 +107,11 @@ def refund(d: Draw, t: StripeTargets) -> Req:
     pairs: list = []
     roll = d.r.random()
     if roll < 0.45:
-        pairs.append(("payment_intent", d.pick([t.protected_intent] + t.intents) if d.chance(0.7) else _intent_id(d, t)))
+        intent = d.pick([t.protected_intent] + t.intents) if d.chance(0.7) else _intent_id(d, t)
+        pairs.append(("payment_intent", intent))
     elif roll < 0.8:
-        pairs.append(("charge", d.pick(t.charges) if t.charges and d.chance(0.7) else d.pick(["ch_nope", "", d.text()])))
+        charge = d.pick(t.charges) if t.charges and d.chance(0.7) else d.pick(["ch_nope", "", d.text()])
+        pairs.append(("charge", charge))
     if d.chance(0.5):
         pairs.append(("amount", amount(d)))
     if d.chance(0.3):
@@ -138,8 +145,8 @@ def _spoil(d: Draw, pairs: list, path: str) -> Req:
     body = to_form(pairs)
     roll = d.r.random()
     if roll < 0.05:
-        body, headers["content-type"] = to_json({str(k.data if isinstance(k, Raw) else k): d.value() for k, _ in pairs}), \
-            b"application/json"
+        body = to_json({str(k.data if isinstance(k, Raw) else k): d.value() for k, _ in pairs})
+        headers["content-type"] = b"application/json"
     elif roll < 0.1:
         body = d.junk_bytes()
     elif roll < 0.15:
@@ -149,7 +156,8 @@ def _spoil(d: Draw, pairs: list, path: str) -> Req:
                                            b"Basic /w==", b"Bearer sk_test_" + b"a" * 5000, b"bearer  " + KEY.encode(),
                                            b"Basic " + d.header(), d.header()])
     if d.chance(0.12):  # mostly fresh keys: a reused one replays its first answer and tests nothing more
-        headers["idempotency-key"] = d.digits(24).encode() if d.chance(0.7) else d.pick([b"k" * 300, b"\xff\xfe", d.header()])
+        odd = d.pick([b"k" * 300, b"\xff\xfe", d.header()])
+        headers["idempotency-key"] = d.digits(24).encode() if d.chance(0.7) else odd
     if d.chance(0.05):
         headers["stripe-version"] = d.pick([b"1999-01-01", b"\xb2", b"", b"2099-99-99.bogus"])
     if d.chance(0.04):

@@ -26,7 +26,8 @@ class TelegramTargets:
     messages: list[tuple[int, int]] = field(default_factory=list)  # (chat, message) the bot may edit
 
 
-HTML_TEXT = ["<b>x</i>", "<a href=\"javascript:1\">x</a>", "&#x110000;", "&#xd800;", "<tg-emoji emoji-id=\"x\">y</tg-emoji>",
+HTML_TEXT = ["<b>x</i>", "<a href=\"javascript:1\">x</a>", "&#x110000;", "&#xd800;",
+             "<tg-emoji emoji-id=\"x\">y</tg-emoji>",
              "<pre><code class=\"a\">x</code></pre>", "<b><i>x</b></i>", "<u><s>" * 200, "<blockquote expandable>x",
              "<span class=\"tg-spoiler\">", "a &lt b", "<a href=\"tg://user?id=\ud800\">x</a>"]
 MARKDOWN_TEXT = ["*bold", "[x](http://a)", "||x", "x\\", "`" * 3, "_*~||", "[x](tg://user?id=1e99)", ">q\n>>q"]
@@ -43,7 +44,8 @@ POISONS = [("text", ""), ("text", "x" * 5000), ("parse_mode", "HTML", "<b>x"), (
            ("reply_markup", {"inline_keyboard": 5}), ("text", None)]
 # Telegram reads an integer's leading digits ("1e+308" is 1), so none of these may start with a digit
 NOT_A_MESSAGE_ID = ["abc", -1, 0, [], {}, None, "", "١", "x1", -(2 ** 70)]
-LOOPBACK_URLS = ["http://[::1", "http://[::1]:1/x", "https://127.0.0.1:0/", "http://127.0.0.1:1/hook", "javascript:alert(1)",
+LOOPBACK_URLS = ["http://[::1", "http://[::1]:1/x", "https://127.0.0.1:0/", "http://127.0.0.1:1/hook",
+                 "javascript:alert(1)",
                  "", "https://", "http://localhost:99999/", "ftp://127.0.0.1/", "https://127.0.0.1/" + "a" * 5000,
                  "http://127.0.0.1/\ud800", "https://[::1]/%zz", "http://user:pw@127.0.0.1:1/", "http://127.0.0.1:-1/",
                  "https://127.0.0.1:65536/", "http://0x7f000001:1/", "//127.0.0.1", "https://[::ffff:127.0.0.1]:1/"]

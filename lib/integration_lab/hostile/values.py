@@ -62,7 +62,9 @@ def to_form(pairs: list[tuple[str | bytes | Raw, str | bytes | Raw]]) -> bytes:
     def part(x) -> bytes:
         if isinstance(x, Raw):
             return x.data
-        return quote(x, safe="[]", errors="surrogatepass").encode() if isinstance(x, str) else quote(x, safe="[]").encode()
+        if isinstance(x, str):
+            return quote(x, safe="[]", errors="surrogatepass").encode()
+        return quote(x, safe="[]").encode()
     return b"&".join(part(k) + b"=" + part(v) for k, v in pairs)
 
 
@@ -84,8 +86,8 @@ class Draw:
 
     def number(self):
         """A number a parser or a typed field may choke on."""
-        plain = [0, -1, 1, -(2 ** 31), 2 ** 31, 2 ** 53 + 1, 2 ** 63, 2 ** 64, -(2 ** 63) - 1, 10 ** 30, 0.5, -0.0, 1e308,
-                 1e-320, float("nan"), float("inf"), float("-inf"), True, False, Raw("1e999999"), Raw("0x10"),
+        plain = [0, -1, 1, -(2 ** 31), 2 ** 31, 2 ** 53 + 1, 2 ** 63, 2 ** 64, -(2 ** 63) - 1, 10 ** 30, 0.5, -0.0,
+                 1e308, 1e-320, float("nan"), float("inf"), float("-inf"), True, False, Raw("1e999999"), Raw("0x10"),
                  Raw("01"), Raw("+1"), Raw(".5"), Raw("1e")]
         roll = self.r.randrange(len(plain) + 3)
         if roll < len(plain):
