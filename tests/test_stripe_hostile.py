@@ -188,6 +188,20 @@ def test_webhooks_go_to_loopback_only(server):
     assert customer["id"].startswith("cus_")
 
 
+@pytest.mark.parametrize("path,body", [
+    ("/_lab/faults", b"[1]"), ("/_lab/faults", b"[" * 100_000), ("/_lab/faults", b"\xff\xfe"),
+    ("/_lab/faults", b'{"kind": "latency", "seconds": "x"}'), ("/_lab/faults", b'{"kind": "latency", "method": 5}'),
+    ("/_lab/faults", b'{"kind": "api_error", "times": 0}'), ("/_lab/webhook_faults", b'{"kind": "fail", "failures": 1e9}'),
+    ("/_lab/payment_intents/pi_nope/authenticate", b'{"outcome": 5}'),
+    ("/_lab/payment_intents/pi_nope/authenticate", b'"succeed"'),
+])
+def test_control_api_refuses_garbage_with_a_json_4xx(server, path, body):
+    response = server.http.post(path, content=body)
+    assert 400 <= response.status_code < 500 and response.json()["error"]["type"] == "invalid_request_error"
+    assert server.http.get("/_lab/faults").json() == []  # nothing half-added
+    assert server.send("GET", "/v1/customers").status_code == 200  # and the API still answers
+
+
 # --- a bounded, seeded generator of hostile requests ----------------------------------------------------
 
 HOSTILE_VALUES = ["--5", "-5", "0", "1e3", "5.5", "9" * 25, "NaN", "Infinity", "٥", "²", "", " 5", "0x10", "+5",
