@@ -19,11 +19,10 @@ from typing import Callable
 import httpx
 
 from ..serve import HOST, free_port
-from ..shop_server import DEFAULTS
-from . import classify, servers, shop, stripe, telegram
+from . import classify, servers, shop, stripe, targets, telegram
+from .targets import TG
 from .values import MB, Draw, Req
 
-TG = f"/bot{telegram.TOKEN}"
 KEEP = 200  # failing requests kept per endpoint, for the replay that names each traceback
 
 
@@ -94,17 +93,17 @@ class Lab:
             if "app" in self.wanted and self.real_redis and (started := servers.start_redis(self.log_dir)):
                 self.redis_proc, redis_url = started
                 self.redis_kind = "redis-server (data outside the app's process)"
-            plan = {"telegram": (["telegram", "--no-limits"], f"{TG}/getMe", self._telegram_setup),
-                    "stripe": (["stripe"], "/v1/customers", self._stripe_setup),
+            plan = {"telegram": (["telegram", "--no-limits"], f"{TG}/getMe", targets.telegram_targets),
+                    "stripe": (["stripe"], "/v1/customers", targets.stripe_targets),
                     "app": (["app", "--redis-url", redis_url, "--telegram-api", f"http://{HOST}:{telegram_port}"],
-                            "/_lab/none", self._app_setup)}
+                            "/_lab/none", targets.shop_targets)}
             for name in [n for n in plan if n in self.wanted]:  # all start at once, then each is set up
                 self.procs[name] = servers.launch(name, plan[name][0], self.log_dir,
                                                   telegram_port if name == "telegram" else None)
             for name in list(self.procs):
                 try:
                     servers.ready(self.procs[name], plan[name][1])
-                    self.targets[name] = plan[name][2]()
+                    self.targets[name] = plan[name][2](self.procs[name].url)
                 except (RuntimeError, AssertionError, KeyError, ValueError, httpx.HTTPError) as failure:
                     self.broken[name] = str(failure).strip().splitlines()[-1][:300]
                     self.procs.pop(name).stop()
@@ -120,93 +119,12 @@ class Lab:
             self.redis_proc.terminate()
             self.redis_proc.wait(timeout=10)
 
-    # --- targets ---------------------------------------------------------------------------------
-    def _telegram_setup(self) -> telegram.TelegramTargets:
-        url = self.procs["telegram"].url
-        with httpx.Client(base_url=url, timeout=10) as http:
-            def user_writes(uid: int) -> None:
-                answer = http.post(f"/_lab/chats/{uid}/messages", json={"from": {"id": uid, "first_name": f"U{uid}"},
-                                                                          "text": "hi"})
-                assert answer.status_code == 200, answer.text
-
-            def bot_says(chat: int, text: str) -> int:
-                answer = http.post(f"{TG}/sendMessage", json={"chat_id": chat, "text": text})
-                assert answer.status_code == 200, answer.text
-                return answer.json()["result"]["message_id"]
-
-            for uid in [7001, 7002, 7003, 7004, 8001, 8002, 8003, 8004]:
-                user_writes(uid)
-            targets = telegram.TelegramTargets(7001, bot_says(7001, "protected: do not touch"), [7002, 7003, 7004])
-            targets.messages = [(chat, bot_says(chat, f"sandbox {chat}")) for chat in targets.chats]
-            self._drain_updates(http)
-        return targets
-
-    @staticmethod
-    def _drain_updates(http: httpx.Client) -> None:
-        http.post(f"{TG}/deleteWebhook")
-        updates = http.post(f"{TG}/getUpdates", json={"timeout": 0}).json()["result"]
-        if updates:
-            http.post(f"{TG}/getUpdates", json={"offset": updates[-1]["update_id"] + 1, "timeout": 0})
-
-    def _stripe_setup(self) -> stripe.StripeTargets:
-        with httpx.Client(base_url=self.procs["stripe"].url, timeout=10,
-                          headers={"authorization": f"Bearer {stripe.KEY}"}) as http:
-            def intent(**extra) -> dict:
-                answer = http.post("/v1/payment_intents", data={"amount": "5000", "currency": "usd",
-                                                                 "payment_method_types[]": "card", **extra})
-                assert answer.status_code == 200, answer.text
-                return answer.json()
-
-            targets = stripe.StripeTargets(intent()["id"])
-            targets.intents = [intent()["id"] for _ in range(4)]
-            for _ in range(4):
-                paid = intent(payment_method="pm_card_visa", confirm="true")
-                targets.intents.append(paid["id"])
-                targets.charges.append(paid["latest_charge"])
-            targets.customers = [http.post("/v1/customers", data={"name": "Sandbox"}).json()["id"] for _ in range(2)]
-        return targets
-
-    def _app_setup(self) -> shop.ShopTargets:
-        with httpx.Client(base_url=self.procs["app"].url, timeout=10) as http:
-            def order(tiyin: int) -> str:
-                answer = http.post("/_lab/orders", json={"amount": tiyin, "currency": "UZS"})
-                assert answer.status_code == 201, answer.text
-                return answer.json()["order_id"]
-
-            targets = shop.ShopTargets(order(500000), 500000, payme_key=DEFAULTS["payme_key"],
-                                       click_service_id=DEFAULTS["click_service_id"],
-                                       click_secret=DEFAULTS["click_secret_key"],
-                                       stripe_secret=DEFAULTS["stripe_webhook_secret"],
-                                       telegram_secret=DEFAULTS["telegram_secret_token"],
-                                       users=[8001, 8002, 8003, 8004])
-            targets.orders = [(order(tiyin), tiyin) for tiyin in [100000 * (1 + i % 7) for i in range(24)]]
-            for i, (order_id, tiyin) in enumerate(targets.orders[:6]):
-                trans = 5_000_000 + i
-                form = {"click_trans_id": str(trans), "service_id": str(targets.click_service_id),
-                        "click_paydoc_id": str(trans + 7), "merchant_trans_id": order_id,
-                        "amount": f"{tiyin // 100}.00", "action": "0", "error": "0", "error_note": "Success",
-                        "sign_time": time.strftime("%Y-%m-%d %H:%M:%S")}
-                form["sign_string"] = shop.click_sign(form, targets.click_secret, "0")
-                answer = http.post("/click/prepare", data=form).json()
-                if answer.get("error") == 0:
-                    targets.prepared.append((trans, order_id, tiyin, answer["merchant_prepare_id"]))
-        return targets
-
-    # --- protected state -------------------------------------------------------------------------
+    # --- the protected object ------------------------------------------------------------------
     def protected_id(self, server: str) -> str:
-        field_name = {"telegram": "protected_chat", "stripe": "protected_intent", "app": "protected_order"}[server]
-        return str(getattr(self.targets[server], field_name))
+        return str(getattr(self.targets[server], targets.PROTECTED[server]))
 
-    async def protected_state(self, server: str, http: httpx.AsyncClient) -> object:
-        t = self.targets[server]
-        if server == "telegram":
-            answer = await http.get(f"{self.procs['telegram'].url}/_lab/chats/{t.protected_chat}/messages")
-        elif server == "stripe":
-            answer = await http.get(f"{self.procs['stripe'].url}/v1/payment_intents/{t.protected_intent}",
-                                    headers={"authorization": f"Bearer {stripe.KEY}"})
-        else:
-            answer = await http.get(f"{self.procs['app'].url}/_lab/orders/{t.protected_order}")
-        return answer.status_code, answer.content
+    async def protected_state(self, server: str, http: httpx.AsyncClient) -> tuple[int, bytes]:
+        return await targets.protected_state(server, self.procs[server].url, self.targets[server], http)
 
     # --- the hostile run -------------------------------------------------------------------------
     def hit(self, endpoint: Endpoint, n: int, batch: int = 200, timeout: float = 15) -> Tally:

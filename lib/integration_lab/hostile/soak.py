@@ -18,7 +18,8 @@ from dataclasses import dataclass
 import httpx
 
 from . import shop, stripe
-from .run import TG, Lab
+from .run import Lab
+from .targets import TG
 
 
 @dataclass
