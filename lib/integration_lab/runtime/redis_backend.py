@@ -47,7 +47,7 @@ class RedisBackend:
     client: aioredis.Redis
     keys: Keyspace
     mode: str  # "fakeredis" or "redis"
-    url: str | None = None
+    url: str | None = field(default=None, repr=False)  # may carry a password: describe() shows it redacted
     _fast_forward: object = field(default=None, repr=False)
     _synced_at: float = field(default_factory=time.monotonic, repr=False)  # when real TTLs last matched the lab
 
