@@ -93,33 +93,33 @@ class SessionStore:
             raise SessionExpired(f"user {user_id} has no live session")
         return session
 
-    async def update(self, user_id: int | str, applied: str = "", **data: Any) -> Session:
-        """Merge `data` into the session's data (a cart, a chosen product); the last writer wins. `applied`
-        names the update that made the change (see `applied()`)."""
+    async def update(self, user_id: int | str, update_id: str = "", **data: Any) -> Session:
+        """Merge `data` into the session's data (a cart, a chosen product); the last writer wins. `update_id`
+        names the Telegram update that made the change (see `last_update()`)."""
         session = await self.require(user_id)
         merged = encode_json({**session.data, **data})
         if not await self._update(keys=[self._key(user_id), self._index],
-                                  args=[self.clock.ms(), self.ttl_ms, str(user_id), merged, applied]):
+                                  args=[self.clock.ms(), self.ttl_ms, str(user_id), merged, update_id]):
             raise SessionExpired(f"user {user_id}'s session lapsed during the update")
         return await self.require(user_id)
 
-    async def transition(self, user_id: int | str, event: str, applied: str = "") -> Session:
-        """Move the session on `event`. With `applied` (an update's id), a repeat of the move that update
-        already made is answered with the session as it stands instead of being refused."""
+    async def transition(self, user_id: int | str, event: str, update_id: str = "") -> Session:
+        """Move the session on `event`. With `update_id`, a repeat of the move that update already made is
+        answered with the session as it stands instead of being refused."""
         pairs = [part for (state, ev), nxt in sorted(self.flow.items()) if ev == event for part in (state, nxt)]
         if not pairs:
             raise InvalidTransition(f"unknown event {event!r}")
         status, state, _ = await self._transition(
-            keys=[self._key(user_id), self._index], args=[self.clock.ms(), self.ttl_ms, str(user_id), applied, *pairs])
+            keys=[self._key(user_id), self._index], args=[self.clock.ms(), self.ttl_ms, str(user_id), update_id, *pairs])
         if status == "missing":
             raise SessionExpired(f"user {user_id} has no live session")
         if status == "refused":
             raise InvalidTransition(f"cannot {event!r} while {state!r}")
         return await self.require(user_id)
 
-    async def applied(self, user_id: int | str) -> str:
+    async def last_update(self, user_id: int | str) -> str:
         """The update that last changed this session ('' if none said), without counting as use."""
-        return await self.redis.hget(self._key(user_id), "applied") or ""
+        return await self.redis.hget(self._key(user_id), "update_id") or ""
 
     async def end(self, user_id: int | str) -> bool:
         async with self.redis.pipeline(transaction=True) as pipe:

@@ -103,12 +103,12 @@ class ShopBot:
         if product is None:
             return f"No product {sku!r}. Try /catalog."
         await self._ensure_session(user_id)
-        if await self.sessions.applied(user_id) == str(update_id):  # a redelivery: the item is in already
+        if await self.sessions.last_update(user_id) == str(update_id):  # a redelivery: the item is in already
             cart = (await self.sessions.require(user_id)).data.get("cart", [])
         else:
             session = await self.sessions.transition(user_id, "add_to_cart")
             cart = [*session.data.get("cart", []), sku]
-            await self.sessions.update(user_id, applied=str(update_id), cart=cart)
+            await self.sessions.update(user_id, update_id=str(update_id), cart=cart)
         total = sum(self.products[s]["price"] for s in cart)
         return f"Cart: {', '.join(cart)}. Total {money(total, product['currency'])}."
 
@@ -118,12 +118,12 @@ class ShopBot:
             if data.startswith("buy:"):
                 answer = await self._add(user_id, data[4:], update_id)
             elif data == "checkout":
-                session = await self.sessions.transition(user_id, "checkout", applied=str(update_id))
+                session = await self.sessions.transition(user_id, "checkout", update_id=str(update_id))
                 cart = session.data.get("cart", [])
                 total = sum(self.products[s]["price"] for s in cart)
                 answer = f"Order placed: pay {money(total, self.products[cart[0]]['currency'])} to finish."
             elif data == "cancel":
-                await self.sessions.transition(user_id, "cancel", applied=str(update_id))
+                await self.sessions.transition(user_id, "cancel", update_id=str(update_id))
                 await self.sessions.update(user_id, cart=[])
                 answer = "Cart emptied."
             else:
