@@ -106,3 +106,20 @@ async def test_the_webhook_app_refuses_a_body_over_1_mib_before_reading_it_whole
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://shop") as client:
         answer = await client.post("/stripe/webhook", content=b"{" + b" " * (1 << 20) + b"}")
     assert answer.status_code == 413 and answer.json() == {"error": "request body over 1 MiB"}
+
+
+@pytest.mark.parametrize("spoilt", [{"amount": 0.5}, {"amount": "500"}, {"amount": True}, {"currency": 5},
+                                    {"metadata": ["order"]}, {"metadata": {"order_id": 7}}, {"id": None}])
+async def test_a_well_signed_event_our_ledger_cannot_read_is_refused_and_changes_nothing(lab, spoilt):
+    from integration_lab.app.payments.ledger import Ledger
+    from integration_lab.notebook.redis_view import keyspace_state
+
+    ledger = Ledger(lab.redis, lab.keys, lab.clock)
+    order = (await ledger.open_order(500, "USD")).order_id
+    intent = {"id": "pi_1", "object": "payment_intent", "amount": 500, "currency": "usd", "metadata": {"order_id": order}}
+    payload = json.dumps({"id": "evt_spoilt", "object": "event", "type": "payment_intent.succeeded",
+                          "data": {"object": {**intent, **spoilt}}}).encode()
+    before = await keyspace_state(lab)
+    status, answer = await StripeWebhooks(ledger, [SECRET]).receive(payload, signature(payload, SECRET, int(lab.clock.time())))
+    assert status == 400 and answer["error"].startswith("malformed event: ")
+    assert await keyspace_state(lab) == before

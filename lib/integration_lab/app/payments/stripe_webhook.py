@@ -42,6 +42,10 @@ class StripeWebhooks:
         except SignatureError as error:
             self._note("-", "-", 400, str(error))
             return 400, {"error": str(error)}
+        problem = _malformed(event)
+        if problem:  # signed, so Stripe's own: answered 400 and recorded nowhere, as nothing can be applied
+            self._note(event["id"], event["type"], 400, problem)
+            return 400, {"error": problem}
         redis, key = self.ledger.redis, self.ledger.keys.key("stripe", "event", event["id"])
         try:
             if await redis.get(key) == "done":
@@ -88,6 +92,33 @@ class StripeWebhooks:
 
     def _note(self, event_id: str, kind: str, status: int, outcome: str) -> None:
         self.handled.append({"event": event_id, "type": kind, "status": status, "outcome": outcome})
+
+
+_AMOUNTS = range(0, 10**12)  # minor units; Stripe's own cap is 99,999,999 (8 digits)
+
+
+def _malformed(event: dict[str, Any]) -> str | None:
+    """Why the fields this endpoint reads could not be applied to the ledger, or None."""
+    obj, kind = event["data"]["object"], event["type"]
+    metadata = obj.get("metadata")
+    if metadata is not None and not isinstance(metadata, dict):
+        return "malformed event: metadata"
+    order_id = (metadata or {}).get("order_id")
+    if not order_id:
+        return None  # not ours: ignored
+    if not isinstance(order_id, str) or len(order_id) > 64:
+        return "malformed event: metadata.order_id"
+    wanted = ()
+    if kind.startswith("payment_intent."):
+        wanted = (("id", str), ("amount", int), ("currency", str))
+    elif kind in ("charge.refunded", "charge.captured") and obj.get("payment_intent"):
+        wanted = (("payment_intent", str), ("amount_refunded", int))
+    for name, kind_of in wanted:
+        value = obj.get(name)
+        if not isinstance(value, kind_of) or isinstance(value, bool) or (kind_of is int and value not in _AMOUNTS) \
+                or (kind_of is str and not 0 < len(value) <= 255):
+            return f"malformed event: {name}"
+    return None
 
 
 def stripe_webhook_app(webhooks: StripeWebhooks, path: str = "/stripe/webhook"):
