@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 import shutil
 import socket
-import subprocess
+import subprocess  # nosec B404  # launches our own servers and redis-server from argument lists
 import sys
 import time
 from dataclasses import dataclass
@@ -58,8 +58,8 @@ def launch(name: str, args: list[str], log_dir: Path, port: int | None = None) -
     port = port or free_port()
     log = log_dir / f"{name}.log"
     with log.open("wb") as err:
-        proc = subprocess.Popen([sys.executable, "-m", "integration_lab", "serve", *args, "--port", str(port)],
-                                stdout=subprocess.DEVNULL, stderr=err)
+        command = [sys.executable, "-m", "integration_lab", "serve", *args, "--port", str(port)]
+        proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=err)  # nosec B603  # our own list, no shell
     return Process(name, f"http://{HOST}:{port}", proc, log)
 
 
@@ -85,8 +85,8 @@ def start_redis(log_dir: Path) -> tuple[subprocess.Popen, str] | None:
         return None
     port = free_port()
     with (log_dir / "redis.log").open("wb") as out:
-        proc = subprocess.Popen([binary, "--port", str(port), "--bind", HOST, "--save", "", "--appendonly", "no"],
-                                stdout=out, stderr=subprocess.STDOUT)
+        command = [binary, "--port", str(port), "--bind", HOST, "--save", "", "--appendonly", "no"]
+        proc = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT)  # nosec B603  # our own list, no shell
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:
         try:

@@ -13,9 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from urllib.parse import quote
 
+from ..serve import DEFAULT_TELEGRAM_TOKEN as TOKEN  # serve telegram's made-up default (no secret)
 from .values import Draw, Req, to_form, to_json
-
-TOKEN = "4242424242:LAB_fake_token_for_local_tests_only"  # serve telegram's made-up default (no secret)
 
 
 @dataclass

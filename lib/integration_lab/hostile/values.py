@@ -72,7 +72,7 @@ class Draw:
     """The seeded generator every family draws from."""
 
     def __init__(self, seed: int, max_body: int = 3 * MB):
-        self.r = random.Random(seed)
+        self.r = random.Random(seed)  # nosec B311  # seeded on purpose: a run's requests must repeat
         self.max_body = max_body
 
     def chance(self, p: float) -> bool:
