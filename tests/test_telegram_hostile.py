@@ -247,7 +247,7 @@ async def test_other_methods_read_ids_leniently_and_refuse_in_their_words(world)
     (b"--x\r\n\r\n--x--", {"content-type": "multipart/form-data; boundary=x"}),
     (b"chat_id=501&text=hi", {"content-type": "text/plain"}),  # not parameters: the call has none
     (b"x" * 100, {"content-type": "multipart/form-data"}),
-    (gzip.compress(b'{"chat_id": 501}'), {**JSON, "content-encoding": "gzip"}),
+    (gzip.compress(b'{"chat_id": 501}', mtime=0), {**JSON, "content-encoding": "gzip"}),  # same id in every worker
 ])
 async def test_bodies_that_do_not_parse_give_the_call_without_them(world, body, headers):
     fake, people, http, base = world
