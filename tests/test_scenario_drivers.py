@@ -46,7 +46,8 @@ def test_a_traffic_plan_with_a_bad_burst_is_refused(burst, message):
 
 async def test_invalidation_refuses_an_unknown_kind_and_names_the_kinds(lab):
     catalog = Catalog(TaggedCache(lab.redis, lab.keys, lab.clock), {1: {"price": 100}})
-    with pytest.raises(ValueError, match="unknown invalidation 'everything'; use one of " + ", ".join(invalidation.KINDS)):
+    kinds = ", ".join(invalidation.KINDS)
+    with pytest.raises(ValueError, match=f"unknown invalidation 'everything'; use one of {kinds}"):
         await invalidation.invalidate(lab, catalog, "everything", "")
 
 
