@@ -350,3 +350,11 @@ async def one_cut(lab, name: str, k: int) -> pd.DataFrame:
              "answer after resends": _brief(answer), "uncut answer": _brief(expected)}
             for step, answer, expected in zip(run.steps, run.answers, reference.answers)]
     return pd.DataFrame(rows, columns=["request", "met the cut", "first answer", "answer after resends", "uncut answer"])
+
+
+def commands_table(sweep_table: pd.DataFrame) -> pd.DataFrame:
+    """The flow's requests in order, with the Redis commands each takes: where a cut can land."""
+    cut = sweep_table[sweep_table["request"] != "—"]
+    rows = [{"request": request, "Redis commands": len(group), "commands": ", ".join(group["cut before"])}
+            for request, group in cut.groupby("request", sort=False)]
+    return pd.DataFrame(rows, columns=["request", "Redis commands", "commands"])
