@@ -202,9 +202,14 @@ def _event(d: Draw, t: ShopTargets) -> object:
                  "metadata": {"order_id": order}, "payment_intent": "pi_" + d.digits(14), "amount_refunded": d.number()}
     for _ in range(d.r.randint(0, 3)):
         obj[d.pick(list(obj))] = d.value()
-    if protected:  # an object no real Stripe event could carry
-        obj["id"] = d.pick([None, 5, [], {}, "", "\ud800", 2 ** 64])
-        obj["amount"] = d.pick([None, "500000", 500000.5, [], {}, float("nan")])
+    if protected:  # spoilt in every field a handler reads (a charge's ref or refunded total, an intent's id and
+        # amount), so no event a real Stripe could send reaches the protected order
+        not_ref, not_amount = [None, 5, [], {}, "", "\ud800", 2 ** 64], [None, "500000", 0.5, 1e308, True, [], -1]
+        obj["id"], obj["amount"] = d.pick(not_ref), d.pick(not_amount + [float("nan")])
+        if d.chance(0.5):
+            obj["payment_intent"], obj["amount_refunded"] = d.pick(not_ref), d.r.randint(1, 10 ** 6)
+        else:
+            obj["payment_intent"], obj["amount_refunded"] = "pi_" + d.digits(14), d.pick(not_amount)
         obj["metadata"] = {"order_id": t.protected_order}
     event: dict = {"id": "evt_" + d.digits(16), "object": "event", "type": d.pick(EVENT_TYPES), "data": {"object": obj}}
     if d.chance(0.3):
