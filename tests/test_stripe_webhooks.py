@@ -109,7 +109,8 @@ async def test_the_webhook_app_refuses_a_body_over_1_mib_before_reading_it_whole
 
 
 @pytest.mark.parametrize("spoilt", [{"amount": 0.5}, {"amount": "500"}, {"amount": True}, {"currency": 5},
-                                    {"metadata": ["order"]}, {"metadata": {"order_id": 7}}, {"id": None}])
+                                    {"metadata": ["order"]}, {"metadata": {"order_id": 7}}, {"id": None},
+                                    {"id": "pi_\ud800"}, {"metadata": {"order_id": "\ud800"}}])
 async def test_a_well_signed_event_our_ledger_cannot_read_is_refused_and_changes_nothing(lab, spoilt):
     from integration_lab.app.payments.ledger import Ledger
     from integration_lab.notebook.redis_view import keyspace_state

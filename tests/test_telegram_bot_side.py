@@ -172,7 +172,9 @@ async def test_webhook_endpoint_refuses_forged_and_stale_payloads_without_changi
     forged = await client.post(WEBHOOK_URL, json=update, headers={"X-Telegram-Bot-Api-Secret-Token": "guess"})
     missing = await client.post(WEBHOOK_URL, json=update)
     garbage = await client.post(WEBHOOK_URL, content=b"{", headers={"X-Telegram-Bot-Api-Secret-Token": "lab-webhook-secret"})
-    assert (forged.status_code, missing.status_code, garbage.status_code) == (403, 403, 400)
+    senderless = {"update_id": 2, "message": {k: v for k, v in update["message"].items() if k != "from"}}
+    unsigned = await client.post(WEBHOOK_URL, json=senderless, headers={"X-Telegram-Bot-Api-Secret-Token": "lab-webhook-secret"})
+    assert (forged.status_code, missing.status_code, garbage.status_code, unsigned.status_code) == (403, 403, 400, 400)
     stale = webapp.init_data(world.token, USER, int(lab.clock.time()) - 7200)
     forged_init = webapp.init_data("1:AAother", USER, int(lab.clock.time()))
     for payload in (stale, forged_init):
@@ -209,4 +211,12 @@ async def test_a_text_without_a_sender_is_noted_not_crashed_and_remembered(lab):
     assert (await world.bot.handle(update)).reply == ""
     assert (await world.bot.handle(anonymous)).reply == ""
     assert await world.bot.handle(anonymous) is None  # remembered: a redelivery is not handled twice
+    await world.close()
+
+
+async def test_buy_where_the_cart_cannot_take_it_is_answered_not_failed(lab):
+    world = await shop_world(lab)
+    replies = await world.play([{"user": "Ada", "says": "/buy tea"}, {"user": "Ada", "presses": "Checkout"},
+                                {"user": "Ada", "says": "/buy mug"}])
+    assert list(replies["reply"])[-1] == "That step is not available now."
     await world.close()

@@ -106,7 +106,7 @@ def _malformed(event: dict[str, Any]) -> str | None:
     order_id = (metadata or {}).get("order_id")
     if not order_id:
         return None  # not ours: ignored
-    if not isinstance(order_id, str) or len(order_id) > 64:
+    if not isinstance(order_id, str) or len(order_id) > 64 or not order_id.isprintable() or not order_id.isascii():
         return "malformed event: metadata.order_id"
     wanted = ()
     if kind.startswith("payment_intent."):
@@ -116,7 +116,7 @@ def _malformed(event: dict[str, Any]) -> str | None:
     for name, kind_of in wanted:
         value = obj.get(name)
         if not isinstance(value, kind_of) or isinstance(value, bool) or (kind_of is int and value not in _AMOUNTS) \
-                or (kind_of is str and not 0 < len(value) <= 255):
+                or (kind_of is str and not (0 < len(value) <= 255 and value.isascii() and value.isprintable())):
             return f"malformed event: {name}"
     return None
 

@@ -101,7 +101,7 @@ def _message_ok(message) -> bool:
     text = message.get("text")
     if text is not None and not isinstance(text, str):
         return False
-    return _has_id(message["from"]) if "from" in message or text else True  # a text has a sender
+    return _has_id(message.get("from")) if "from" in message or text else True  # a text has a sender
 
 
 def _query_ok(query) -> bool:

@@ -91,7 +91,10 @@ class ShopBot:
             return "Catalog: " + ", ".join(f"{p['title']} {money(p['price'], p['currency'])}"
                                            for p in self.products.values())
         if command == "/buy":
-            return await self._add(user_id, argument.strip(), update_id)
+            try:
+                return await self._add(user_id, argument.strip(), update_id)
+            except InvalidTransition:  # e.g. at checkout: an answer, not a failure Telegram would redeliver
+                return "That step is not available now."
         return "Sorry, I only understand commands. " + HELP
 
     async def _ensure_session(self, user_id: int) -> None:
