@@ -110,7 +110,8 @@ async def test_the_webhook_app_refuses_a_body_over_1_mib_before_reading_it_whole
 
 @pytest.mark.parametrize("spoilt", [{"amount": 0.5}, {"amount": "500"}, {"amount": True}, {"currency": 5},
                                     {"metadata": ["order"]}, {"metadata": {"order_id": 7}}, {"id": None},
-                                    {"id": "pi_\ud800"}, {"metadata": {"order_id": "\ud800"}}])
+                                    {"id": "pi_\ud800"}, {"metadata": {"order_id": "\ud800"}},
+                                    {"event_id": ""}, {"event_id": "evt_\ud800"}, {"type": "payment_intent.\ud800"}])
 async def test_a_well_signed_event_our_ledger_cannot_read_is_refused_and_changes_nothing(lab, spoilt):
     from integration_lab.app.payments.ledger import Ledger
     from integration_lab.notebook.redis_view import keyspace_state
@@ -118,8 +119,10 @@ async def test_a_well_signed_event_our_ledger_cannot_read_is_refused_and_changes
     ledger = Ledger(lab.redis, lab.keys, lab.clock)
     order = (await ledger.open_order(500, "USD")).order_id
     intent = {"id": "pi_1", "object": "payment_intent", "amount": 500, "currency": "usd", "metadata": {"order_id": order}}
-    payload = json.dumps({"id": "evt_spoilt", "object": "event", "type": "payment_intent.succeeded",
-                          "data": {"object": {**intent, **spoilt}}}).encode()
+    spoilt = dict(spoilt)
+    event = {"id": spoilt.pop("event_id", "evt_spoilt"), "object": "event",
+             "type": spoilt.pop("type", "payment_intent.succeeded")}
+    payload = json.dumps({**event, "data": {"object": {**intent, **spoilt}}}).encode()
     before = await keyspace_state(lab)
     status, answer = await StripeWebhooks(ledger, [SECRET]).receive(payload, signature(payload, SECRET, int(lab.clock.time())))
     assert status == 400 and answer["error"].startswith("malformed event: ")

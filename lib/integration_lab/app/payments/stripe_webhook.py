@@ -100,6 +100,8 @@ _AMOUNTS = range(0, 10**12)  # minor units; Stripe's own cap is 99,999,999 (8 di
 def _malformed(event: dict[str, Any]) -> str | None:
     """Why the fields this endpoint reads could not be applied to the ledger, or None."""
     obj, kind = event["data"]["object"], event["type"]
+    if not (_token(event["id"]) and _token(kind)):  # the id names a Redis key; Stripe's are short ASCII
+        return "malformed event: id or type"
     metadata = obj.get("metadata")
     if metadata is not None and not isinstance(metadata, dict):
         return "malformed event: metadata"
@@ -116,9 +118,13 @@ def _malformed(event: dict[str, Any]) -> str | None:
     for name, kind_of in wanted:
         value = obj.get(name)
         if not isinstance(value, kind_of) or isinstance(value, bool) or (kind_of is int and value not in _AMOUNTS) \
-                or (kind_of is str and not (0 < len(value) <= 255 and value.isascii() and value.isprintable())):
+                or (kind_of is str and not _token(value)):
             return f"malformed event: {name}"
     return None
+
+
+def _token(value) -> bool:
+    return isinstance(value, str) and 0 < len(value) <= 255 and value.isascii() and value.isprintable()
 
 
 def stripe_webhook_app(webhooks: StripeWebhooks, path: str = "/stripe/webhook"):
