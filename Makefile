@@ -4,7 +4,7 @@
 #               over every executed notebook in outputs/
 #   make test REDIS_URL=redis://127.0.0.1:6379/0   the same against a real redis-server
 #   make lab    JupyterLab on the lab's kernel
-#   make bench  rate-limit, matrix, Telegram and Stripe fake benchmarks
+#   make bench  rate-limit, matrix, Telegram and Stripe fake, and hostile-input benchmarks
 
 PYTHON ?= python3
 VENV   := .venv
