@@ -8,7 +8,7 @@ import httpx
 import pytest
 import stripe
 
-from integration_lab.serve import Served, stripe_app
+from stripe_served import sdk_client, served_stripe
 
 KEY = "sk_test_methods_000000000000000000000000"
 
@@ -74,17 +74,13 @@ SUCCEED = ["pm_card_riskLevelElevated", "pm_card_cvcCheckFail", "pm_card_avsFail
 
 @pytest.fixture(scope="module")
 def served():
-    fake, app = stripe_app(None, port=0)
-    server = Served(app)
-    fake.base_url = server.url
-    with server as url:
-        yield url, fake
+    with served_stripe() as both:
+        yield both
 
 
 @pytest.fixture
 def client(served):
-    return stripe.StripeClient(KEY, base_addresses={"api": served[0]}, max_network_retries=0,
-                               http_client=stripe.HTTPXClient(allow_sync_methods=True))
+    return sdk_client(served[0], KEY)
 
 
 def _pay(client, method: str, **params):

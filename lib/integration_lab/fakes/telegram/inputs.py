@@ -66,6 +66,17 @@ class _Refused(Exception):
     """A check inside a JSON value failed; the caller prefixes what it was parsing."""
 
 
+def _json_object(args: Args, name: str, parsed_as: str, expected_as: str) -> dict:
+    """A parameter that must be a JSON object, refused in td's words for unparsable JSON or another type."""
+    try:
+        value = args.json(name)
+    except NotJson:
+        raise bad_request(f"can't parse {parsed_as} JSON object") from None
+    if not isinstance(value, dict):
+        raise bad_request(f"object expected as {expected_as}")
+    return value
+
+
 def entities(args: Args, name: str = "entities") -> list[dict]:
     """MessageEntity objects a bot sends; unparsable JSON or a non-array is ignored, as on Telegram."""
     try:
@@ -141,12 +152,7 @@ def reply_markup(args: Args) -> dict | None:
     """The markup to store on the message: an inline keyboard, or None (reply keyboards are the user's)."""
     if not args.arg("reply_markup"):
         return None
-    try:
-        value = args.json("reply_markup")
-    except NotJson:
-        raise bad_request("can't parse reply keyboard markup JSON object") from None
-    if not isinstance(value, dict):
-        raise bad_request("object expected as reply markup")
+    value = _json_object(args, "reply_markup", "reply keyboard markup", "reply markup")
     try:
         _reply_keyboard(value)
         rows = value.get("inline_keyboard")
@@ -228,12 +234,7 @@ def reply_to(args: Args) -> tuple[int, bool]:
         return max(to_integer(args.arg("reply_to_message_id")), 0), args.flag("allow_sending_without_reply")
     if not args.arg("reply_parameters"):
         return 0, False
-    try:
-        value = args.json("reply_parameters")
-    except NotJson:
-        raise bad_request("can't parse reply parameters JSON object") from None
-    if not isinstance(value, dict):
-        raise bad_request("object expected as reply parameters")
+    value = _json_object(args, "reply_parameters", "reply parameters", "reply parameters")
     if not value:
         return 0, False
     fields = Fields(value)
