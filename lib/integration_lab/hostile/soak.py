@@ -110,7 +110,6 @@ async def _soak(lab: Lab, server: str, requests: int, warmup: int, workers: int,
     failures = 0
     async with httpx.AsyncClient(base_url=proc.url, timeout=30) as http:
         async def run(count: int) -> tuple[int, float]:
-            nonlocal failures
             done = 0
             started = time.perf_counter()
 
