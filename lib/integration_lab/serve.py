@@ -22,11 +22,12 @@ HOST = "127.0.0.1"  # loopback only: these fakes are for tests, never for a netw
 DEFAULT_TELEGRAM_TOKEN = "4242424242:LAB_fake_token_for_local_tests_only"  # nosec B105  # made up, in README
 
 
-def telegram_app(tokens: list[str] | None, limits: bool, seed: int = 0, history: int = 1_000):
+def telegram_app(tokens: list[str] | None, limits: bool, seed: int = 0, history: int = 1_000,
+                 payment_providers: dict[str, str] | None = None):
     from .fakes.telegram import TelegramFake, asgi_app
 
     fake = TelegramFake(SystemClock(), IdFactory(seed), tokens=tokens or [DEFAULT_TELEGRAM_TOKEN], limits=limits,
-                        history=history)
+                        history=history, payment_providers=payment_providers)
     return fake, asgi_app(fake)
 
 
@@ -48,6 +49,9 @@ def add_arguments(serve: argparse.ArgumentParser) -> None:
     telegram.add_argument("--seed", type=int, default=0, help="seed for generated ids")
     telegram.add_argument("--history", type=_at_least_one, default=1_000,
                           help="messages kept per chat, oldest forgotten first (default 1000)")
+    telegram.add_argument("--payment-provider", action="append", dest="payment_providers", type=_provider,
+                          metavar="NAME=TOKEN", help="a payment provider connected in BotFather, its token "
+                          "<id>:TEST:<secret> (repeatable)")
     stripe = services.add_parser("stripe", help="the Stripe API at /v1/…, control API at /_lab/")
     stripe.add_argument("--port", type=int, default=12111)
     stripe.add_argument("--api-key", action="append", dest="api_keys",
@@ -76,9 +80,18 @@ def _at_least_one(text: str) -> int:
     return int(text)
 
 
+def _provider(text: str) -> tuple[str, str]:
+    name, equals, token = text.partition("=")
+    head, mode, secret = (token.split(":", 2) + ["", ""])[:3]
+    if not (equals and name and head.isdigit() and mode in ("TEST", "LIVE") and secret):
+        raise argparse.ArgumentTypeError("must be NAME=<id>:TEST:<secret>")  # the token stays out of the message
+    return name, token
+
+
 def main(args: argparse.Namespace) -> int:
     if args.service == "telegram":
-        _fake, app = telegram_app(args.tokens, limits=not args.no_limits, seed=args.seed, history=args.history)
+        _fake, app = telegram_app(args.tokens, limits=not args.no_limits, seed=args.seed, history=args.history,
+                                  payment_providers=dict(args.payment_providers or []))
         print(f"Telegram Bot API fake on http://{HOST}:{args.port}/bot<token>/<method>; control API at /_lab/")
         uvicorn.run(app, host=HOST, port=args.port, log_level="warning")
         return 0

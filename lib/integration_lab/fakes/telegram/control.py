@@ -19,6 +19,8 @@ from .world import TelegramFake
 MAX_CONTROL_BODY = 1 << 20
 _CHAT_ROUTE = re.compile(r"^/_lab/chats/(-?\d+)/(messages|callbacks|upgrade)$")
 _USER_ROUTE = re.compile(r"^/_lab/users/(\d+)/(block|unblock)$")
+_PAY_ROUTE = re.compile(r"^/_lab/chats/(-?\d+)/invoices/(\d+)/pay$")
+_CHECKOUT_ROUTE = re.compile(r"^/_lab/checkouts/([A-Za-z0-9_]+)$")
 
 
 def _reply(status: int, body: dict) -> Reply:
@@ -71,6 +73,9 @@ async def _route(fake: TelegramFake, people: People, verb: str, path: str, data:
         user_id, action = int(user_route.group(1)), user_route.group(2)
         (people.block if action == "block" else people.unblock)(user_id)
         return _reply(200, {"ok": True})
+    payments = await _payments(fake, people, verb, path, data)
+    if payments is not None:
+        return payments
     if path == "/_lab/groups" and verb == "POST":
         chat = people.create_group(data.get("title"), data.get("from"), data.get("members", []), data.get("chat_id"))
         return _reply(200, {"ok": True, "chat": chat})
@@ -94,6 +99,51 @@ async def _route(fake: TelegramFake, people: People, verb: str, path: str, data:
             attempts = await deliver_all(fake, fake.webhook_client or client)
         return _reply(200, {"ok": True, "attempts": attempts})
     raise LookupError(f"no route {verb} {path}")
+
+
+async def _payments(fake: TelegramFake, people: People, verb: str, path: str, data: dict):
+    """The person paying (People.pay / pay_link), then by default waiting for the bot's answers."""
+    pay_route, checkout_route = _PAY_ROUTE.match(path), _CHECKOUT_ROUTE.match(path)
+    if pay_route and verb == "POST":
+        checkout = people.pay(int(pay_route.group(1)), data.get("from"), int(pay_route.group(2)),
+                              data.get("order_info"), data.get("shipping_option_id"), data.get("tip_amount"))
+    elif path == "/_lab/invoice_links/pay" and verb == "POST":
+        if not isinstance(data.get("url"), str):
+            raise ValueError('"url" must be the invoice link')
+        checkout = people.pay_link(data["url"], data.get("from"), data.get("order_info"),
+                                   data.get("shipping_option_id"), data.get("tip_amount"))
+    elif checkout_route and verb == "GET":
+        return _reply(200, {"ok": True, "checkout": fake.payments.checkout(checkout_route.group(1)).to_api()})
+    elif path == "/_lab/stars" and verb == "GET":
+        ledger = fake.payments.ledger(people.bot.account.id)
+        return _reply(200, {"ok": True, "balance": ledger.star_balance, "transactions": ledger.transactions})
+    else:
+        return None
+    if data.get("wait", True) is not False:
+        await _settle(fake, checkout)
+    return _reply(200, {"ok": True, "checkout": fake.payments.refresh(checkout).to_api()})
+
+
+async def _settle(fake: TelegramFake, checkout) -> None:
+    """Wait in real time until the checkout leaves its awaiting states or its window passes. With no server
+    pump (in-process) the pending updates go to a webhook from here; served, the pump already delivers."""
+    import asyncio
+
+    from .payments import AWAITING, CHECKOUT_WINDOW
+    from .webhook import deliver_all, delivery_client
+
+    loop = asyncio.get_running_loop()
+    give_up = loop.time() + len(AWAITING) * CHECKOUT_WINDOW + 1  # a frozen lab clock never ends a window
+    async with delivery_client() as client:
+        while fake.payments.refresh(checkout).status in AWAITING and loop.time() < give_up:
+            if fake.webhook_client is None and _any_webhook(fake):
+                await deliver_all(fake, client)
+            lab_left = checkout.asked_at + CHECKOUT_WINDOW - fake.clock.time()
+            await fake.changed(real_timeout=max(0.05, min(lab_left, give_up - loop.time(), 0.5)))
+
+
+def _any_webhook(fake: TelegramFake) -> bool:
+    return any(bot.webhook is not None for bot in fake.bots.values())
 
 
 def _faults(fake: TelegramFake, people: People, verb: str, data: dict):

@@ -280,3 +280,8 @@ METHODS: dict[str, Callable] = {name.lower(): fn for name, fn in {
     "answerCallbackQuery": answer_callback_query, "sendChatAction": send_chat_action, "getChat": get_chat,
     "getUpdates": get_updates, "setWebhook": set_webhook, "deleteWebhook": delete_webhook,
     "getWebhookInfo": get_webhook_info}.items()}
+
+# the payments methods live beside these (payment_methods.py imports _chat from here, so it comes last)
+from .payment_methods import PAYMENT_METHODS  # noqa: E402
+
+METHODS.update({name.lower(): fn for name, fn in PAYMENT_METHODS.items()})

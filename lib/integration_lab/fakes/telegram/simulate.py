@@ -9,7 +9,8 @@ from __future__ import annotations
 from typing import Any
 
 from .formatting import command_entities
-from .state import Bot, CallbackRecord, Chat, Message
+from .payments import ORDER_FIELDS, SHIPPING_FIELDS, Checkout, Invoice, money
+from .state import Account, Bot, CallbackRecord, Chat, Message
 from .world import TelegramFake
 
 _SUPERGROUP_BASE = -1_000_000_000_000
@@ -124,15 +125,98 @@ class People:
             "chat": chat.to_api(), "from": actor, "date": int(self.fake.clock.time()),
             "old_chat_member": member[old], "new_chat_member": member[new]})
 
+    # ---- paying ------------------------------------------------------------------------------------------
+    def pay(self, chat_id: int, user: dict, message_id: int, order_info: dict | None = None,
+            shipping_option_id: str | None = None, tip_amount: int | None = None) -> Checkout:
+        """`user` presses Pay on the bot's invoice message. Returns at once: the bot gets a shipping_query
+        (flexible invoices) or a pre_checkout_query, and its answers move the checkout on."""
+        person = self.fake.person(user)
+        chat = self._chat(chat_id)
+        message = chat.messages.get(message_id)
+        invoice = self.fake.payments.ledger(self.bot.account.id).invoices.get((chat_id, message_id))
+        if message is None or message.deleted or invoice is None:
+            raise ValueError(f"message {message_id} in chat {chat_id} is not an invoice")
+        if chat.type == "private" and chat.person.id != person.id:
+            raise ValueError("only the chat's user sees an invoice in a private chat")
+        if invoice.single_chat and invoice.paid:
+            raise ValueError("this invoice was already paid")
+        return self._checkout(chat_id, person, invoice, message_id, None, order_info, shipping_option_id, tip_amount)
+
+    def pay_link(self, url: str, user: dict, order_info: dict | None = None, shipping_option_id: str | None = None,
+                 tip_amount: int | None = None) -> Checkout:
+        """`user` opens a createInvoiceLink URL and pays; it happens in their private chat with the bot. Links
+        are multi-use: anyone may pay one any number of times."""
+        person = self.fake.person(user)
+        invoice = self.fake.payments.ledger(self.bot.account.id).links.get(url)
+        if invoice is None:
+            raise LookupError(f"no invoice link {url} of this bot")
+        self.fake.payments.private_chat(self.bot, person)
+        return self._checkout(person.id, person, invoice, None, url, order_info, shipping_option_id, tip_amount)
+
+    def _checkout(self, chat_id: int, person: Account, invoice: Invoice, message_id: int | None, link: str | None,
+                  order_info: dict | None, shipping_option_id: str | None, tip_amount: int | None) -> Checkout:
+        """What the payment form lets through: the details the bot asked for, a tip within the maximum."""
+        info = _order_info(invoice, order_info)
+        tip = 0 if tip_amount is None else tip_amount
+        if type(tip) is not int or not 0 <= tip <= invoice.max_tip_amount:
+            raise ValueError(f"the tip must be a whole number from 0 to {invoice.max_tip_amount}")
+        if shipping_option_id is not None and not (isinstance(shipping_option_id, str) and invoice.is_flexible):
+            raise ValueError("only a flexible invoice has shipping options to choose")
+        return self.fake.payments.start(self.bot, chat_id, person, invoice, message_id, link, info,
+                                        shipping_option_id, tip)
+
     def transcript(self, chat_id: int) -> list[dict[str, Any]]:
         """Every message in the chat, both directions, oldest first (deleted ones marked)."""
         chat = self._chat(chat_id)
         rows = []
         for m in chat.messages.values():
             buttons = [b["text"] for row in (m.reply_markup or {}).get("inline_keyboard", []) for b in row]
-            service = ", ".join(f"{k}={v}" for k, v in m.service.items())
             rows.append({"message_id": m.message_id, "date": m.date,
                          "direction": "bot → user" if m.sender.is_bot else "user → bot",
-                         "from": m.sender.username or m.sender.first_name, "text": m.text or f"({service})",
+                         "from": m.sender.username or m.sender.first_name, "text": m.text or _service_text(m),
                          "buttons": " | ".join(buttons), "edited": m.edit_date is not None, "deleted": m.deleted})
+        for checkout in self.fake.payments.failures_in(self.bot.account.id, chat_id):
+            rows.append({"message_id": None, "date": int(checkout.ended_at), "direction": "Telegram → user",
+                         "from": "Telegram", "text": _failure_text(checkout), "buttons": "", "edited": False,
+                         "deleted": False})
+        rows.sort(key=lambda row: row["date"])  # stable: messages keep their order, a failure follows its moment
         return rows
+
+
+def _service_text(message: Message) -> str:
+    """A service message as the apps summarise it; the payments ones in words, the rest as key=value."""
+    service = message.service
+    if "invoice" in service:
+        invoice = service["invoice"]
+        return f"{invoice['title']}: invoice {money(invoice['total_amount'], invoice['currency'])}"
+    for key, verb in (("successful_payment", "paid"), ("refunded_payment", "refunded")):
+        if key in service:
+            payment = service[key]
+            return f"({verb} {money(payment['total_amount'], payment['currency'])} for {payment['invoice_payload']})"
+    return "(" + ", ".join(f"{k}={v}" for k, v in service.items()) + ")"
+
+
+def _failure_text(checkout: Checkout) -> str:
+    if checkout.error_message:
+        return f"Payment failed: {checkout.error_message}"
+    return "Payment failed: the bot did not confirm in time"
+
+
+def _order_info(invoice: Invoice, given: dict | None) -> dict | None:
+    """The OrderInfo the payment form collects: exactly the fields the invoice asked for ([BAS] order)."""
+    asked = [field for flag, field in ORDER_FIELDS.items() if invoice.flags.get(flag)]
+    if not asked:
+        return None
+    if not isinstance(given, dict):
+        raise ValueError(f'this invoice needs "order_info" with {", ".join(asked)}')
+    info = {}
+    for field in asked:
+        value = given.get(field)
+        if field == "shipping_address":
+            if not isinstance(value, dict) or not all(isinstance(value.get(k), str) for k in SHIPPING_FIELDS):
+                raise ValueError(f"a shipping_address needs the strings {', '.join(SHIPPING_FIELDS)}")
+            value = {k: value[k] for k in SHIPPING_FIELDS}
+        elif not isinstance(value, str) or not value:
+            raise ValueError(f'this invoice needs "order_info" with a non-empty "{field}"')
+        info[field] = value
+    return info

@@ -12,6 +12,7 @@ import string
 from ...runtime.faults import FaultPlan
 from .errors import ApiError, BLOCKED, DEACTIVATED, KICKED, bad_request, migrated
 from .limits import FloodControl
+from .payments import Payments
 from .state import Account, Bot, Chat, Message, redact_token
 
 FAULT_KINDS = {"server_error", "timeout", "latency"}
@@ -21,7 +22,8 @@ _TOKEN_ALPHABET = string.ascii_letters + string.digits + "_-"
 
 class TelegramFake:
     def __init__(self, clock, ids, tokens: list[str] | None = None, limits: bool = True,
-                 bot_username: str = "lab_shop_bot", bot_name: str = "Lab Shop", history: int = DEFAULT_HISTORY):
+                 bot_username: str = "lab_shop_bot", bot_name: str = "Lab Shop", history: int = DEFAULT_HISTORY,
+                 payment_providers: dict[str, str] | None = None):
         if history < 1:
             raise ValueError("history must keep at least one message per chat")
         self.clock, self.ids, self.history = clock, ids, history
@@ -32,6 +34,7 @@ class TelegramFake:
         self.webhook_client = None  # the httpx.AsyncClient webhook deliveries use (set by whoever serves)
         self._waiters: set[tuple[asyncio.AbstractEventLoop, asyncio.Event]] = set()
         clock.on_advance(lambda _seconds: self.wake())
+        self.payments = Payments(self, payment_providers)  # name -> provider token (BotFather's Payments)
         for i, token in enumerate(tokens or [None]):
             suffix = f"_{i + 1}" if i else ""
             self.add_bot(token, username=bot_username.replace("_bot", f"{suffix}_bot"), first_name=bot_name)
@@ -155,8 +158,9 @@ class TelegramFake:
         self.accounts = {bot.account.id: bot.account for bot in self.bots.values()}
         self.faults.clear()
         self.flood.reset()
+        self.payments.reset()
         self.wake()
 
     def __repr__(self) -> str:
         tokens = ", ".join(redact_token(t) for t in self.bots)
-        return f"TelegramFake(bots=[{tokens}], clock={self.clock!r})"
+        return f"TelegramFake(bots=[{tokens}], payments={self.payments!r}, clock={self.clock!r})"
