@@ -10,6 +10,12 @@ local status = redis.call('HGET', KEYS[1], 'status')
 if not status then return {'unknown_order', ''} end
 local order_amount = tonumber(redis.call('HGET', KEYS[1], 'amount'))
 local order_currency = redis.call('HGET', KEYS[1], 'currency')
+-- an order may also be paid in another currency at its own price (`price:<CUR>`); a payment in any of
+-- them is accepted at that price
+local function price_in(cur)
+  if cur == order_currency then return order_amount end
+  return tonumber(redis.call('HGET', KEYS[1], 'price:' .. cur))
+end
 local paid_by = redis.call('HGET', KEYS[1], 'paid_by') or ''
 local key = provider .. ':' .. ref
 
@@ -28,8 +34,8 @@ local function finish(outcome, changed)
   return {outcome, status}
 end
 
-local function refund_status(refunded)
-  if refunded >= order_amount then return 'refunded' end
+local function refund_status(refunded)  -- against the paying payment's own amount (its own currency)
+  if refunded >= pay.amount then return 'refunded' end
   if refunded > 0 then return 'partially_refunded' end
   return 'paid'
 end
@@ -41,7 +47,7 @@ if op == 'attempt' or op == 'authorize' then
   if pay.status == 'canceled' then return finish('canceled', false) end  -- canceled is final
   if status == 'canceled' then return finish('canceled', false) end
   if paid_by ~= '' then return finish('already_paid', false) end
-  if amount ~= order_amount or currency ~= order_currency then return finish('wrong_amount', false) end
+  if amount ~= price_in(currency) then return finish('wrong_amount', false) end
   local next_status = (op == 'authorize') and 'authorized' or 'pending'
   if raw and (pay.status == next_status or (pay.status == 'authorized' and op == 'attempt')) then
     return finish('duplicate', false)
@@ -54,7 +60,7 @@ elseif op == 'settle' then
   local refusal = nil
   if paid_by ~= '' then refusal = 'already_paid'
   elseif status == 'canceled' then refusal = 'canceled'
-  elseif amount ~= order_amount or currency ~= order_currency then refusal = 'wrong_amount' end
+  elseif amount ~= price_in(currency) then refusal = 'wrong_amount' end
   pay.amount, pay.currency = amount, currency
   if refusal then
     pay.status, pay.reason = 'refused', refusal
@@ -70,7 +76,7 @@ elseif op == 'claim' then  -- a provider that asks before it takes the money: Pa
   local refusal = nil
   if paid_by ~= '' then refusal = 'already_paid'
   elseif status == 'canceled' or pay.status == 'canceled' then refusal = 'canceled'
-  elseif amount ~= order_amount or currency ~= order_currency then refusal = 'wrong_amount' end
+  elseif amount ~= price_in(currency) then refusal = 'wrong_amount' end
   if refusal then return finish(refusal, false) end  -- the provider is told no, so no money moved
   pay.amount, pay.currency, pay.status, pay.settled_at = amount, currency, 'succeeded', now
   redis.call('HSET', KEYS[1], 'paid_by', key, 'paid_at', now, 'refunded', pay.refunded,

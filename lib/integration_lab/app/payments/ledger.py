@@ -9,14 +9,14 @@ provider can never pay an order twice: a second settlement is recorded as `refus
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
 
 from ..scripts import register
 
-CURRENCIES = ("USD", "UZS")  # minor units: cents and tiyin
+CURRENCIES = ("USD", "UZS", "XTR")  # minor units: cents and tiyin; XTR is whole Telegram Stars
 
 
 class LedgerError(ValueError):
@@ -39,6 +39,16 @@ class Order:
     refunded: int
     description: str
     delivered: bool = False
+    prices: dict[str, int] = field(default_factory=dict)  # every currency it may be paid in, at its price
+
+
+def _checked(amount: int, currency: str) -> str:
+    if isinstance(amount, bool) or not isinstance(amount, int) or amount < 1:
+        raise LedgerError(f"amount must be a positive integer in minor units, got {amount!r}")
+    currency = str(currency).upper()
+    if currency not in CURRENCIES:
+        raise LedgerError(f"currency must be one of {', '.join(CURRENCIES)}, got {currency!r}")
+    return currency
 
 
 class Ledger:
@@ -53,28 +63,36 @@ class Ledger:
                 self.keys.key("order", tag, "journal")]
 
     async def open_order(self, amount: int, currency: str, order_id: str | None = None,
-                         description: str = "") -> Order:
-        if isinstance(amount, bool) or not isinstance(amount, int) or amount < 1:
-            raise LedgerError(f"amount must be a positive integer in minor units, got {amount!r}")
-        currency = str(currency).upper()
-        if currency not in CURRENCIES:
-            raise LedgerError(f"currency must be one of {', '.join(CURRENCIES)}, got {currency!r}")
+                         description: str = "", prices: dict[str, int] | None = None) -> Order:
+        """An order payable in `currency` at `amount`, and in each other currency of `prices` at its price."""
+        currency = _checked(amount, currency)
+        extra = {_checked(price, cur): price for cur, price in (prices or {}).items()}
+        if extra.get(currency, amount) != amount:
+            raise LedgerError(f"prices[{currency}] disagrees with the amount {amount}")
+        extra.pop(currency, None)  # the main price is the order's amount itself
         if order_id is None:
             order_id = str(1000 + await self.redis.incr(self.keys.key("orders", "sequence")))
         if not order_id or any(c in order_id for c in "{}: ") or len(order_id) > 64:
             raise LedgerError("order_id must be 1-64 characters without braces, colons or spaces")
         if not await self._open(keys=self._keys(order_id)[:1],
-                                args=[order_id, amount, currency, description, self.clock.ms()]):
+                                args=[order_id, amount, currency, description, self.clock.ms(),
+                                      *(x for cur, price in sorted(extra.items()) for x in (cur, price))]):
             raise LedgerError(f"order {order_id} already exists")
         return await self.order(order_id)
 
     async def order(self, order_id: str) -> Order | None:
-        field = await self.redis.hgetall(self._keys(order_id)[0])  # the lab's clients decode responses
-        if "amount" not in field:
+        stored = await self.redis.hgetall(self._keys(order_id)[0])  # the lab's clients decode responses
+        if "amount" not in stored:
             return None
-        return Order(field["order_id"], int(field["amount"]), field["currency"], field["status"],
-                     field.get("paid_by", ""), int(field.get("refunded", 0)), field.get("description", ""),
-                     field.get("delivered") == "1")
+        prices = {name[6:]: int(value) for name, value in stored.items() if name.startswith("price:")}
+        return Order(stored["order_id"], int(stored["amount"]), stored["currency"], stored["status"],
+                     stored.get("paid_by", ""), int(stored.get("refunded", 0)), stored.get("description", ""),
+                     stored.get("delivered") == "1", {stored["currency"]: int(stored["amount"]), **prices})
+
+    async def paid_at(self, order_id: str) -> int | None:
+        """When the paying payment settled (lab ms), or None while unpaid."""
+        at = await self.redis.hget(self._keys(order_id)[0], "paid_at")
+        return int(at) if at else None
 
     async def apply(self, op: str, order_id: str, provider: str, ref: str, amount: int = 0, currency: str = "",
                     detail: str = "") -> Outcome:

@@ -12,7 +12,7 @@ import base64
 import hmac
 import json
 import logging
-from typing import Any
+from typing import Any, Awaitable, Callable
 
 from redis.exceptions import RedisError
 
@@ -40,8 +40,9 @@ def authorization(key: str, login: str = "Paycom") -> str:
 
 
 class PaymeMerchant:
-    def __init__(self, ledger: Ledger, key: str):
+    def __init__(self, ledger: Ledger, key: str, on_paid: Callable[[str], Awaitable[Any]] | None = None):
         self.ledger, self.redis, self.clock = ledger, ledger.redis, ledger.clock
+        self.on_paid = on_paid  # async (order_id): the shop's fulfilment, after a perform that paid the order
         self._expected = authorization(key).encode()
         self._record = register(self.redis, "payme_open")
         self._methods = {
@@ -118,6 +119,8 @@ class PaymeMerchant:
             pay = await self._payment(tx)
         if _state(pay) != 2:
             raise PaymeError(CANNOT_PERFORM)
+        if self.on_paid:  # on every performed answer, a resend too: it repairs a cut before the hook finished
+            await self.on_paid(tx["order_id"])
         return {"transaction": tx["transaction"], "perform_time": pay["settled_at"], "state": 2}
 
     async def cancel(self, params: dict) -> dict:
@@ -171,7 +174,7 @@ class PaymeMerchant:
         order = await self.ledger.order(order_id)
         if order is None:
             raise account_error(ORDER_NOT_FOUND)
-        if order.currency != CURRENCY or order.amount != amount:
+        if order.prices.get(CURRENCY) != amount:  # the order's price in sum (tiyin), whatever else it has
             raise PaymeError(WRONG_AMOUNT)
         if order.paid_by or order.status == "canceled":
             raise account_error(ORDER_CLOSED)

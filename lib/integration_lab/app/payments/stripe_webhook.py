@@ -33,6 +33,8 @@ class StripeWebhooks:
     secrets: Sequence[str] = field(repr=False)
     tolerance: int = 300
     refund_refused: Any = None  # async (payment_intent) -> None: gives back a second payment for a paid order
+    on_paid: Any = None  # async (order_id): the shop's fulfilment, after the order's paying intent succeeded
+    on_refused: Any = None  # async (order_id, payment_intent): tell the buyer a second payment was given back
     handled: deque = field(default_factory=lambda: deque(maxlen=HANDLED_KEPT))
 
     async def receive(self, payload: bytes, signature: str | None) -> tuple[int, dict[str, Any]]:
@@ -76,9 +78,18 @@ class StripeWebhooks:
         ledger, ref, amount, currency = self.ledger, pi["id"], pi["amount"], pi["currency"]
         if kind == "payment_intent.succeeded":
             result = await ledger.settle(order_id, PROVIDER, ref, amount, currency)
-            if result.outcome == "already_paid" and self.refund_refused:
-                await self.refund_refused(ref)
-                return "already_paid, refunded"
+            paying, refused = result.outcome == "paid", result.outcome == "already_paid"
+            if result.outcome == "duplicate":  # Stripe's retry, maybe after a cut before the steps below
+                pay = await ledger.payment(order_id, PROVIDER, ref) or {}
+                paying, refused = pay.get("status") == "succeeded", pay.get("reason") == "already_paid"
+            if refused:
+                if self.refund_refused:  # each step below is idempotent, so a retry may repeat it
+                    await self.refund_refused(ref)
+                    if self.on_refused:
+                        await self.on_refused(order_id, ref)
+                    return "already_paid, refunded"
+            elif paying and self.on_paid:
+                await self.on_paid(order_id)
             return result.outcome
         if kind == "payment_intent.amount_capturable_updated":
             return (await ledger.authorize(order_id, PROVIDER, ref, amount, currency)).outcome
