@@ -88,3 +88,53 @@ async def test_every_emitted_object_matches_the_catalogue():
 def test_the_checker_catches_what_a_client_would_choke_on(bad, expected):
     assert catalogue()["version"] == "Bot API 10.1"
     assert any(expected in p for p in problems(bad, "Message"))
+
+
+async def test_every_payments_object_matches_the_catalogue():
+    """Invoice messages, shipping and pre-checkout queries, successful and refunded payments, Stars."""
+    clock = FrozenClock("2026-01-05T09:00:00Z")
+    stripe = "284685063:TEST:ODdmNGVkMzViZjYw"
+    fake = TelegramFake(clock, IdFactory(6), payment_providers={"Stripe TEST MODE": stripe})
+    people, call = People(fake), Recorder(fake)
+    people.send(501, ADA, "/start")
+    seen: list[dict] = []
+
+    async def updates() -> list[dict]:
+        found = await call("getUpdates", offset=seen[-1]["update_id"] + 1 if seen else 0)
+        seen.extend(found)
+        return found
+    address = {"country_code": "UZ", "state": "", "city": "Tashkent", "street_line1": "Amir Temur 1",
+               "street_line2": "", "post_code": "100000"}
+    flexible = await call("sendInvoice", chat_id=501, title="Green tea", description="100 g", payload="order-1",
+                          currency="USD", provider_token=stripe, prices=[{"label": "Tea", "amount": 1250}],
+                          is_flexible=True, need_name=True, max_tip_amount=500, suggested_tip_amounts=[100],
+                          reply_markup={"inline_keyboard": [[{"text": "Pay 12.50 USD", "pay": True}]]})
+    assert flexible["invoice"]["total_amount"] == 1250 and flexible["reply_markup"]["inline_keyboard"][0][0]["pay"]
+    people.pay(501, ADA, flexible["message_id"], {"name": "Ada L", "shipping_address": address}, tip_amount=100)
+    shipping = (await updates())[-1]
+    await call("answerShippingQuery", shipping_query_id=shipping["shipping_query"]["id"], ok=True,
+               shipping_options=[{"id": "std", "title": "Post", "prices": [{"label": "Post", "amount": 300}]}])
+    pre_checkout = (await updates())[-1]
+    await call("answerPreCheckoutQuery", pre_checkout_query_id=pre_checkout["pre_checkout_query"]["id"], ok=True)
+    stars = await call("sendInvoice", chat_id=501, title="Mug", description="A mug", payload="order-2",
+                       currency="XTR", prices=[{"label": "Mug", "amount": 25}])
+    people.pay(501, ADA, stars["message_id"])
+    query = (await updates())[-1]
+    await call("answerPreCheckoutQuery", pre_checkout_query_id=query["pre_checkout_query"]["id"], ok=True)
+    paid = (await updates())[-1]
+    charge = paid["message"]["successful_payment"]["telegram_payment_charge_id"]
+    await call("refundStarPayment", user_id=501, telegram_payment_charge_id=charge)
+    await call("createInvoiceLink", title="Mug", description="A mug", payload="order-3", currency="XTR",
+               prices=[{"label": "Mug", "amount": 25}])
+    transactions = await call("getStarTransactions")
+    assert [("source" in t, "receiver" in t) for t in transactions["transactions"]] == [(True, False), (False, True)]
+    await call("getMyStarBalance")
+    await updates()
+    kinds = [next(k for k in u if k != "update_id") for u in seen]
+    assert {"shipping_query", "pre_checkout_query"} <= set(kinds)
+    services = [k for u in seen if "message" in u for k in ("successful_payment", "refunded_payment")
+                if k in u["message"]]
+    assert services == ["successful_payment", "successful_payment", "refunded_payment"]
+    for update in seen:
+        assert not problems(update, "Update"), problems(update, "Update")
+    assert {"Message", "String", "Boolean", "StarTransactions", "StarAmount"} <= set(call.checked)
