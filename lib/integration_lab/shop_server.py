@@ -6,17 +6,21 @@
     POST /stripe/webhook         Stripe events (Stripe-Signature)
     POST /telegram/webhook       Telegram updates (X-Telegram-Bot-Api-Secret-Token)
 
-and the lab's test controls under /_lab/: orders to pay, the clock, a Redis outage. The handlers are the
-ones notebooks drive in-process; this only wires them to one Redis, one ledger and one clock.
+and the lab's test controls under /_lab/: orders to pay, the clock, a Redis outage, the outbox
+(`GET /_lab/outbox`, `POST /_lab/outbox/drain`) and the stock (`GET /_lab/stock`). The handlers are the
+ones notebooks drive in-process; this only wires app/ (the shop in app/shop) to one Redis, one ledger and
+one clock. The outbox is drained every second in the background.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+import stripe
 from redis.exceptions import RedisError
 
 from .app.payments.click_merchant import NOTES, ClickMerchant
@@ -25,7 +29,9 @@ from .app.payments.payme_errors import INTERNAL_ERROR, INVALID_REQUEST, PaymeErr
 from .app.payments.payme_merchant import PaymeMerchant
 from .app.payments.stripe_webhook import StripeWebhooks, stripe_webhook_app
 from .app.ratelimit import RateLimiter
+from .app.payments.stripe_gateway import StripeGateway
 from .app.sessions import SessionStore
+from .app.shop import CATALOG, PaymentOptions, ShopParts, build_parts
 from .app.telegram.client import BotApi
 from .app.telegram.runners import webhook_app
 from .app.telegram.shop_bot import ShopBot
@@ -49,7 +55,9 @@ DEFAULTS = {  # nosec B105  # lab-only credentials: each is an option of `serve 
     "telegram_secret_token": "lab-telegram-secret-token",
     "telegram_token": "4242424242:LAB_fake_token_for_local_tests_only",
     "telegram_api": "http://127.0.0.1:8081",  # where the bot sends replies: `serve telegram`'s default port
+    "telegram_provider_token": "284685063:TEST:lab_provider_token_for_local_tests",  # made up, Stripe-TEST style
 }
+DRAIN_EVERY = 1.0  # seconds between background outbox drains
 
 
 @dataclass
@@ -62,6 +70,9 @@ class Options:
     telegram_token: str = field(default=DEFAULTS["telegram_token"], repr=False)
     telegram_api: str = DEFAULTS["telegram_api"]
     redis_url: str | None = field(default=None, repr=False)
+    telegram_provider_token: str = field(default=DEFAULTS["telegram_provider_token"], repr=False)
+    stripe_api_key: str | None = field(default=None, repr=False)  # with it, the shop takes cards through Stripe
+    stripe_api_base: str | None = None  # e.g. `serve stripe`'s URL; None: Stripe itself
 
 
 @dataclass
@@ -75,23 +86,43 @@ class Shop:
     bot: ShopBot
     app: Any = field(repr=False)
     cut: RedisCut | None = field(default=None, repr=False)  # the Redis outage control (/_lab/redis)
+    parts: ShopParts | None = None  # catalog, stock, checkout, fulfilment, outbox, refunds (app/shop)
+
+    @property
+    def outbox(self):
+        return self.parts.outbox
+
+    @property
+    def stock(self):
+        return self.parts.stock
 
 
-async def build_shop(options: Options, backend: RedisBackend | None = None, clock=None) -> Shop:
+async def build_shop(options: Options, backend: RedisBackend | None = None, clock=None,
+                     stripe_client: stripe.StripeClient | None = None) -> Shop:
     """Everything `serve app` serves. By default on a clean keyspace (`lab:shop:`) of fakeredis (or of the
-    Redis at `options.redis_url`) and a steppable clock; notebooks pass their lab's backend and clock."""
+    Redis at `options.redis_url`) and a steppable clock; notebooks pass their lab's backend and clock (and a
+    Stripe client on their Stripe fake; otherwise one is made from `options.stripe_api_key`, if given)."""
     backend = backend or await connect("shop", options.redis_url)
     clock = clock or SteppableClock()
     redis, keys = backend.client, backend.keys
     ledger = Ledger(redis, keys, clock)
-    payme = PaymeMerchant(ledger, options.payme_key)
-    click = ClickMerchant(ledger, options.click_service_id, options.click_secret_key)
-    webhooks = StripeWebhooks(ledger, [options.stripe_webhook_secret])
-    from .scenarios.telegram import PRODUCTS  # the sample shop's catalog
-
-    bot = ShopBot(BotApi(options.telegram_token, options.telegram_api),
-                  SessionStore(redis, keys, clock), RateLimiter(redis, keys, clock, IdFactory(0)), PRODUCTS, redis, keys)
-    shop = Shop(backend, clock, ledger, payme, click, webhooks, bot, None, RedisCut.of(redis))
+    if stripe_client is None and options.stripe_api_key:
+        bases = {"api": options.stripe_api_base} if options.stripe_api_base else {}
+        stripe_client = stripe.StripeClient(options.stripe_api_key, base_addresses=bases)
+    gateway = StripeGateway(stripe_client, ledger) if stripe_client is not None else None
+    api = BotApi(options.telegram_token, options.telegram_api)
+    parts = await build_parts(api, BotApi(options.telegram_token, options.telegram_api, max_retries=0), ledger, clock,
+                              CATALOG, PaymentOptions(options.telegram_provider_token,
+                                                      click_service_id=options.click_service_id), gateway)
+    on_paid = parts.fulfilment.on_paid
+    payme = PaymeMerchant(ledger, options.payme_key, on_paid=on_paid)
+    click = ClickMerchant(ledger, options.click_service_id, options.click_secret_key, on_paid=on_paid)
+    webhooks = StripeWebhooks(ledger, [options.stripe_webhook_secret], on_paid=on_paid,
+                              refund_refused=gateway.refund_refused if gateway else None,
+                              on_refused=parts.fulfilment.stripe_refused)
+    bot = ShopBot(api, SessionStore(redis, keys, clock), RateLimiter(redis, keys, clock, IdFactory(0)), CATALOG,
+                  redis, keys, shop=parts)
+    shop = Shop(backend, clock, ledger, payme, click, webhooks, bot, None, RedisCut.of(redis), parts)
     shop.app = _router(shop, stripe_webhook_app(webhooks),
                        webhook_app(bot, options.telegram_token, options.telegram_secret_token, clock))
     return shop
@@ -100,7 +131,7 @@ async def build_shop(options: Options, backend: RedisBackend | None = None, cloc
 def _router(shop: Shop, stripe_app, telegram_app):
     async def app(scope, receive, send):
         if scope["type"] == "lifespan":
-            return await lifespan(receive, send, _nothing_in_the_background)
+            return await lifespan(receive, send, lambda: _drain_forever(shop))
         if scope["type"] != "http":
             return
         verb, path = scope["method"], scope["path"]
@@ -224,6 +255,12 @@ async def _lab(shop: Shop, verb: str, parts: list[str], body: bytes) -> tuple[in
         return 200, {"now_ms": shop.clock.ms()}
     if parts == ["redis"] and verb == "POST":
         return _redis_control(shop.cut, request)
+    if parts == ["outbox"] and verb == "GET":
+        return 200, {"jobs": await shop.outbox.jobs()}
+    if parts == ["outbox", "drain"] and verb == "POST":
+        return 200, {"drained": await shop.outbox.drain()}
+    if parts == ["stock"] and verb == "GET":
+        return 200, {"stock": await shop.stock.levels()}
     return 404, {"error": "not found"}
 
 
@@ -259,5 +296,13 @@ def _redis_control(cut: RedisCut, request: dict) -> tuple[int, Any]:
     return 200, cut.describe()
 
 
-async def _nothing_in_the_background() -> None:
-    pass
+async def _drain_forever(shop: Shop) -> None:
+    """Send what the outbox owes, every DRAIN_EVERY seconds of real time, from lifespan startup to shutdown
+    (in-process notebooks send no lifespan events, so they drain when they choose); a failed round (Redis
+    down, Telegram unreachable) is simply tried again next round."""
+    while True:
+        try:
+            await shop.outbox.drain()
+        except Exception as failure:  # the next round retries; the jobs stay in Redis
+            log.warning("outbox drain failed with %s", type(failure).__name__)
+        await asyncio.sleep(DRAIN_EVERY)

@@ -20,9 +20,7 @@ from ..app.telegram import BotApi, ShopBot, poll_once, webhook_app
 from ..fakes.telegram import AsyncTelegramTransport, People, TelegramFake, deliver_all
 from ..runtime.asgi import send_response
 
-PRODUCTS = {"tea": {"title": "Green tea", "price": 1250, "currency": "USD"},
-            "mug": {"title": "Lab mug", "price": 900, "currency": "USD"},
-            "beans": {"title": "Coffee beans", "price": 2400, "currency": "USD"}}
+from ..app.shop import CATALOG as PRODUCTS  # the sample shop's catalog
 WEBHOOK_URL = "https://shop.example/telegram/webhook"
 
 

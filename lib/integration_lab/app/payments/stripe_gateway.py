@@ -64,6 +64,14 @@ class StripeGateway:
             return Checkout(order_id, "try_again", say.TRY_AGAIN)
         return await self.settle_from(order_id, intent)
 
+    async def open_intent(self, order_id: str, capture: str = "automatic"):
+        """The order's PaymentIntent, created once (an idempotency key per order) and noted in the ledger as
+        an attempt, for a buyer who confirms it with their card (and 3-D Secure) on Stripe's side."""
+        order = await self.ledger.order(order_id)
+        intent = await self._intent(order, capture)
+        await self.ledger.attempt(order_id, PROVIDER, intent.id, order.amount, order.currency)
+        return intent
+
     async def _intent(self, order, capture: str):
         """The order's one PaymentIntent: the same key and parameters return the same object every time."""
         return await self.client.v1.payment_intents.create_async(params={

@@ -16,7 +16,7 @@ import httpx
 
 ATTEMPTS_KEPT = 1000  # the newest calls on the wire, for tables and tests; older ones are dropped
 SAFE_TO_REPEAT = {"getme", "getchat", "getupdates", "getwebhookinfo", "setwebhook", "deletewebhook",
-                  "sendchataction"}
+                  "sendchataction", "getstartransactions", "getmystarbalance"}
 
 
 class TelegramError(Exception):
@@ -167,6 +167,35 @@ class BotApi:
 
     async def get_webhook_info(self) -> dict:
         return await self.call("getWebhookInfo")
+
+    # payments: none of these is repeated after a 5xx or a timeout (an answer or a refund may have landed)
+    async def send_invoice(self, chat_id: int, title: str, description: str, payload: str, currency: str,
+                           prices: list[dict], provider_token: str = "", **options: Any) -> dict:
+        return await self.call("sendInvoice", chat_id=chat_id, title=title, description=description,
+                               payload=payload, provider_token=provider_token, currency=currency, prices=prices,
+                               **options)
+
+    async def create_invoice_link(self, title: str, description: str, payload: str, currency: str,
+                                  prices: list[dict], provider_token: str = "", **options: Any) -> str:
+        return await self.call("createInvoiceLink", title=title, description=description, payload=payload,
+                               provider_token=provider_token, currency=currency, prices=prices, **options)
+
+    async def answer_shipping_query(self, shipping_query_id: str, ok: bool, shipping_options: list[dict] | None = None,
+                                    error_message: str | None = None) -> bool:
+        return await self.call("answerShippingQuery", shipping_query_id=shipping_query_id, ok=ok,
+                               shipping_options=shipping_options, error_message=error_message)
+
+    async def answer_pre_checkout_query(self, pre_checkout_query_id: str, ok: bool,
+                                        error_message: str | None = None) -> bool:
+        return await self.call("answerPreCheckoutQuery", pre_checkout_query_id=pre_checkout_query_id, ok=ok,
+                               error_message=error_message)
+
+    async def refund_star_payment(self, user_id: int, telegram_payment_charge_id: str) -> bool:
+        return await self.call("refundStarPayment", user_id=user_id,
+                               telegram_payment_charge_id=telegram_payment_charge_id)
+
+    async def get_star_transactions(self, offset: int | None = None, limit: int | None = None) -> dict:
+        return await self.call("getStarTransactions", offset=offset, limit=limit)
 
     async def close(self) -> None:
         await self._http.aclose()

@@ -1,6 +1,10 @@
 """The sample shop bot: commands, inline buttons, a conversation per user in Redis, command rate limits.
 
-    /start  /help  /catalog  /buy <sku>   buttons: buy:<sku>, checkout, cancel
+    /start  /help  /catalog  /buy <sku>  /refund [order]   buttons: buy:<sku>, checkout, cancel, pay:<route>
+
+With the shop's parts (`shop=`, app/shop), Checkout opens an order and offers five ways to pay it, and the
+bot answers Telegram's payment updates: shipping_query, pre_checkout_query (always within 10 s), and the
+successful_payment and refunded_payment service messages. Without them, Checkout only names the total.
 
 Each user's conversation is a `SessionStore` session (browsing → cart → checkout), so users never see
 each other's carts and an abandoned cart lapses after `session_ttl`. Every update is handled once (its
@@ -42,9 +46,10 @@ class Handled:
 
 
 class ShopBot:
-    def __init__(self, api: BotApi, sessions: SessionStore, limiter: RateLimiter, products: dict[str, dict],
-                 redis, keys, policy: Policy = COMMAND_POLICY):
+    def __init__(self, api: BotApi, sessions: SessionStore, limiter: RateLimiter, products: dict[str, Any],
+                 redis, keys, policy: Policy = COMMAND_POLICY, shop: Any = None):
         self.api, self.sessions, self.limiter, self.products = api, sessions, limiter, products
+        self.shop = shop  # app.shop.ShopParts, or None: a bot that only keeps carts
         self.redis, self.keys, self.policy = redis, keys, policy
         self.log: deque[Handled] = deque(maxlen=LOG_KEPT)
         self.moved_chats: dict[int, int] = {}  # group id -> supergroup id, learnt from ChatMigrated
@@ -53,20 +58,31 @@ class ShopBot:
     async def handle(self, update: dict) -> Handled | None:
         """Handle one update unless it was handled before. Returns what was done (None for a repeat)."""
         seen = self.keys.key("tg-update", update["update_id"])
+        arrived = self.sessions.clock.ms()  # for the pre-checkout deadline, on the lab clock
         if await self.redis.exists(seen):
             return None
-        handled = await self._dispatch(update)
+        handled = await self._dispatch(update, arrived)
         await self.redis.set(seen, 1, ex=UPDATE_MEMORY)
         self.log.append(handled)
         return handled
 
-    async def _dispatch(self, update: dict) -> Handled:
+    async def _dispatch(self, update: dict, arrived: int) -> Handled:
         uid = update["update_id"]
         if "callback_query" in update:
             query = update["callback_query"]
             return Handled(uid, query["from"]["id"], f"[{query.get('data')}]", await self._on_button(query, uid))
+        if self.shop is not None and ("pre_checkout_query" in update or "shipping_query" in update):
+            return await self._on_payment_query(update, arrived)
         message = update.get("message") or {}
         text, user = message.get("text"), message.get("from") or {}
+        if self.shop is not None and isinstance(user.get("id"), int):
+            await self.shop.outbox.resume(message["chat"]["id"])  # they write again: held-back deliveries go
+            if "successful_payment" in message:
+                return Handled(uid, user["id"], "(successful_payment)",
+                               await self.shop.fulfilment.successful_payment(message))
+            if "refunded_payment" in message:
+                return Handled(uid, user["id"], "(refunded_payment)",
+                               await self.shop.refunds.refunded_payment(message))
         if not text or not isinstance(user.get("id"), int):  # not a person's text (a photo, a channel post)
             return Handled(uid, user.get("id"), f"({next((k for k in update if k != 'update_id'), 'empty')})", "")
         chat_id = message["chat"]["id"]
@@ -88,8 +104,9 @@ class ShopBot:
             return HELP
         if command == "/catalog":
             await self._ensure_session(user_id)
-            return "Catalog: " + ", ".join(f"{p['title']} {money(p['price'], p['currency'])}"
-                                           for p in self.products.values())
+            return "Catalog: " + ", ".join(f"{p.title} {money(p.price, p.currency)}" for p in self.products.values())
+        if command == "/refund" and self.shop is not None:
+            return await self.shop.refunds.request(user_id, argument.strip())
         if command == "/buy":
             try:
                 return await self._add(user_id, argument.strip(), update_id)
@@ -112,23 +129,33 @@ class ShopBot:
             session = await self.sessions.transition(user_id, "add_to_cart")
             cart = [*session.data.get("cart", []), sku]
             await self.sessions.update(user_id, update_id=str(update_id), cart=cart)
-        total = sum(self.products[s]["price"] for s in cart)
-        return f"Cart: {', '.join(cart)}. Total {money(total, product['currency'])}."
+        total = sum(self.products[s].price for s in cart)
+        return f"Cart: {', '.join(cart)}. Total {money(total, product.currency)}."
 
     async def _on_button(self, query: dict, update_id: int) -> str:
         user_id, data = query["from"]["id"], query.get("data", "")
+        chat_id = query["message"]["chat"]["id"] if "message" in query else user_id
+        keyboard = None
         try:
             if data.startswith("buy:"):
                 answer = await self._add(user_id, data[4:], update_id)
             elif data == "checkout":
                 session = await self.sessions.transition(user_id, "checkout", update_id=str(update_id))
                 cart = session.data.get("cart", [])
-                total = sum(self.products[s]["price"] for s in cart)
-                answer = f"Order placed: pay {money(total, self.products[cart[0]]['currency'])} to finish."
+                if self.shop is None:
+                    total = sum(self.products[s].price for s in cart)
+                    answer = f"Order placed: pay {money(total, self.products[cart[0]].currency)} to finish."
+                else:
+                    answer, keyboard = await self._place(user_id, chat_id, cart, update_id)
             elif data == "cancel":
                 await self.sessions.transition(user_id, "cancel", update_id=str(update_id))
+                if self.shop is not None:
+                    await self._drop_order(user_id)
                 await self.sessions.update(user_id, cart=[])
                 answer = "Cart emptied."
+            elif data.startswith("pay:") and self.shop is not None:
+                order_id = (await self.sessions.require(user_id)).data.get("order_id", "")
+                answer = await self.shop.checkout.pay(data[4:], order_id)
             else:
                 answer = "That button is no longer valid."
         except SessionExpired:
@@ -136,13 +163,36 @@ class ShopBot:
         except InvalidTransition:
             answer = "That step is not available now."
         await self._answer(query["id"], answer)
-        if "message" in query and answer.startswith(("Cart:", "Order placed")):
-            await self._say(query["message"]["chat"]["id"], answer, self._keyboard_for(answer))
+        if "message" in query and (keyboard or answer.startswith(("Cart:", "Order placed"))):
+            await self._say(chat_id, answer, keyboard or self._keyboard_for(answer))
         return answer
+
+    async def _place(self, user_id: int, chat_id: int, cart: list[str], update_id: int) -> tuple[str, dict | None]:
+        """The order is named after this update, so a redelivery finds the same order instead of a second."""
+        order_id = f"{user_id}-{update_id}"
+        placed = await self.shop.checkout.place(order_id, user_id, chat_id, cart)
+        if placed.ok:
+            await self.sessions.update(user_id, order_id=order_id)
+        return placed.text, placed.keyboard
+
+    async def _drop_order(self, user_id: int) -> None:
+        """Cancel: the unpaid order is canceled and its stock goes back on the shelf (both repeatable)."""
+        order_id = (await self.sessions.require(user_id)).data.get("order_id")
+        if order_id and (await self.shop.fulfilment.ledger.cancel(order_id)).outcome != "already_paid":
+            await self.shop.stock.release(order_id)
+
+    async def _on_payment_query(self, update: dict, arrived: int) -> Handled:
+        uid = update["update_id"]
+        if "shipping_query" in update:
+            query = update["shipping_query"]
+            return Handled(uid, query["from"]["id"], "[shipping_query]", await self.shop.precheckout.shipping(query))
+        query = update["pre_checkout_query"]
+        return Handled(uid, query["from"]["id"], f"[pre_checkout_query {query.get('invoice_payload')}]",
+                       await self.shop.precheckout.answer(query, arrived))
 
     def _keyboard_for(self, reply: str) -> dict | None:
         if reply.startswith("Catalog:"):
-            return {"inline_keyboard": [[{"text": f"Buy {p['title']}", "callback_data": f"buy:{sku}"}]
+            return {"inline_keyboard": [[{"text": f"Buy {p.title}", "callback_data": f"buy:{sku}"}]
                                         for sku, p in self.products.items()]}
         if reply.startswith("Cart:"):
             return {"inline_keyboard": [[{"text": "Checkout", "callback_data": "checkout"},

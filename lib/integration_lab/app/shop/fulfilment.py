@@ -1,0 +1,98 @@
+"""Settlement, exactly once whichever way the buyer paid, then the goods.
+
+Every route ends in one ledger transition keyed by the provider's own id (Stars and card through Telegram:
+telegram_payment_charge_id; Payme and Click: their transaction ids; Stripe: the PaymentIntent id), so one
+order is paid once. `on_paid(order_id)` follows the paying payment: it sells the held stock and queues the
+goods and a receipt in the outbox. Its steps are each repeatable, not one script (the stock, the outbox
+and the order record are separate keys, and the ledger keeps each order in its own hash slot): a Redis cut
+at any of them leaves the provider's resend to run `on_paid` again, which finds the done steps done.
+
+A second payment of a paid order (two routes raced) is recorded `refused` by the ledger and given back by
+its own route: Stars by refundStarPayment here, Stripe by the gateway (the webhook's refund_refused); the
+buyer is told in the outbox, keyed by the payment, so a resend tells them once.
+"""
+
+from __future__ import annotations
+
+from ..payments.ledger import Ledger
+from ..telegram.client import BadRequest, BotApi
+from .catalog import Product, money
+from .orders import ShopOrders
+from .outbox import Job, Outbox
+from .stock import Stock
+
+STARS, TELEGRAM_CARD = "stars", "telegram"  # ledger providers of the two Telegram routes
+ROUTE_NAMES = {STARS: "Telegram Stars", TELEGRAM_CARD: "card (Telegram)", "payme": "Payme", "click": "Click",
+               "stripe": "card (Stripe)"}
+
+
+class Fulfilment:
+    def __init__(self, ledger: Ledger, stock: Stock, orders: ShopOrders, outbox: Outbox,
+                 catalog: dict[str, Product], api: BotApi | None = None):
+        self.ledger, self.stock, self.orders, self.outbox = ledger, stock, orders, outbox
+        self.catalog, self.api = catalog, api
+
+    async def on_paid(self, order_id: str) -> str:
+        """not_ours (not a shop order: one Redis read), duplicate, or queued."""
+        record = await self.orders.get(order_id)
+        if record is None:
+            return "not_ours"
+        if record.fulfilled:
+            return "duplicate"
+        sold = await self.stock.commit(order_id, record.items)  # repeatable: a second commit is a duplicate
+        order = await self.ledger.order(order_id)
+        provider, _, ref = order.paid_by.partition(":")
+        paid = await self.ledger.payment(order_id, provider, ref)
+        lines = ", ".join(f"{self.catalog[sku].title} x{n}" for sku, n in record.items.items())
+        goods = (f"Your order {order_id} is ready: {lines}. Enjoy!" if sold != "short" else
+                 f"Your order {order_id} is paid, but {lines} sold out meanwhile; we will ship it as soon as it "
+                 "is back, or refund you: write /refund.")
+        receipt = (f"Receipt for order {order_id}: {lines}. Paid {money(paid['amount'], paid['currency'])} "
+                   f"by {ROUTE_NAMES.get(provider, provider)}.")
+        await self.outbox.enqueue(Job(f"{order_id}:goods", record.chat_id, goods, order_id, deliver=True),
+                                  Job(f"{order_id}:receipt", record.chat_id, receipt))  # one script; repeatable
+        await self.orders.mark_fulfilled(order_id, "committed" if sold == "duplicate" else sold)
+        return "queued"
+
+    async def successful_payment(self, message: dict) -> str:
+        """Telegram says the buyer paid an invoice (Stars or card): settle it, then fulfil or give it back."""
+        paid = message["successful_payment"]
+        order_id, ref = paid["invoice_payload"], paid["telegram_payment_charge_id"]
+        provider = STARS if paid["currency"] == "XTR" else TELEGRAM_CARD
+        result = await self.ledger.settle(order_id, provider, ref, paid["total_amount"], paid["currency"])
+        payment = await self.ledger.payment(order_id, provider, ref) if result.outcome == "duplicate" else None
+        if result.outcome == "paid" or (payment and payment["status"] == "succeeded"):
+            return f"paid: {await self.on_paid(order_id)}"
+        user_id = (message.get("from") or {}).get("id") or message["chat"]["id"]
+        return await self.give_back(order_id, provider, ref, paid["total_amount"], paid["currency"], user_id,
+                                    message["chat"]["id"], result.outcome)
+
+    async def give_back(self, order_id: str, provider: str, ref: str, amount: int, currency: str, user_id: int,
+                        chat_id: int, why: str) -> str:
+        """A payment the ledger refused (the order was paid another way, or is gone): Stars go back at once
+        (refundStarPayment; a repeat is CHARGE_ALREADY_REFUNDED, which we read as done); a card payment
+        through Telegram has no Bot API refund, so support gives it back."""
+        if provider == STARS and self.api is not None:
+            try:
+                await self.api.refund_star_payment(user_id, ref)
+            except BadRequest as error:
+                if "CHARGE_ALREADY_REFUNDED" not in error.description:
+                    raise
+            await self.ledger.refund(order_id, provider, ref, amount)
+            text = (f"Order {order_id} was already paid, so your {money(amount, currency)} payment has been "
+                    "refunded.")
+        else:
+            text = (f"Order {order_id} was already paid, so your second payment of {money(amount, currency)} "
+                    "will be refunded by our support team.")
+        if why == "unknown_order":
+            text = f"We could not find order {order_id}; your {money(amount, currency)} payment will be refunded."
+        await self.outbox.enqueue(Job(f"{order_id}:refused:{ref}", chat_id, text))
+        return f"refused ({why}): refunded" if provider == STARS else f"refused ({why}): support"
+
+    async def stripe_refused(self, order_id: str, payment_intent: str) -> None:
+        """The Stripe webhook gave back a second payment of a paid order: tell the buyer, once."""
+        record = await self.orders.get(order_id)
+        if record is not None:
+            await self.outbox.enqueue(Job(f"{order_id}:refused:{payment_intent}", record.chat_id,
+                                          f"Order {order_id} was already paid, so your card payment with Stripe "
+                                          "has been refunded."))

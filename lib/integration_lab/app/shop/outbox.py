@@ -1,0 +1,137 @@
+"""The delivery outbox: messages a paid order owes its buyer (the goods, a receipt), queued in Redis and
+sent by `drain()` through a Bot API client whose own retries are off, so every wait is ours and on the clock.
+
+A job is keyed by its order (`<order>:goods`), so queueing twice queues once. Sending is claim, send,
+mark: the claim (one script) takes the job with a lease, so a sender that dies leaves it to whoever drains
+next (a restart continues where the old process stopped); a job marked sent is never sent again.
+
+    429          wait Telegram's retry_after on the clock (the job's due time in the `outbox:due` ZSET)
+    5xx, timeout back off, doubling, capped
+    403          the buyer blocked the bot: park the job; `resume(chat_id)` when they write again
+    other 4xx    Telegram will never take it: failed, kept for the retention
+    ok           mark sent (message_id); the goods job then tells the ledger `deliver`
+
+The one window no code can close: Telegram accepted a sendMessage and we die (or Redis is cut) before the
+mark lands. The lease then runs out and the message is sent again: at least once, never lost. The window is
+kept one Redis command wide: the mark is the very next command after Telegram's answer. A timeout is the
+same window seen from the network: the message may have arrived, and the retry may show it twice.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from ..scripts import register
+from ..telegram.client import BotApi, FloodWait, Forbidden, ServerError, TelegramError, TimedOut
+
+LEASE = 60.0  # seconds a claimed job is left to its sender before another may take it
+BACKOFF, BACKOFF_CAP = 2.0, 300.0  # seconds: first wait after a 5xx or timeout, and the most
+RETENTION = 7 * 24 * 3600  # seconds a sent (or failed) job's record is kept, then Redis drops it
+BATCH = 100  # jobs looked at per drain
+
+
+@dataclass(frozen=True)
+class Job:
+    id: str
+    chat_id: int
+    text: str
+    order_id: str = ""
+    deliver: bool = False  # the goods themselves: sending them tells the ledger the order was delivered
+
+
+class Outbox:
+    def __init__(self, redis, keys, clock, api: BotApi, ledger=None):
+        if api.max_retries:
+            raise ValueError("the outbox waits on its own clock: give it a BotApi with max_retries=0")
+        self.redis, self.keys, self.clock, self.api, self.ledger = redis, keys, clock, api, ledger
+        self._due = keys.key("outbox", "due")
+        self._enqueue = register(redis, "outbox_enqueue")
+        self._claim = register(redis, "outbox_claim")
+        self._mark = register(redis, "outbox_mark")
+
+    def _job_key(self, job_id: str) -> str:
+        return self.keys.key("outbox", "job", job_id)
+
+    def _parked_key(self, chat_id) -> str:
+        return self.keys.key("outbox", "parked", chat_id)
+
+    async def enqueue(self, *jobs: Job) -> int:
+        """Queue jobs (one script: all or none); a job id seen before is not queued again. Returns how many
+        were queued now."""
+        fields = [json.dumps({"id": j.id, "chat_id": j.chat_id, "text": j.text, "order_id": j.order_id,
+                              "deliver": int(j.deliver)}) for j in jobs]
+        return await self._enqueue(keys=[self._due, *(self._job_key(j.id) for j in jobs)],
+                                   args=[self.clock.ms(), *fields])
+
+    async def drain(self, limit: int = BATCH) -> list[dict]:
+        """Send what is due now. Returns one row per job looked at: id, outcome, and detail."""
+        now, rows, waiting = self.clock.ms(), [], {}  # chat -> when Telegram lets us send to it again
+        for job_id in await self.redis.zrangebyscore(self._due, "-inf", now, start=0, num=limit):
+            flat = await self._claim(keys=[self._job_key(job_id), self._due],
+                                     args=[job_id, self.clock.ms(), round(LEASE * 1000)])
+            if not flat:
+                continue
+            job = dict(zip(flat[::2], flat[1::2]))
+            if job["state"] == "sent":  # sent earlier; only the ledger's `deliver` is left
+                rows.append(await self._finish(job))
+            elif job["chat_id"] in waiting:  # Telegram asked us to slow down for this chat: no more this round
+                await self._set(job, "retry", waiting[job["chat_id"]], "waiting for the chat's retry_after")
+            else:
+                row = await self._send(job)
+                if row["outcome"] == "retry_after":
+                    waiting[job["chat_id"]] = row["until"]
+                rows.append(row)
+        return rows
+
+    async def _send(self, job: dict) -> dict:
+        try:
+            message = await self.api.send_message(int(job["chat_id"]), job["text"])
+        except FloodWait as wait:
+            until = self.clock.ms() + wait.retry_after * 1000
+            await self._set(job, "retry", until, wait.description)
+            return {"job": job["id"], "outcome": "retry_after", "detail": f"{wait.retry_after} s", "until": until}
+        except (ServerError, TimedOut) as error:
+            delay = min(BACKOFF_CAP, BACKOFF * 2 ** (int(job["attempts"]) - 1))
+            await self._set(job, "retry", self.clock.ms() + round(delay * 1000), error.description)
+            return {"job": job["id"], "outcome": "backoff", "detail": f"{delay:g} s"}
+        except Forbidden as error:
+            await self._set(job, "park", 0, error.description)
+            return {"job": job["id"], "outcome": "parked", "detail": error.description}
+        except TelegramError as error:
+            await self._set(job, "fail", error.description)
+            return {"job": job["id"], "outcome": "failed", "detail": error.description}
+        # the window: Telegram has the message; the mark below is the next Redis command
+        if await self._set(job, "sent", message["message_id"]) == "sent":
+            return await self._finish(job, message["message_id"])
+        return {"job": job["id"], "outcome": "sent", "detail": message["message_id"]}
+
+    async def _finish(self, job: dict, message_id=None) -> dict:
+        if self.ledger is not None and job.get("order_id"):
+            await self.ledger.deliver(job["order_id"])  # idempotent: a repeat answers duplicate
+        await self._set(job, "done", "")
+        return {"job": job["id"], "outcome": "sent", "detail": message_id or job.get("message_id", "")}
+
+    async def _set(self, job: dict, outcome: str, value, error: str = "") -> str:
+        return await self._mark(keys=[self._job_key(job["id"]), self._due, self._parked_key(job["chat_id"])],
+                                args=[job["id"], outcome, self.clock.ms(), value, round(RETENTION * 1000), error])
+
+    async def resume(self, chat_id: int) -> int:
+        """The buyer wrote to the bot again: their parked jobs are due now. Returns how many."""
+        resumed = 0
+        for job_id in await self.redis.smembers(self._parked_key(chat_id)):
+            job = {"id": job_id, "chat_id": chat_id}
+            resumed += await self._set(job, "resume", "") == "due"
+        return resumed
+
+    async def job(self, job_id: str) -> dict:
+        return await self.redis.hgetall(self._job_key(job_id))
+
+    async def jobs(self) -> list[dict]:
+        """Every job still on record (queued, parked, or sent within the retention), oldest first."""
+        found = []
+        async for key in self.redis.scan_iter(match=self.keys.pattern("outbox:job:*"), count=200):
+            found.append(await self.redis.hgetall(key))
+        columns = ("id", "chat_id", "state", "attempts", "due_at", "message_id", "error")
+        return [{c: j.get(c, "") for c in columns}
+                for j in sorted((j for j in found if j), key=lambda j: (int(j["created_at"]), j["id"]))]
