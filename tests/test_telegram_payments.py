@@ -343,8 +343,8 @@ def served():
         yield fake, url
 
 
-def _bot(url: str, fake, method: str, **params) -> dict:
-    return httpx.post(f"{url}/bot{fake.default_bot.token}/{method}", json=params, timeout=5).json()
+def _bot(base: str, fake, method: str, **params) -> dict:
+    return httpx.post(f"{base}/bot{fake.default_bot.token}/{method}", json=params, timeout=5).json()
 
 
 def test_control_routes_pay_and_report(served):
@@ -374,3 +374,51 @@ def test_control_routes_pay_and_report(served):
     assert httpx.get(f"{url}/_lab/chats/43/messages").json()["messages"][-1]["text"] == (
         "Payment failed: the bot did not confirm in time")
     assert STRIPE not in httpx.get(f"{url}/_lab/bots").text
+
+
+async def test_a_group_invoice_is_paid_by_many_each_receipt_in_their_private_chat(lab):
+    group = lab.people.create_group("Buyers", ADA, [BO])
+    invoice = await lab.call("sendInvoice", chat_id=group["id"], **STARS)
+    for user in (ADA, BO, ADA):
+        checkout = lab.people.pay(group["id"], user, invoice["message_id"])
+        await lab.call("answerPreCheckoutQuery", pre_checkout_query_id=(await lab.query("pre_checkout_query"))["id"],
+                       ok=True)
+        assert checkout.status == "paid" and checkout.chat_id == group["id"]
+        assert checkout.successful_payment["chat"]["id"] == user["id"]
+    assert [row["text"] for row in lab.people.transcript(502)] == ["(paid 25 XTR for order-7)"]
+
+
+async def test_the_pay_route_waits_while_the_fake_pushes_to_the_bots_webhook(served):
+    """A webhook bot answers the pre-checkout query in its webhook reply; the route returns it paid."""
+    import json
+
+    from integration_lab.serve import serving
+
+    fake, url = served
+    httpx.post(f"{url}/_lab/reset")
+    httpx.post(f"{url}/_lab/chats/42/messages", json={"from": {"id": 42, "first_name": "Ada"}, "text": "/buy"})
+    invoice = _bot(url, fake, "sendInvoice", chat_id=42, **STARS)["result"]
+    _bot(url, fake, "getUpdates", offset=-1)
+
+    async def webhook_bot(scope, receive, send):
+        body = b""
+        while True:
+            event = await receive()
+            body += event.get("body", b"")
+            if not event.get("more_body"):
+                break
+        update = json.loads(body)
+        reply = {}
+        if "pre_checkout_query" in update:
+            reply = {"method": "answerPreCheckoutQuery", "pre_checkout_query_id": update["pre_checkout_query"]["id"],
+                     "ok": True}
+        await send({"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"application/json")]})
+        await send({"type": "http.response.body", "body": json.dumps(reply).encode()})
+
+    async with serving(webhook_bot) as bot_url:
+        assert _bot(url, fake, "setWebhook", url=f"{bot_url}/hook")["ok"]
+        async with httpx.AsyncClient(timeout=15) as client:
+            answer = await client.post(f"{url}/_lab/chats/42/invoices/{invoice['message_id']}/pay",
+                                       json={"from": {"id": 42}})
+    assert answer.json()["checkout"]["status"] == "paid"
+    _bot(url, fake, "deleteWebhook")
