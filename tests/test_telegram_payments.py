@@ -422,3 +422,13 @@ async def test_the_pay_route_waits_while_the_fake_pushes_to_the_bots_webhook(ser
                                        json={"from": {"id": 42}})
     assert answer.json()["checkout"]["status"] == "paid"
     _bot(url, fake, "deleteWebhook")
+
+
+async def test_a_single_chat_invoice_opened_twice_is_charged_once(lab):
+    invoice = await lab.call("sendInvoice", chat_id=501, **STARS)
+    first, second = (lab.people.pay(501, ADA, invoice["message_id"]) for _ in range(2))
+    queries = [u["pre_checkout_query"]["id"] for u in await lab.updates()]
+    for query_id in queries:
+        assert await lab.call("answerPreCheckoutQuery", pre_checkout_query_id=query_id, ok=True) is True
+    assert (first.status, second.status, second.error_message) == ("paid", "cancelled", "this invoice was already paid")
+    assert await lab.call("getMyStarBalance") == {"amount": 25}

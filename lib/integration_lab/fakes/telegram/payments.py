@@ -229,6 +229,9 @@ class Payments:
         if error_message:
             self._end(checkout, "refused", error_message)
             return
+        if checkout.invoice.single_chat and checkout.invoice.paid:  # two forms were open; the first one paid
+            self._end(checkout, "cancelled", "this invoice was already paid")
+            return
         self._charge(bot, checkout)
 
     def _end(self, checkout: Checkout, status: str, error_message: str | None) -> None:
