@@ -13,7 +13,7 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
 
-from .state import Account, Chat, Message
+from .state import Account, Chat
 
 CHECKOUT_WINDOW = 10  # "The Bot API must receive an answer within 10 seconds after the pre-checkout query was sent"
 # UNCONFIRMED: no source gives a window for shipping queries; the same 10 s keeps every wait bounded.
@@ -333,7 +333,3 @@ def money(amount: int, currency: str) -> str:
         return f"{amount} {currency}"
     sign, amount = ("-" if amount < 0 else ""), abs(amount)
     return f"{sign}{amount // 100}.{amount % 100:02d} {currency}"
-
-
-def invoice_of(message: Message) -> dict | None:
-    return message.service.get("invoice")
