@@ -24,8 +24,8 @@ async def shop_world(lab, stripe=None) -> ShopWorld:
     quiet = BotApi(token, transport=AsyncTelegramTransport(fake), max_retries=0)
     ledger = Ledger(lab.redis, lab.keys, lab.clock)
     parts = await build_parts(api, quiet, ledger, lab.clock, CATALOG, PaymentOptions(PROVIDER_TOKEN), stripe)
-    bot = ShopBot(api, SessionStore(lab.redis, lab.keys, lab.clock), RateLimiter(lab.redis, lab.keys, lab.clock, lab.ids),
-                  CATALOG, lab.redis, lab.keys, shop=parts)
+    bot = ShopBot(api, SessionStore(lab.redis, lab.keys, lab.clock),
+                  RateLimiter(lab.redis, lab.keys, lab.clock, lab.ids), CATALOG, lab.redis, lab.keys, shop=parts)
     world = ShopWorld(lab, fake, People(fake), api, bot, "polling")
     world.ledger, world.parts = ledger, parts
     return world

@@ -105,9 +105,10 @@ class Checkout:
         return await getattr(self, f"_{route}")(record, order_id, price)
 
     async def _stars(self, record: ShopOrder, order_id: str, price: int) -> str:
+        no_provider = ""  # Stars take no payment provider: the Bot API wants an empty token
         await self.api.send_invoice(record.chat_id, f"Lab Shop order {order_id}"[:32],
                                     self.describe(record.items)[:255], order_id, "XTR",
-                                    [{"label": f"Order {order_id}", "amount": price}], provider_token="")
+                                    [{"label": f"Order {order_id}", "amount": price}], provider_token=no_provider)
         return f"Invoice sent: {money(price, 'XTR')}."
 
     async def _card(self, record: ShopOrder, order_id: str, price: int) -> str:

@@ -40,7 +40,8 @@ class Refunds:
         if not order.paid_by:
             return f"Order {order_id} is not paid, so there is nothing to refund."
         if self.clock.ms() - (await self.ledger.paid_at(order_id) or 0) > self.window * 1000:
-            return f"Order {order_id} was paid more than {self.window / 86400:g} days ago; it can no longer be refunded."
+            return (f"Order {order_id} was paid more than {self.window / 86400:g} days ago; it can no longer be "
+                    "refunded.")
         provider, _, ref = order.paid_by.partition(":")
         paid = await self.ledger.payment(order_id, provider, ref)
         amount = money(paid["amount"], paid["currency"])
