@@ -102,7 +102,7 @@ async def play(steps) -> None:
         assert (await world.ledger.order(order)).paid_by == (winners[0] if winners else "")
         for key in told_paid:  # never lost: what a provider was told succeeded is the order's payment
             assert payments[key]["status"] == "succeeded", (key, payments)
-        for row in stripe_statement(world.stripe, [order]):
+        for row in stripe_statement(world.stripe.fake, [order]):
             key = f"stripe:{row['ref']}"
             if row["status"] in ("paid", "refunded"):  # Stripe took the money: we won with it or gave it back
                 assert key in winners or (payments[key]["status"] == "refused" and row["status"] == "refunded"), \

@@ -98,10 +98,12 @@ class Shop:
 
 
 async def build_shop(options: Options, backend: RedisBackend | None = None, clock=None,
-                     stripe_client: stripe.StripeClient | None = None) -> Shop:
+                     stripe_client: stripe.StripeClient | None = None, telegram_transport=None,
+                     sleep=None) -> Shop:
     """Everything `serve app` serves. By default on a clean keyspace (`lab:shop:`) of fakeredis (or of the
     Redis at `options.redis_url`) and a steppable clock; notebooks pass their lab's backend and clock (and a
-    Stripe client on their Stripe fake; otherwise one is made from `options.stripe_api_key`, if given)."""
+    Stripe client on their Stripe fake; otherwise one is made from `options.stripe_api_key`, if given; and
+    the Telegram fake as an httpx transport, with `sleep` waiting on their clock)."""
     backend = backend or await connect("shop", options.redis_url)
     clock = clock or SteppableClock()
     redis, keys = backend.client, backend.keys
@@ -110,8 +112,10 @@ async def build_shop(options: Options, backend: RedisBackend | None = None, cloc
         bases = {"api": options.stripe_api_base} if options.stripe_api_base else {}
         stripe_client = stripe.StripeClient(options.stripe_api_key, base_addresses=bases)
     gateway = StripeGateway(stripe_client, ledger) if stripe_client is not None else None
-    api = BotApi(options.telegram_token, options.telegram_api)
-    parts = await build_parts(api, BotApi(options.telegram_token, options.telegram_api, max_retries=0), ledger, clock,
+    waits = {"sleep": sleep} if sleep is not None else {}
+    api = BotApi(options.telegram_token, options.telegram_api, transport=telegram_transport, **waits)
+    quiet = BotApi(options.telegram_token, options.telegram_api, transport=telegram_transport, max_retries=0)
+    parts = await build_parts(api, quiet, ledger, clock,
                               CATALOG, PaymentOptions(options.telegram_provider_token,
                                                       click_service_id=options.click_service_id), gateway)
     on_paid = parts.fulfilment.on_paid

@@ -63,3 +63,35 @@ def crash_strip(sweep: pd.DataFrame, title: str):
     fig.tight_layout()
     plt.close(fig)
     return fig
+
+
+LANE_COLOURS = {"buyer": "tab:blue", "Telegram": "tab:cyan", "our bot": "tab:green", "provider": "tab:purple",
+                "Redis": "tab:red"}
+
+
+def sequence_lanes(arrows: pd.DataFrame, title: str, actors=("buyer", "Telegram", "our bot", "provider", "Redis")):
+    """A sequence picture: one lane per actor, one arrow per message in time order (top to bottom), the
+    lab-clock second of each at the left. `arrows` has the columns t (s), from, to, message."""
+    lanes = {actor: i for i, actor in enumerate(actors)}
+    height = max(2.5, 0.32 * len(arrows) + 1.2)
+    fig, ax = plt.subplots(figsize=(10, height))
+    for actor, x in lanes.items():
+        ax.axvline(x, color=LANE_COLOURS.get(actor, "grey"), linewidth=1.2, alpha=0.6, zorder=1)
+        ax.text(x, -0.9, actor, ha="center", va="bottom", fontsize=9, fontweight="bold",
+                color=LANE_COLOURS.get(actor, "black"))
+    for y, (t, sender, receiver, message) in enumerate(arrows[["t (s)", "from", "to", "message"]].itertuples(index=False)):
+        x0, x1 = lanes[sender], lanes[receiver]
+        colour = LANE_COLOURS.get(sender, "black")
+        failed = any(word in message for word in ("failed", "error", "refused", "cancelled", "429", "403", "cut"))
+        ax.annotate("", xy=(x1, y), xytext=(x0, y), zorder=2,
+                    arrowprops={"arrowstyle": "->", "color": "tab:red" if failed else colour, "linewidth": 1.1})
+        ax.text((x0 + x1) / 2, y - 0.12, message if len(message) <= 48 else message[:47] + "…", ha="center",
+                va="bottom", fontsize=6.5, color="tab:red" if failed else "black")
+        ax.text(-0.55, y, f"{t:g} s", ha="right", va="center", fontsize=6.5, color="grey")
+    ax.set_xlim(-1.0, len(actors) - 0.5)
+    ax.set_ylim(len(arrows) - 0.3, -1.2)  # first message on top
+    ax.axis("off")
+    ax.set_title(title, fontsize=10)
+    fig.tight_layout()
+    plt.close(fig)
+    return fig

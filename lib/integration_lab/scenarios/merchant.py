@@ -16,6 +16,7 @@ import pandas as pd
 from ..app.payments.reconciliation import reconcile
 from ..fakes.click import ClickSimulator
 from ..fakes.payme import PaymeSimulator
+from ..fakes.stripe import StripeFake
 from ..notebook.redis_view import keyspace_state
 from ..shop_server import DEFAULTS, Options, Shop, build_shop
 from .payments import PaymentsWorld, orders_table, stripe_world
@@ -59,7 +60,7 @@ class MerchantWorld:
     async def reconciliation(self, *order_ids: str) -> pd.DataFrame:
         statements = self.payme.statement_rows() + self.click.statement_rows()
         if self.stripe is not None:
-            statements += stripe_statement(self.stripe, order_ids)
+            statements += stripe_statement(self.stripe.fake, order_ids)
         return await reconcile(self.ledger, order_ids, statements)
 
 
@@ -72,13 +73,13 @@ async def merchant_world(lab, stripe: bool = False) -> MerchantWorld:
     return MerchantWorld(lab, shop, http, payme, click, await stripe_world(lab) if stripe else None)
 
 
-def stripe_statement(world: PaymentsWorld, order_ids) -> list[dict]:
+def stripe_statement(fake: StripeFake, order_ids) -> list[dict]:
     """Stripe's side, from its PaymentIntents and their charges, in the reconciliation's words."""
     rows = []
-    for pi in world.fake.objects.values():
+    for pi in fake.objects.values():
         if pi["object"] != "payment_intent" or pi["metadata"].get("order_id") not in order_ids:
             continue
-        charge = world.fake.objects.get(pi["latest_charge"] or "", {})
+        charge = fake.objects.get(pi["latest_charge"] or "", {})
         status = {"succeeded": "paid", "canceled": "canceled"}.get(pi["status"], "open")
         if status == "paid" and charge.get("amount_refunded", 0) >= pi["amount"]:
             status = "refunded"

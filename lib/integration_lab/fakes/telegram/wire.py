@@ -7,7 +7,6 @@ multipart body; the answer is Telegram's envelope with the HTTP status equal to 
 
 from __future__ import annotations
 
-import asyncio
 import inspect
 import re
 import zlib
@@ -96,7 +95,7 @@ async def _apply_faults(fake: TelegramFake, method: str) -> SimulatedTimeout | N
         status = int(fault.options.get("status", 500))
         raise ApiError(status, fault.options.get("description", "Internal Server Error"))
     if fault.kind == "latency":
-        await asyncio.sleep(float(fault.options.get("seconds", 0.2)))
+        await fake.sleep(float(fault.options.get("seconds", 0.2)))
         return None
     timeout = SimulatedTimeout(float(fault.options.get("seconds", 10)), bool(fault.options.get("applied", False)))
     if not timeout.applied:

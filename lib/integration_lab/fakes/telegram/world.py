@@ -32,6 +32,7 @@ class TelegramFake:
         self.flood = FloodControl(clock, enabled=limits)
         self.faults = FaultPlan(FAULT_KINDS)
         self.webhook_client = None  # the httpx.AsyncClient webhook deliveries use (set by whoever serves)
+        self.sleep = asyncio.sleep  # how a latency fault waits; a notebook's fake waits on the lab clock instead
         self._waiters: set[tuple[asyncio.AbstractEventLoop, asyncio.Event]] = set()
         clock.on_advance(lambda _seconds: self.wake())
         self.payments = Payments(self, payment_providers)  # name -> provider token (BotFather's Payments)

@@ -1,0 +1,315 @@
+"""The buyer's journey across every wire: Telegram, a provider, our shop (the app `serve app` serves) and Redis.
+
+`await journey_world(lab)` gives a `JourneyWorld`: the Telegram fake (Payments on, a card provider
+registered), the Stripe fake, Payme's and Click's simulators, and our shop built by `shop_server.build_shop`
+on the lab's Redis and clock, everything in-process. A buyer acts (`says`, `presses`, `pays`); the bot hears
+Telegram by polling; `deliver()` lets the outbox send. Every exchange is noted on a `Trace`, so a notebook
+can draw the journey as a sequence picture and print the same arrows as a table.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+import pandas as pd
+import stripe
+
+from ..app.payments.reconciliation import reconcile
+from ..app.scripts import lua_source
+from ..app.telegram import poll_once
+from ..fakes.click import ClickSimulator
+from ..fakes.payme import PaymeSimulator
+from ..fakes.stripe import StripeFake, intents
+from ..fakes.stripe.world import Call
+from ..fakes.stripe.transport import AsyncStripeTransport
+from ..fakes.telegram import AsyncTelegramTransport, People, TelegramFake
+from ..runtime.trace import Trace, TracedTransport
+from ..shop_server import DEFAULTS, Options, Shop, build_shop
+from . import journey_wires as wires
+from .merchant import stripe_statement
+from .payments import orders_table
+
+PROVIDER = "Stripe TEST"  # the card provider connected in BotFather, as Telegram names it
+STRIPE_KEY = "sk_test_lab_0000000000000000000000000000"  # a test-mode key the fake accepts; never a real one
+BASE = "https://shop.lab"  # our app, in-process: any host reaches it
+THINK = 2.0  # seconds a buyer takes before each action
+ROUTE_BUTTONS = {"stars": "Telegram Stars", "card": "Card (Telegram)", "payme": "Payme", "click": "Click",
+                 "stripe": "Card (Stripe)"}
+CARDS = {"visa": "pm_card_visa", "3ds": "pm_card_threeDSecure2Required", "declined": "pm_card_chargeDeclined"}
+MAX_DRAIN_ROUNDS = 20  # a flood or an outage makes the outbox wait; a journey gives it this many rounds
+
+
+@dataclass
+class JourneyWorld:
+    lab: Any
+    telegram: TelegramFake
+    people: People
+    stripe_fake: StripeFake
+    stripe: stripe.StripeClient
+    shop: Shop
+    http: httpx.AsyncClient  # the providers' way into our app (Payme, Click, Stripe's webhooks)
+    payme: PaymeSimulator
+    click: ClickSimulator
+    trace: Trace
+    options: Options = field(repr=False)
+    offset: int | None = None
+    users: dict[str, dict] = field(default_factory=dict)
+    orders: list[str] = field(default_factory=list)
+
+    # the buyer -----------------------------------------------------------------------------------------
+    def user(self, name: str) -> dict:
+        if name not in self.users:
+            self.users[name] = {"id": self.lab.ids.integer(100_000_000, 999_999_999), "first_name": name}
+        return self.users[name]
+
+    async def says(self, name: str, text: str) -> None:
+        await self.lab.advance(THINK)
+        self.trace.note("buyer", "Telegram", text)
+        self.people.send(self.user(name)["id"], self.user(name), text)
+        await self.sync()
+
+    async def presses(self, name: str, button: str) -> None:
+        """Press the newest button whose label starts with `button` in the buyer's chat."""
+        await self.lab.advance(THINK)
+        chat = self.telegram.default_bot.chats[self.user(name)["id"]]
+        for message in reversed([m for m in chat.messages.values() if m.reply_markup and not m.deleted]):
+            for b in (x for row in message.reply_markup.get("inline_keyboard", []) for x in row):
+                if b["text"].startswith(button) and "callback_data" in b:
+                    self.trace.note("buyer", "Telegram", f"presses {b['text']}")
+                    self.people.press(chat.id, self.user(name), message.message_id, b["callback_data"])
+                    return await self.sync()
+        raise LookupError(f"no button {button!r} in {name}'s chat")
+
+    async def checks_out(self, name: str, *skus: str) -> str:
+        """/start, /buy each sku, Checkout: the order the shop opened."""
+        await self.says(name, "/start")
+        for sku in skus:
+            await self.says(name, f"/buy {sku}")
+        await self.presses(name, "Checkout")
+        order_id = self.shop.bot.log[-1].reply.split(":")[0].removeprefix("Order ")
+        if not order_id or " " in order_id:
+            raise RuntimeError(f"checkout did not open an order: {self.shop.bot.log[-1].reply}")
+        self.orders.append(order_id)
+        return order_id
+
+    async def pays(self, name: str, route: str, order_id: str, card: str = "visa", email: str = "buyer@example.com"
+                   ) -> str:
+        """The buyer chooses `route` and pays: what the provider (or Telegram) said at the end."""
+        await self.presses(name, ROUTE_BUTTONS[route])
+        await self.lab.advance(THINK)
+        if route in ("stars", "card"):
+            return await self._pay_invoice(name, route, email)
+        price = (await self.shop.ledger.order(order_id)).prices
+        if route == "payme":
+            self.trace.note("buyer", "provider", "opens the Payme link, pays")
+            txid, answer = await self.payme.pay(order_id, price["UZS"])
+            return "Payme: " + ("performed" if "result" in answer else f"error {answer['error']['code']}")
+        if route == "click":
+            self.trace.note("buyer", "provider", "opens the Click link, pays")
+            _, prepared, completed = await self.click.pay(order_id, price["UZS"])
+            last = completed or prepared
+            return f"Click: error {last['error']} {last['error_note']}"
+        return await self._pay_stripe(order_id, card)
+
+    async def _pay_invoice(self, name: str, route: str, email: str) -> str:
+        user = self.user(name)
+        chat = self.telegram.default_bot.chats[user["id"]]
+        invoice = [m for m in chat.messages.values() if "invoice" in m.service][-1]
+        self.trace.note("buyer", "Telegram", f"presses Pay {invoice.service['invoice']['total_amount']} "
+                                             f"{invoice.service['invoice']['currency']}")
+        checkout = self.people.pay(user["id"], user, invoice.message_id,
+                                   order_info={"email": email} if route == "card" else None)
+        await self.sync()  # the bot hears the pre-checkout query and answers
+        checkout = self.telegram.payments.refresh(checkout)
+        if checkout.status != "paid":
+            self.trace.note("Telegram", "buyer", f"payment failed: {checkout.error_message or 'no answer in time'}")
+        await self.sync()  # ... and the successful_payment, if Telegram charged
+        return f"Telegram: {checkout.status}"
+
+    async def _pay_stripe(self, order_id: str, card: str) -> str:
+        """On Stripe's side: the buyer confirms the PaymentIntent our gateway opened (3-D Secure if the card
+        asks for it); we hear of it only by webhook."""
+        opened = [p["ref"] for p in await self.shop.ledger.payments(order_id) if p["provider"] == "stripe"]
+        if not opened:
+            return "Stripe: no payment opened"
+        self.trace.note("buyer", "provider", f"Stripe: enters card {card}")
+        pi = await self.stripe.v1.payment_intents.confirm_async(opened[-1], params={"payment_method": CARDS[card]})
+        if pi.status == "requires_action":
+            self.trace.note("buyer", "provider", "Stripe: passes 3-D Secure")
+            intents.authenticate(self.stripe_fake, self.stripe_fake.objects[pi.id], True, Call())
+        await self.stripe_webhooks()
+        return f"Stripe: {self.stripe_fake.objects[pi.id]['status']}"
+
+    async def stripe_webhooks(self) -> None:
+        await self.stripe_fake.deliveries.deliver_due(self.http)
+
+    # the bot and its outbox -------------------------------------------------------------------------------
+    async def sync(self) -> None:
+        """One polling round of our bot. A failure inside (Redis cut) leaves the updates unconfirmed, so the
+        next round gets them again, as Telegram would."""
+        try:
+            self.offset = await poll_once(self.shop.bot.api, self.shop.bot, self.offset)
+        except Exception as failure:  # noqa: BLE001  # the bot crashed on this update: Telegram keeps it
+            self.trace.note("our bot", "our bot", f"failed: {type(failure).__name__}")
+            raise
+
+    async def deliver(self, rounds: int = MAX_DRAIN_ROUNDS) -> pd.DataFrame:
+        """Let the outbox send what is due, waiting (on the lab clock) for what it must wait for."""
+        rows = []
+        for _ in range(rounds):
+            sent = await self.shop.outbox.drain()
+            rows += [{"t (s)": self._t(), **r} for r in sent]
+            with self.trace.aside():
+                jobs = await self.shop.outbox.jobs()
+            waiting = [j for j in jobs if j["state"] in ("queued", "retry")]
+            if not waiting:
+                break
+            due = min(int(j["due_at"] or 0) for j in waiting)
+            await self.lab.advance(max(1.0, (due - self.lab.clock.ms()) / 1000))
+        return pd.DataFrame(rows)
+
+    async def restart(self) -> None:
+        """The bot process restarts: everything in memory is gone, Redis keeps what it had."""
+        self.trace.note("our bot", "our bot", "restarts")
+        await self.shop.bot.api.close()
+        self.shop = await build_shop(self.options, backend=self.lab.backend, clock=self.lab.clock,
+                                     stripe_client=self.stripe, telegram_transport=self._telegram_transport(),
+                                     sleep=self.lab.advance)
+        self.http._transport.inner = httpx.ASGITransport(app=self.shop.app)
+        self.offset = None  # a fresh process does not know what it confirmed: Telegram resends the rest
+
+    def _telegram_transport(self) -> TracedTransport:
+        return TracedTransport(AsyncTelegramTransport(self.telegram), self.trace, wires.telegram_api)
+
+    def _t(self) -> float:
+        return round(self.lab.clock.time() - self.trace.start, 3)
+
+    # what a notebook prints -----------------------------------------------------------------------------
+    def chat(self, name: str) -> pd.DataFrame:
+        """The buyer's chat as they saw it, both directions, with the payment screens' outcomes."""
+        rows = [{"t (s)": round(r["date"] - int(self.trace.start), 1), "direction": r["direction"], "text": r["text"],
+                 "buttons": r["buttons"]} for r in self.people.transcript(self.user(name)["id"])]
+        return pd.DataFrame(rows, columns=["t (s)", "direction", "text", "buttons"])
+
+    async def ledger(self, *order_ids: str) -> pd.DataFrame:
+        with self.trace.aside():
+            return await orders_table(self.shop.ledger, order_ids or self.orders, delivered=True)
+
+    async def payments(self, order_id: str) -> pd.DataFrame:
+        with self.trace.aside():
+            return await self.shop.ledger.payments_table(order_id)
+
+    async def outbox(self) -> pd.DataFrame:
+        with self.trace.aside():
+            jobs = await self.shop.outbox.jobs()
+        return pd.DataFrame([{"job": j["id"], "state": j["state"], "attempts": j["attempts"], "error": j["error"]}
+                             for j in jobs], columns=["job", "state", "attempts", "error"])
+
+    async def stock(self) -> pd.DataFrame:
+        with self.trace.aside():
+            levels = await self.shop.stock.levels()
+        return pd.DataFrame([{"sku": sku, **level} for sku, level in sorted(levels.items())],
+                            columns=["sku", "available", "held", "sold"])
+
+    def telegram_statement(self) -> list[dict]:
+        """Telegram's side: every payment it charged for our bot, in the reconciliation's words."""
+        book = self.telegram.payments.ledger(self.telegram.default_bot.account.id)
+        refunded = {c for c, p in book.star_payments.items() if p.refunded}
+        rows = []
+        for checkout in book.checkouts.values():
+            if checkout.status != "paid":
+                continue
+            paid = checkout.successful_payment["successful_payment"]
+            charge = paid["telegram_payment_charge_id"]
+            rows.append({"provider": "stars" if paid["currency"] == "XTR" else "telegram", "ref": charge,
+                         "order_id": paid["invoice_payload"], "amount": paid["total_amount"],
+                         "status": "refunded" if charge in refunded else "paid"})
+        return rows
+
+    async def statement(self, *order_ids: str) -> pd.DataFrame:
+        """Our ledger beside each provider's own statement: one row per payment, `check` ok when they agree."""
+        order_ids = order_ids or tuple(self.orders)
+        rows = (self.telegram_statement() + self.payme.statement_rows() + self.click.statement_rows()
+                + stripe_statement(self.stripe_fake, order_ids))
+        with self.trace.aside():
+            return await reconcile(self.shop.ledger, order_ids, rows)
+
+    def arrows(self) -> pd.DataFrame:
+        """Every message of the journey so far, in order: the table beside the sequence picture."""
+        return pd.DataFrame(self.trace.rows(), columns=["t (s)", "from", "to", "message"])
+
+    async def invariants(self) -> pd.DataFrame:
+        """The promises, over every order of the journey: paid at most once, every paid order delivered
+        exactly once, the ledger equal to the providers' statements, stock never negative."""
+        with self.trace.aside():
+            return await self._invariants()
+
+    async def _invariants(self) -> pd.DataFrame:
+        rows = []
+        sent = [j for j in await self.shop.outbox.jobs() if j["id"].endswith(":goods") and j["state"] == "sent"]
+        report = await self.statement()
+        levels = await self.shop.stock.levels()
+        for order_id in self.orders:
+            payments = await self.shop.ledger.payments(order_id)
+            order = await self.shop.ledger.order(order_id)
+            kept = [p for p in payments if p["status"] == "succeeded" and p.get("refunded", 0) < p["amount"]]
+            goods = sum(j["id"] == f"{order_id}:goods" for j in sent)
+            rows.append({"order": order_id, "payments kept": len(kept), "goods sent": goods,
+                         "paid ⇒ delivered once": (goods == 1) if order.paid_by and order.status == "paid" else goods == 0
+                         or order.status != "paid",
+                         "statement agrees": bool((report[report["order_id"] == order_id]["check"] == "ok").all())})
+        table = pd.DataFrame(rows, columns=["order", "payments kept", "goods sent", "paid ⇒ delivered once",
+                                            "statement agrees"])
+        table.attrs["stock never negative"] = all(v >= 0 for level in levels.values() for v in level.values())
+        return table
+
+    async def close(self) -> None:
+        self.trace.enabled = False
+        await self.shop.bot.api.close()
+        await self.http.aclose()
+
+
+async def journey_world(lab, limits: bool = True) -> JourneyWorld:
+    trace = Trace(lab.clock, enabled=False)  # setup is not part of the journey
+    telegram = TelegramFake(lab.clock, lab.ids, limits=limits,
+                            payment_providers={PROVIDER: DEFAULTS["telegram_provider_token"]})
+    telegram.sleep = lab.advance  # a latency fault takes lab time, as a slow network would
+    stripe_fake = StripeFake(lab.clock, lab.ids, base_url="https://stripe.lab")
+    client = stripe.StripeClient(STRIPE_KEY, http_client=_stripe_http(stripe_fake, trace), max_network_retries=0)
+    endpoint = await client.v1.webhook_endpoints.create_async(params={"url": f"{BASE}/stripe/webhook",
+                                                                      "enabled_events": ["*"]})
+    options = Options(stripe_webhook_secret=endpoint.secret, telegram_token=telegram.default_bot.token)
+    world = JourneyWorld(lab, telegram, People(telegram), stripe_fake, client, None, None, None, None, trace, options)
+    world.shop = await build_shop(options, backend=lab.backend, clock=lab.clock, stripe_client=client,
+                                  telegram_transport=world._telegram_transport(), sleep=lab.advance)
+    world.http = httpx.AsyncClient(transport=TracedTransport(httpx.ASGITransport(app=world.shop.app), trace,
+                                                             wires.provider_calls), base_url=BASE)
+    world.payme = PaymeSimulator(world.http, f"{BASE}/payme", DEFAULTS["payme_key"], lab.clock, lab.ids)
+    world.click = ClickSimulator(world.http, f"{BASE}/click", DEFAULTS["click_service_id"],
+                                 DEFAULTS["click_secret_key"], lab.clock, lab.ids)
+    await _load_scripts(lab.redis)
+    trace.start = lab.clock.time()
+    trace.watch_redis(lab.redis)
+    trace.enabled = True
+    return world
+
+
+def _stripe_http(fake: StripeFake, trace: Trace) -> stripe.HTTPXClient:
+    """The SDK's own httpx client, wired to the fake through the trace."""
+    http_client = stripe.HTTPXClient(allow_sync_methods=True)
+    http_client._client_async = httpx.AsyncClient(transport=TracedTransport(AsyncStripeTransport(fake), trace,
+                                                                            wires.stripe_api))
+    return http_client
+
+
+async def _load_scripts(redis) -> None:
+    """Load every Lua script up front: a real redis-server may already have them, fakeredis not, and a
+    first EVALSHA answered NOSCRIPT would add commands to one run's picture and not another's."""
+    from importlib.resources import files
+
+    for entry in files("integration_lab.app.lua").iterdir():
+        if entry.name.endswith(".lua"):
+            await redis.script_load(lua_source(entry.name[:-4]))
+
