@@ -90,6 +90,8 @@ async def test_a_payme_refund_is_a_request_payme_acts_on(world):
     await world.says("Ada", "/refund")
     assert "Payme returns it" in world.bot.log[-1].reply
     assert await world.parts.refunds.payme_requests() == {order_id: "t1"}
+    await world.ledger.refund(order_id, "payme", "t1", 26_000_000)  # Payme's CancelTransaction, reason 5
+    assert await world.parts.refunds.payme_requests() == {}
 
 
 # Redis cut at every command of settle + enqueue, then the provider's resend ----------------------------

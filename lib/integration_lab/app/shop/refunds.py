@@ -63,8 +63,15 @@ class Refunds:
         return f"Your {route} of {amount} for order {order_id} will be refunded by our support team."
 
     async def payme_requests(self) -> dict[str, str]:
-        """Refunds Payme is to make: order -> Payme transaction id (its CancelTransaction, reason 5)."""
-        return await self.ledger.redis.hgetall(self._requests)
+        """Refunds Payme is still to make: order -> Payme transaction id (its CancelTransaction, reason 5);
+        a request whose order the ledger shows refunded is done and forgotten."""
+        pending = {}
+        for order_id, txid in (await self.ledger.redis.hgetall(self._requests)).items():
+            if (await self.ledger.order(order_id)).status == "refunded":
+                await self.ledger.redis.hdel(self._requests, order_id)
+            else:
+                pending[order_id] = txid
+        return pending
 
     async def refunded_payment(self, message: dict) -> str:
         """Telegram's refunded_payment service message: the ledger agrees (a repeat changes nothing)."""
