@@ -114,7 +114,8 @@ async def _serve_shop(args: argparse.Namespace) -> None:
                                     args.telegram_api, args.redis_url))
     print(f"our side on http://{HOST}:{args.port}: POST /payme, /click/prepare, /click/complete, /stripe/webhook, "
           f"/telegram/webhook; test controls at /_lab/ ({shop.backend.describe()})")
-    server = uvicorn.Server(uvicorn.Config(shop.app, host=HOST, port=args.port, log_level="warning", lifespan="off"))
+    # lifespan on: the app drains its delivery outbox in the background while it serves
+    server = uvicorn.Server(uvicorn.Config(shop.app, host=HOST, port=args.port, log_level="warning", lifespan="on"))
     await server.serve()
 
 

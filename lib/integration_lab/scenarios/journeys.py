@@ -15,6 +15,7 @@ from typing import Any
 import httpx
 import pandas as pd
 import stripe
+from redis.exceptions import RedisError
 
 from ..app.payments.reconciliation import reconcile
 from ..app.scripts import lua_source
@@ -38,6 +39,7 @@ THINK = 2.0  # seconds a buyer takes before each action
 ROUTE_BUTTONS = {"stars": "Telegram Stars", "card": "Card (Telegram)", "payme": "Payme", "click": "Click",
                  "stripe": "Card (Stripe)"}
 CARDS = {"visa": "pm_card_visa", "3ds": "pm_card_threeDSecure2Required", "declined": "pm_card_chargeDeclined"}
+TELEGRAM_ROUTES = ("stars", "card")
 MAX_DRAIN_ROUNDS = 20  # a flood or an outage makes the outbox wait; a journey gives it this many rounds
 
 
@@ -94,41 +96,79 @@ class JourneyWorld:
         self.orders.append(order_id)
         return order_id
 
-    async def pays(self, name: str, route: str, order_id: str, card: str = "visa", email: str = "buyer@example.com"
-                   ) -> str:
-        """The buyer chooses `route` and pays: what the provider (or Telegram) said at the end."""
+    async def pays(self, name: str, route: str, order_id: str, card: str = "visa", cut_at: int | None = None,
+                   restart: bool = False, webhook: bool = True) -> str:
+        """The buyer chooses `route` and pays: what the provider (or Telegram) said at the end. For the Telegram
+        routes, `cut_at` drops Redis before that command of the payment's handling and `restart` restarts the
+        bot before it hears of the payment; for Stripe, `webhook=False` keeps Stripe's webhook back."""
+        if (cut_at is not None or restart) and route not in TELEGRAM_ROUTES:
+            raise ValueError("cut_at and restart are for the Telegram routes (Telegram redelivers); the crash-point "
+                             "notebook cuts Payme, Click and Stripe at every command")
         await self.presses(name, ROUTE_BUTTONS[route])
         await self.lab.advance(THINK)
-        if route in ("stars", "card"):
-            return await self._pay_invoice(name, route, email)
+        if route in TELEGRAM_ROUTES:
+            return await self._pay_invoice(name, route, cut_at, restart)
         price = (await self.shop.ledger.order(order_id)).prices
         if route == "payme":
-            self.trace.note("buyer", "provider", "opens the Payme link, pays")
-            txid, answer = await self.payme.pay(order_id, price["UZS"])
+            self.trace.note("buyer", "provider", "Payme: opens the link, pays")
+            _, answer = await self.payme.pay(order_id, price["UZS"])
             return "Payme: " + ("performed" if "result" in answer else f"error {answer['error']['code']}")
         if route == "click":
-            self.trace.note("buyer", "provider", "opens the Click link, pays")
+            self.trace.note("buyer", "provider", "Click: opens the link, pays")
             _, prepared, completed = await self.click.pay(order_id, price["UZS"])
             last = completed or prepared
             return f"Click: error {last['error']} {last['error_note']}"
-        return await self._pay_stripe(order_id, card)
+        return await self._pay_stripe(order_id, card, webhook)
 
-    async def _pay_invoice(self, name: str, route: str, email: str) -> str:
+    async def pays_again(self, name: str, route: str) -> str:
+        """The buyer presses Pay once more on the same invoice."""
+        await self.lab.advance(THINK)
+        return await self._pay_invoice(name, route)
+
+    async def pays_both(self, name: str, first: str, then: str) -> str:
+        """Two invoices of the same order (two Telegram routes), Pay pressed on both before the bot hears of
+        either: both pre-checkout queries find the order unpaid, so Telegram charges twice."""
+        for route in (first, then):
+            await self.presses(name, ROUTE_BUTTONS[route])
+        user = self.user(name)
+        chat = self.telegram.default_bot.chats[user["id"]]
+        invoices = [m for m in chat.messages.values() if "invoice" in m.service][-2:]
+        checkouts = []
+        for route, invoice in zip((first, then), invoices):
+            self.trace.note("buyer", "Telegram", f"presses Pay {_amount(invoice.service['invoice'])}")
+            checkouts.append(self.people.pay(user["id"], user, invoice.message_id, order_info=self._order_info(route)))
+        await self.sync()
+        await self.sync()
+        return "Telegram: " + ", ".join(self.telegram.payments.refresh(c).status for c in checkouts)
+
+    def _order_info(self, route: str) -> dict | None:
+        return {"email": f"{route}@buyer.example"} if route == "card" else None
+
+    async def _pay_invoice(self, name: str, route: str, cut_at: int | None = None, restart: bool = False) -> str:
         user = self.user(name)
         chat = self.telegram.default_bot.chats[user["id"]]
         invoice = [m for m in chat.messages.values() if "invoice" in m.service][-1]
-        self.trace.note("buyer", "Telegram", f"presses Pay {invoice.service['invoice']['total_amount']} "
-                                             f"{invoice.service['invoice']['currency']}")
-        checkout = self.people.pay(user["id"], user, invoice.message_id,
-                                   order_info={"email": email} if route == "card" else None)
+        self.trace.note("buyer", "Telegram", f"presses Pay {_amount(invoice.service['invoice'])}")
+        checkout = self.people.pay(user["id"], user, invoice.message_id, order_info=self._order_info(route))
         await self.sync()  # the bot hears the pre-checkout query and answers
         checkout = self.telegram.payments.refresh(checkout)
         if checkout.status != "paid":
             self.trace.note("Telegram", "buyer", f"payment failed: {checkout.error_message or 'no answer in time'}")
-        await self.sync()  # ... and the successful_payment, if Telegram charged
+            return f"Telegram: {checkout.status}"
+        if restart:
+            await self.restart()
+        if cut_at is not None:
+            self.shop.cut.fail_after(cut_at)
+            try:
+                await self.sync()  # the bot meets the cut while it settles; the update stays unconfirmed
+            except RedisError:
+                pass
+            self.shop.cut.reconnect()
+            self.trace.note("Redis", "our bot", "back")
+        await self.sync()  # ... and the successful_payment (again, after a cut or a restart)
         return f"Telegram: {checkout.status}"
 
-    async def _pay_stripe(self, order_id: str, card: str) -> str:
+    async def _pay_stripe(self, order_id: str, card: str, webhook: bool = True) -> str:
         """On Stripe's side: the buyer confirms the PaymentIntent our gateway opened (3-D Secure if the card
         asks for it); we hear of it only by webhook."""
         opened = [p["ref"] for p in await self.shop.ledger.payments(order_id) if p["provider"] == "stripe"]
@@ -139,10 +179,43 @@ class JourneyWorld:
         if pi.status == "requires_action":
             self.trace.note("buyer", "provider", "Stripe: passes 3-D Secure")
             intents.authenticate(self.stripe_fake, self.stripe_fake.objects[pi.id], True, Call())
-        await self.stripe_webhooks()
+        if webhook:
+            await self.stripe_webhooks()
         return f"Stripe: {self.stripe_fake.objects[pi.id]['status']}"
 
+    def stripe_outcome(self) -> str:
+        """What our webhook endpoint made of Stripe's latest payment_intent.succeeded."""
+        outcomes = [h["outcome"] for h in self.shop.webhooks.handled if h["type"] == "payment_intent.succeeded"]
+        return "webhook: " + (outcomes[-1] if outcomes else "none yet")
+
+    async def broadcast(self, name: str, count: int) -> str:
+        """The shop sends `count` news messages to the buyer at once (its own business, not the journey's)."""
+        chat_id = self.user(name)["id"]
+        for i in range(count):
+            await self.shop.bot.api.send_message(chat_id, f"News {i + 1}: new teas this week!")
+        return f"{count} messages"
+
+    def blocks(self, name: str) -> None:
+        self.trace.note("buyer", "Telegram", "blocks the bot")
+        self.people.block(self.user(name)["id"])
+
+    async def provider_refunds(self) -> str:
+        """Each provider gives back what our side asked for: Payme cancels with reason 5 (as its cabinet
+        does), Stripe's refund events arrive, Telegram's refunded_payment reaches the bot."""
+        done = []
+        for order_id, txid in (await self.shop.parts.refunds.payme_requests()).items():
+            answer = await self.payme.cancel(txid, 5)
+            said = f"state {answer['result']['state']}" if answer.get("result") else f"error {answer['error']}"
+            done.append(f"Payme CancelTransaction (reason 5): {said}")
+        await self.stripe_webhooks()
+        await self.sync()
+        refunded = [h for h in self.shop.bot.log if h.input == "(refunded_payment)"]
+        done += [f"Telegram refunded_payment: {h.reply}" for h in refunded]
+        done += [f"Stripe {h['type']}: {h['outcome']}" for h in self.shop.webhooks.handled if h["type"] == "charge.refunded"]
+        return "; ".join(done) or "nothing to refund"
+
     async def stripe_webhooks(self) -> None:
+        """Stripe delivers whatever events have fallen due."""
         await self.stripe_fake.deliveries.deliver_due(self.http)
 
     # the bot and its outbox -------------------------------------------------------------------------------
@@ -158,12 +231,13 @@ class JourneyWorld:
     async def deliver(self, rounds: int = MAX_DRAIN_ROUNDS) -> pd.DataFrame:
         """Let the outbox send what is due, waiting (on the lab clock) for what it must wait for."""
         rows = []
+        await self.stripe_webhooks()  # Stripe's events that fell due (a refund's, say) reach us first
         for _ in range(rounds):
             sent = await self.shop.outbox.drain()
             rows += [{"t (s)": self._t(), **r} for r in sent]
             with self.trace.aside():
                 jobs = await self.shop.outbox.jobs()
-            waiting = [j for j in jobs if j["state"] in ("queued", "retry")]
+            waiting = [j for j in jobs if j["state"] == "due"]
             if not waiting:
                 break
             due = min(int(j["due_at"] or 0) for j in waiting)
@@ -248,7 +322,7 @@ class JourneyWorld:
 
     async def _invariants(self) -> pd.DataFrame:
         rows = []
-        sent = [j for j in await self.shop.outbox.jobs() if j["id"].endswith(":goods") and j["state"] == "sent"]
+        sent = [j for j in await self.shop.outbox.jobs() if j["id"].endswith(":goods") and j["state"] in ("sent", "done")]
         report = await self.statement()
         levels = await self.shop.stock.levels()
         for order_id in self.orders:
@@ -294,6 +368,10 @@ async def journey_world(lab, limits: bool = True) -> JourneyWorld:
     trace.watch_redis(lab.redis)
     trace.enabled = True
     return world
+
+
+def _amount(invoice: dict) -> str:
+    return f"{invoice['total_amount']} {invoice['currency']}"
 
 
 def _stripe_http(fake: StripeFake, trace: Trace) -> stripe.HTTPXClient:

@@ -40,9 +40,14 @@ def authorization(key: str, login: str = "Paycom") -> str:
 
 
 class PaymeMerchant:
-    def __init__(self, ledger: Ledger, key: str, on_paid: Callable[[str], Awaitable[Any]] | None = None):
+    def __init__(self, ledger: Ledger, key: str, on_paid: Callable[[str], Awaitable[Any]] | None = None,
+                 refund_agreed: Callable[[str, str], Awaitable[bool]] | None = None,
+                 on_refunded: Callable[[str], Awaitable[Any]] | None = None):
         self.ledger, self.redis, self.clock = ledger, ledger.redis, ledger.clock
         self.on_paid = on_paid  # async (order_id): the shop's fulfilment, after a perform that paid the order
+        # async (order_id, transaction id): did the shop agree to give this delivered order's money back?
+        self.refund_agreed = refund_agreed
+        self.on_refunded = on_refunded  # async (order_id): tell the buyer; repeatable, as a resend calls it again
         self._expected = authorization(key).encode()
         self._record = register(self.redis, "payme_open")
         self._methods = {
@@ -136,13 +141,18 @@ class PaymeMerchant:
             pay = await self._payment(tx)  # performed meanwhile? then it is refunded below
         if _state(pay) == 2:
             order = await self.ledger.order(tx["order_id"])
-            if order.delivered and order.paid_by == f"{PROVIDER}:{txid}":
-                raise PaymeError(CANNOT_CANCEL)
+            if order.delivered and order.paid_by == f"{PROVIDER}:{txid}" and not await self._agreed(tx, txid):
+                raise PaymeError(CANNOT_CANCEL)  # the goods went out: only a refund the shop agreed to
             await self._set_reason(tx, reason)
             await self.ledger.refund(tx["order_id"], PROVIDER, txid, pay["amount"])
             pay = await self._payment(tx)
+        if _state(pay) == -2 and self.on_refunded is not None:
+            await self.on_refunded(tx["order_id"])
         tx = await self._load(txid)
         return {"transaction": tx["transaction"], "cancel_time": _cancel_time(pay), "state": _state(pay)}
+
+    async def _agreed(self, tx: dict, txid: str) -> bool:
+        return self.refund_agreed is not None and await self.refund_agreed(tx["order_id"], txid)
 
     async def check(self, params: dict) -> dict:
         tx, pay = await self._existing(_string(params, "id"))

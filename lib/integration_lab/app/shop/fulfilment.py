@@ -89,6 +89,17 @@ class Fulfilment:
         await self.outbox.enqueue(Job(f"{order_id}:refused:{ref}", chat_id, text))
         return f"refused ({why}): refunded" if provider == STARS else f"refused ({why}): support"
 
+    async def refunded(self, order_id: str) -> None:
+        """A provider gave a paid order's money back (Payme's cancel with reason 5): tell the buyer, once."""
+        record, order = await self.orders.get(order_id), await self.ledger.order(order_id)
+        if record is None or order is None or order.status != "refunded":
+            return
+        provider, _, ref = order.paid_by.partition(":")
+        paid = await self.ledger.payment(order_id, provider, ref)
+        await self.outbox.enqueue(Job(f"{order_id}:refunded", record.chat_id,
+                                      f"Your refund of {money(paid['amount'], paid['currency'])} for order {order_id} "
+                                      f"is done by {ROUTE_NAMES.get(provider, provider)}."))
+
     async def stripe_refused(self, order_id: str, payment_intent: str) -> None:
         """The Stripe webhook gave back a second payment of a paid order: tell the buyer, once."""
         record = await self.orders.get(order_id)

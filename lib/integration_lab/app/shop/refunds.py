@@ -73,6 +73,10 @@ class Refunds:
                 pending[order_id] = txid
         return pending
 
+    async def payme_agreed(self, order_id: str, txid: str) -> bool:
+        """Payme's CancelTransaction of a delivered order is the refund we asked for (else -31007)."""
+        return await self.ledger.redis.hget(self._requests, order_id) == txid
+
     async def refunded_payment(self, message: dict) -> str:
         """Telegram's refunded_payment service message: the ledger agrees (a repeat changes nothing)."""
         refunded = message["refunded_payment"]
