@@ -71,6 +71,13 @@ def add_arguments(serve: argparse.ArgumentParser) -> None:
     app.add_argument("--telegram-secret-token", default=DEFAULTS["telegram_secret_token"])
     app.add_argument("--telegram-token", default=DEFAULTS["telegram_token"], help="the bot token replies are sent with")
     app.add_argument("--telegram-api", default=DEFAULTS["telegram_api"], help="the Bot API the bot replies through")
+    app.add_argument("--telegram-provider-token", default=DEFAULTS["telegram_provider_token"],
+                     help="the payment provider token card invoices are sent with (made-up lab default; give "
+                          "`serve telegram` the same one with --payment-provider)")
+    app.add_argument("--stripe-api-key", default=None,
+                     help="a Stripe secret key (sk_test_…): with it the shop takes cards through Stripe")
+    app.add_argument("--stripe-api-base", default=None,
+                     help="where that Stripe is, e.g. `serve stripe` at http://127.0.0.1:12111 (default: Stripe)")
     app.add_argument("--redis-url", default=None, help="a real Redis (default: $REDIS_URL, else embedded fakeredis)")
 
 
@@ -111,12 +118,27 @@ async def _serve_shop(args: argparse.Namespace) -> None:
 
     shop = await build_shop(Options(args.payme_key, args.click_service_id, args.click_secret_key,
                                     args.stripe_webhook_secret, args.telegram_secret_token, args.telegram_token,
-                                    args.telegram_api, args.redis_url))
+                                    args.telegram_api, args.redis_url, args.telegram_provider_token,
+                                    args.stripe_api_key, args.stripe_api_base))
+    stripe = f"Stripe at {_where(args.stripe_api_base)}" if args.stripe_api_key else "no Stripe"
     print(f"our side on http://{HOST}:{args.port}: POST /payme, /click/prepare, /click/complete, /stripe/webhook, "
-          f"/telegram/webhook; test controls at /_lab/ ({shop.backend.describe()})")
+          f"/telegram/webhook; test controls at /_lab/ ({shop.backend.describe()}; {stripe})")
     # lifespan on: the app drains its delivery outbox in the background while it serves
     server = uvicorn.Server(uvicorn.Config(shop.app, host=HOST, port=args.port, log_level="warning", lifespan="on"))
     await server.serve()
+
+
+def _where(base: str | None) -> str:
+    """Scheme, host and port only: a URL's user:password part, path or query never reaches the log."""
+    from urllib.parse import urlsplit
+
+    if not base:
+        return "api.stripe.com"
+    try:
+        url = urlsplit(base)
+        return f"{url.scheme}://{url.hostname}" + (f":{url.port}" if url.port else "")
+    except ValueError:
+        return "the given --stripe-api-base"
 
 
 def free_port() -> int:

@@ -1,0 +1,297 @@
+"""A buyer's whole journey, every way to pay, with `serve telegram`, `serve stripe` and `serve app` running as
+processes on loopback, and the buyer driven ONLY over HTTP: the Telegram fake's control API plays the
+person in the chat, the Stripe fake's API and control API play the cardholder, and Payme's and Click's
+requests are sent to /payme and /click/… as those providers send them (signatures and the Basic header
+built here from their documented formulas).
+
+Each journey: /start, /buy tea, Checkout, the route's button, pay; then the order is paid exactly once
+(`GET /_lab/orders/{id}` on the app) and the goods message reaches the buyer's transcript exactly once
+(the app's background outbox drain sends it; a drain we ask for afterwards sends nothing more).
+One set of servers for the module; every wait is bounded.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import re
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
+from urllib.parse import urlencode
+
+import httpx
+import pytest
+
+from integration_lab.serve import HOST, free_port, start_process
+from integration_lab.shop_server import DEFAULTS
+
+TELEGRAM_TOKEN = DEFAULTS["telegram_token"]  # the lab's made-up bot token (README)
+PROVIDER_TOKEN = "284685063:TEST:journeys_served_provider_token"  # made up, not the default one
+PAYME_KEY = "journeys-served-payme-key"
+CLICK_SERVICE_ID, CLICK_SECRET = 42424, "journeys-served-click-secret"
+TELEGRAM_SECRET = "journeys-served-telegram-secret"
+STRIPE_KEY = "sk_test_journeys_served"  # any sk_test_ key is accepted by the fake
+WAIT = 5.0  # seconds: the longest any step may take to show
+TEA_USD, TEA_UZS, TEA_XTR = 1250, 15_000_000, 60  # the catalog's tea (app/shop/catalog.py)
+
+
+class Lab:
+    """The three servers' URLs and one HTTP client; the buyer acts through these alone."""
+
+    def __init__(self, telegram: str, stripe: str, app: str, http: httpx.Client):
+        self.telegram, self.stripe, self.app, self.http = telegram, stripe, app, http
+
+
+def _stop(procs: list[subprocess.Popen]) -> None:
+    for proc in reversed(procs):
+        proc.terminate()
+    for proc in procs:
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def lab():
+    ports = {name: free_port() for name in ("telegram", "stripe", "app")}
+    urls = {name: f"http://{HOST}:{port}" for name, port in ports.items()}
+    python = [sys.executable, "-m", "integration_lab", "serve"]
+    procs: list[subprocess.Popen] = []
+    with httpx.Client(timeout=10) as http:
+        try:
+            # the two fakes start side by side; --no-limits: Telegram's flood limit (3 messages per 3 s in a
+            # private chat) would only slow the journeys down
+            with ThreadPoolExecutor(2) as pool:
+                starting = [pool.submit(start_process, [*python, "telegram", "--port", str(ports["telegram"]),
+                                                        "--no-limits", "--payment-provider",
+                                                        f"Stripe TEST={PROVIDER_TOKEN}"],
+                                        f"{urls['telegram']}/_lab/bots"),
+                            pool.submit(start_process, [*python, "stripe", "--port", str(ports["stripe"])],
+                                        f"{urls['stripe']}/_lab/state")]
+                for future in starting:
+                    try:
+                        procs.append(future.result())
+                    except RuntimeError:
+                        continue  # the other one is still stopped in `finally`; the failure is raised below
+                if len(procs) < 2:
+                    raise RuntimeError("serve telegram or serve stripe did not start")
+            endpoint = http.post(f"{urls['stripe']}/v1/webhook_endpoints", auth=(STRIPE_KEY, ""),
+                                 data={"url": f"{urls['app']}/stripe/webhook", "enabled_events[]": "*"})
+            assert endpoint.status_code == 200, endpoint.text
+            # --redis-url "": the embedded fakeredis, whatever $REDIS_URL says (the app empties its keyspace)
+            procs.append(start_process([*python, "app", "--port", str(ports["app"]), "--redis-url", "",
+                                        "--telegram-api", urls["telegram"], "--telegram-token", TELEGRAM_TOKEN,
+                                        "--telegram-secret-token", TELEGRAM_SECRET,
+                                        "--telegram-provider-token", PROVIDER_TOKEN,
+                                        "--stripe-api-key", STRIPE_KEY, "--stripe-api-base", urls["stripe"],
+                                        "--stripe-webhook-secret", endpoint.json()["secret"],
+                                        "--payme-key", PAYME_KEY, "--click-service-id", str(CLICK_SERVICE_ID),
+                                        "--click-secret-key", CLICK_SECRET], f"{urls['app']}/_lab/none"))
+            hooked = http.post(f"{urls['telegram']}/bot{TELEGRAM_TOKEN}/setWebhook",
+                               json={"url": f"{urls['app']}/telegram/webhook", "secret_token": TELEGRAM_SECRET})
+            assert hooked.json()["result"] is True, hooked.text
+            yield Lab(urls["telegram"], urls["stripe"], urls["app"], http)
+        finally:
+            _stop(procs)
+
+
+# ---- waiting, bounded --------------------------------------------------------------------------------------
+def eventually(probe, what: str, wait: float = WAIT):
+    """probe() until it returns something truthy, for at most `wait` seconds."""
+    deadline = time.monotonic() + wait
+    while True:
+        found = probe()
+        if found:
+            return found
+        if time.monotonic() > deadline:
+            raise AssertionError(f"within {wait:g} s: {what}")
+        time.sleep(0.05)
+
+
+# ---- the buyer in Telegram (the Telegram fake's control API) ------------------------------------------------
+class Buyer:
+    def __init__(self, lab: Lab, user_id: int):
+        self.lab, self.id = lab, user_id
+        self.user = {"id": user_id, "first_name": f"Buyer{user_id}"}
+
+    def transcript(self) -> list[dict]:
+        answer = self.lab.http.get(f"{self.lab.telegram}/_lab/chats/{self.id}/messages")
+        assert answer.status_code == 200, answer.text
+        return answer.json()["messages"]
+
+    def bot_says(self, pattern: str, after: int = 0) -> dict:
+        """The first bot message after message `after` whose text matches `pattern` (waits for it)."""
+        def probe():
+            return next((m for m in self.transcript() if m["direction"] == "bot → user"
+                         and (m["message_id"] or 0) > after and re.search(pattern, m["text"])), None)
+        try:
+            return eventually(probe, f"the bot says /{pattern}/ to {self.id}")
+        except AssertionError as late:
+            raise AssertionError(f"{late}; the chat: {[m['text'] for m in self.transcript()]}") from None
+
+    def write(self, text: str) -> int:
+        answer = self.lab.http.post(f"{self.lab.telegram}/_lab/chats/{self.id}/messages",
+                                    json={"from": self.user, "text": text})
+        assert answer.status_code == 200, answer.text
+        return answer.json()["message"]["message_id"]
+
+    def press(self, message_id: int, data: str) -> None:
+        answer = self.lab.http.post(f"{self.lab.telegram}/_lab/chats/{self.id}/callbacks",
+                                    json={"from": self.user, "message_id": message_id, "data": data})
+        assert answer.status_code == 200, answer.text
+
+    def pay_invoice(self, message_id: int, **fields) -> dict:
+        answer = self.lab.http.post(f"{self.lab.telegram}/_lab/chats/{self.id}/invoices/{message_id}/pay",
+                                    json={"from": self.user, **fields})
+        assert answer.status_code == 200, answer.text
+        return answer.json()["checkout"]
+
+    def checkout(self, route: str) -> tuple[str, dict]:
+        """/start, /buy tea, Checkout, the route's button: (the order id, the bot's answer to the button)."""
+        start = self.write("/start")
+        self.bot_says(r"^Welcome to the Lab Shop", start)
+        buy = self.write("/buy tea")
+        cart = self.bot_says(r"^Cart: tea\. Total", buy)
+        self.press(cart["message_id"], "checkout")
+        placed = self.bot_says(r"^Order \S+: Green tea\. Total", cart["message_id"])
+        order_id = re.match(r"^Order (\S+):", placed["text"])[1]
+        self.press(placed["message_id"], f"pay:{route}")
+        answer = self.bot_says(_ROUTE_ANSWERS[route], placed["message_id"])
+        return order_id, answer
+
+
+_ROUTE_ANSWERS = {"stars": r"^Lab Shop order \S+: invoice 60 XTR$", "card": r"^Lab Shop order \S+: invoice 12\.50 USD$",
+                  "payme": r"^Pay 150 000 UZS with Payme:", "click": r"^Pay 150 000 UZS with Click:",
+                  "stripe": r"^Pay 12\.50 USD by card with Stripe \(payment pi_\w+\)"}
+
+
+# ---- the providers' side -------------------------------------------------------------------------------------
+def payme(lab: Lab, method: str, params: dict) -> dict:
+    auth = "Basic " + base64.b64encode(f"Paycom:{PAYME_KEY}".encode()).decode()
+    body = json.dumps({"jsonrpc": "2.0", "id": 1, "method": method, "params": params})
+    answer = lab.http.post(f"{lab.app}/payme", content=body,
+                           headers={"authorization": auth, "content-type": "application/json"})
+    assert answer.status_code == 200, answer.text
+    return answer.json()
+
+
+def click(lab: Lab, step: str, trans: int, order_id: str, amount: str, prepare_id: int | None = None) -> dict:
+    action = 0 if step == "prepare" else 1
+    fields = {"click_trans_id": str(trans), "service_id": str(CLICK_SERVICE_ID), "click_paydoc_id": str(trans + 7),
+              "merchant_trans_id": order_id, "amount": amount, "action": str(action), "error": "0",
+              "error_note": "Success", "sign_time": datetime.now().strftime("%Y-%m-%d %H:%M:%S")}
+    middle = ""
+    if prepare_id is not None:
+        fields["merchant_prepare_id"] = middle = str(prepare_id)
+    text = fields["click_trans_id"] + fields["service_id"] + CLICK_SECRET + order_id + middle + amount + \
+        str(action) + fields["sign_time"]
+    fields["sign_string"] = hashlib.md5(text.encode(), usedforsecurity=False).hexdigest()  # Click's formula
+    answer = lab.http.post(f"{lab.app}/click/{step}", content=urlencode(fields),
+                           headers={"content-type": "application/x-www-form-urlencoded"})
+    assert answer.status_code == 200, answer.text
+    return answer.json()
+
+
+def stripe_api(lab: Lab, path: str, **form) -> dict:
+    answer = lab.http.post(f"{lab.stripe}{path}", data=form, auth=(STRIPE_KEY, ""))
+    assert answer.status_code == 200, answer.text
+    return answer.json()
+
+
+# ---- the end of every journey ------------------------------------------------------------------------------
+def assert_paid_once_and_delivered_once(lab: Lab, buyer: Buyer, order_id: str, paid_by: str, amount: int,
+                                        currency: str) -> None:
+    def settled():
+        seen = lab.http.get(f"{lab.app}/_lab/orders/{order_id}").json()
+        return seen if seen["order"]["status"] == "paid" else None
+
+    seen = eventually(settled, f"order {order_id} paid")
+    assert seen["order"]["paid_by"].startswith(f"{paid_by}:"), seen["order"]
+    succeeded = [p for p in seen["payments"] if p["status"] == "succeeded"]
+    assert len(succeeded) == 1, seen["payments"]
+    assert (succeeded[0]["amount"], succeeded[0]["currency"]) == (amount, currency)
+    goods = f"Your order {order_id} is ready: Green tea x1. Enjoy!"
+    eventually(lambda: any(m["text"] == goods for m in buyer.transcript()), f"the goods of {order_id} arrive")
+    assert lab.http.post(f"{lab.app}/_lab/outbox/drain").status_code == 200  # a drain now owes nothing more
+    texts = [m["text"] for m in buyer.transcript()]
+    assert texts.count(goods) == 1, texts
+    assert sum(t.startswith(f"Receipt for order {order_id}:") for t in texts) == 1, texts
+    jobs = [j for j in lab.http.get(f"{lab.app}/_lab/outbox").json()["jobs"] if j["id"].startswith(f"{order_id}:")]
+    assert sorted(j["id"] for j in jobs) == [f"{order_id}:goods", f"{order_id}:receipt"], jobs
+    assert all(j["state"] == "sent" for j in jobs), jobs
+
+
+# ---- the journeys ----------------------------------------------------------------------------------------------
+def test_stars(lab):
+    buyer = Buyer(lab, 7001)
+    order_id, invoice = buyer.checkout("stars")
+    checkout = buyer.pay_invoice(invoice["message_id"])
+    assert checkout["status"] == "paid", checkout
+    assert_paid_once_and_delivered_once(lab, buyer, order_id, "stars", TEA_XTR, "XTR")
+
+
+def test_card_through_telegram(lab):
+    buyer = Buyer(lab, 7002)
+    order_id, invoice = buyer.checkout("card")
+    checkout = buyer.pay_invoice(invoice["message_id"], order_info={"email": "buyer7002@example.com"})
+    assert checkout["status"] == "paid", checkout
+    assert_paid_once_and_delivered_once(lab, buyer, order_id, "telegram", TEA_USD, "USD")
+
+
+def test_payme(lab):
+    buyer = Buyer(lab, 7003)
+    order_id, _link = buyer.checkout("payme")
+    account = {"order_id": order_id}
+    assert payme(lab, "CheckPerformTransaction", {"amount": TEA_UZS, "account": account})["result"] == {"allow": True}
+    now_ms = lab.http.post(f"{lab.app}/_lab/clock", json={"advance": 0}).json()["now_ms"]
+    txid = hashlib.sha256(order_id.encode()).hexdigest()[:24]  # Payme's ids: 24 hex digits
+    created = payme(lab, "CreateTransaction", {"id": txid, "time": now_ms, "amount": TEA_UZS, "account": account})
+    assert created["result"]["state"] == 1, created
+    assert payme(lab, "PerformTransaction", {"id": txid})["result"]["state"] == 2
+    assert_paid_once_and_delivered_once(lab, buyer, order_id, "payme", TEA_UZS, "UZS")
+
+
+def test_click(lab):
+    buyer = Buyer(lab, 7004)
+    order_id, _link = buyer.checkout("click")
+    prepared = click(lab, "prepare", 9004, order_id, "150000.00")
+    assert prepared["error"] == 0, prepared
+    done = click(lab, "complete", 9004, order_id, "150000.00", prepared["merchant_prepare_id"])
+    assert done["error"] == 0, done
+    assert_paid_once_and_delivered_once(lab, buyer, order_id, "click", TEA_UZS, "UZS")
+
+
+@pytest.mark.parametrize("card, buyer_id", [("pm_card_visa", 7005), ("pm_card_threeDSecure2Required", 7006)])
+def test_stripe(lab, card, buyer_id):
+    buyer = Buyer(lab, buyer_id)
+    order_id, told = buyer.checkout("stripe")
+    intent_id = re.search(r"\(payment (pi_\w+)\)", told["text"])[1]
+    intent = stripe_api(lab, f"/v1/payment_intents/{intent_id}/confirm", payment_method=card)
+    if card == "pm_card_threeDSecure2Required":
+        assert intent["status"] == "requires_action", intent["status"]
+        answer = lab.http.post(f"{lab.stripe}/_lab/payment_intents/{intent_id}/authenticate",
+                               json={"outcome": "succeed"})
+        assert answer.status_code == 200, answer.text
+        intent = answer.json()
+    assert intent["status"] == "succeeded", intent["status"]
+    assert intent["metadata"] == {"order_id": order_id}
+    # the Stripe fake delivers payment_intent.succeeded to /stripe/webhook by itself, signed
+    assert_paid_once_and_delivered_once(lab, buyer, order_id, "stripe", TEA_USD, "USD")
+    log = lab.http.get(f"{lab.stripe}/_lab/webhooks/log").json()
+    assert any(row["type"] == "payment_intent.succeeded" for row in log), log
+    assert all(row["status"] == 200 for row in log), log  # every event so far, each answered 2xx at once
+
+
+@pytest.mark.parametrize("base, shown", [(None, "api.stripe.com"), ("http://127.0.0.1:12111", "http://127.0.0.1:12111"),
+                                         ("https://user:sk_test_x@stripe.example/v1?k=sk", "https://stripe.example"),
+                                         ("http://[::1", "the given --stripe-api-base")])
+def test_serve_app_names_where_stripe_is_but_never_a_credential_in_its_url(base, shown):
+    from integration_lab.serve import _where
+
+    assert _where(base) == shown
