@@ -87,7 +87,7 @@ async def walk(world: JourneyWorld, route: str = "stars", trouble: str = "none",
 async def _abandon(world: JourneyWorld, steps: Steps, route: str, buyer: str) -> pd.DataFrame:
     await world.presses(buyer, ROUTE_BUTTONS[route])
     await steps.add(f"chooses {route}, never pays", world.shop.bot.log[-1].reply)
-    await world.lab.advance(HOLD_LAPSES)
+    await world.advance(HOLD_LAPSES)
     released = await world.shop.stock.release_lapsed()
     await steps.add("the checkout lapses", f"stock released for {len(released)} order(s)")
     return steps.table()

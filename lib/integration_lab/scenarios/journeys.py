@@ -60,6 +60,12 @@ class JourneyWorld:
     users: dict[str, dict] = field(default_factory=dict)
     orders: list[str] = field(default_factory=list)
 
+    async def advance(self, seconds: float) -> None:
+        """Time passes on the lab clock; what the lab does to Redis to follow it (a real server's TTLs) is not
+        part of the journey."""
+        with self.trace.aside():
+            await self.lab.advance(seconds)
+
     # the buyer -----------------------------------------------------------------------------------------
     def user(self, name: str) -> dict:
         if name not in self.users:
@@ -67,14 +73,14 @@ class JourneyWorld:
         return self.users[name]
 
     async def says(self, name: str, text: str) -> None:
-        await self.lab.advance(THINK)
+        await self.advance(THINK)
         self.trace.note("buyer", "Telegram", text)
         self.people.send(self.user(name)["id"], self.user(name), text)
         await self.sync()
 
     async def presses(self, name: str, button: str) -> None:
         """Press the newest button whose label starts with `button` in the buyer's chat."""
-        await self.lab.advance(THINK)
+        await self.advance(THINK)
         chat = self.telegram.default_bot.chats[self.user(name)["id"]]
         for message in reversed([m for m in chat.messages.values() if m.reply_markup and not m.deleted]):
             for b in (x for row in message.reply_markup.get("inline_keyboard", []) for x in row):
@@ -105,7 +111,7 @@ class JourneyWorld:
             raise ValueError("cut_at and restart are for the Telegram routes (Telegram redelivers); the crash-point "
                              "notebook cuts Payme, Click and Stripe at every command")
         await self.presses(name, ROUTE_BUTTONS[route])
-        await self.lab.advance(THINK)
+        await self.advance(THINK)
         if route in TELEGRAM_ROUTES:
             return await self._pay_invoice(name, route, cut_at, restart)
         price = (await self.shop.ledger.order(order_id)).prices
@@ -122,7 +128,7 @@ class JourneyWorld:
 
     async def pays_again(self, name: str, route: str) -> str:
         """The buyer presses Pay once more on the same invoice."""
-        await self.lab.advance(THINK)
+        await self.advance(THINK)
         return await self._pay_invoice(name, route)
 
     async def pays_both(self, name: str, first: str, then: str) -> str:
@@ -241,7 +247,7 @@ class JourneyWorld:
             if not waiting:
                 break
             due = min(int(j["due_at"] or 0) for j in waiting)
-            await self.lab.advance(max(1.0, (due - self.lab.clock.ms()) / 1000))
+            await self.advance(max(1.0, (due - self.lab.clock.ms()) / 1000))
         return pd.DataFrame(rows)
 
     async def restart(self) -> None:
@@ -250,7 +256,7 @@ class JourneyWorld:
         await self.shop.bot.api.close()
         self.shop = await build_shop(self.options, backend=self.lab.backend, clock=self.lab.clock,
                                      stripe_client=self.stripe, telegram_transport=self._telegram_transport(),
-                                     sleep=self.lab.advance)
+                                     sleep=self.advance)
         self.http._transport.inner = httpx.ASGITransport(app=self.shop.app)
         self.offset = None  # a fresh process does not know what it confirmed: Telegram resends the rest
 
@@ -349,15 +355,16 @@ async def journey_world(lab, limits: bool = True) -> JourneyWorld:
     trace = Trace(lab.clock, enabled=False)  # setup is not part of the journey
     telegram = TelegramFake(lab.clock, lab.ids, limits=limits,
                             payment_providers={PROVIDER: DEFAULTS["telegram_provider_token"]})
-    telegram.sleep = lab.advance  # a latency fault takes lab time, as a slow network would
+
     stripe_fake = StripeFake(lab.clock, lab.ids, base_url="https://stripe.lab")
     client = stripe.StripeClient(STRIPE_KEY, http_client=_stripe_http(stripe_fake, trace), max_network_retries=0)
     endpoint = await client.v1.webhook_endpoints.create_async(params={"url": f"{BASE}/stripe/webhook",
                                                                       "enabled_events": ["*"]})
     options = Options(stripe_webhook_secret=endpoint.secret, telegram_token=telegram.default_bot.token)
     world = JourneyWorld(lab, telegram, People(telegram), stripe_fake, client, None, None, None, None, trace, options)
+    telegram.sleep = world.advance  # a latency fault takes lab time, as a slow network would
     world.shop = await build_shop(options, backend=lab.backend, clock=lab.clock, stripe_client=client,
-                                  telegram_transport=world._telegram_transport(), sleep=lab.advance)
+                                  telegram_transport=world._telegram_transport(), sleep=world.advance)
     world.http = httpx.AsyncClient(transport=TracedTransport(httpx.ASGITransport(app=world.shop.app), trace,
                                                              wires.provider_calls), base_url=BASE)
     world.payme = PaymeSimulator(world.http, f"{BASE}/payme", DEFAULTS["payme_key"], lab.clock, lab.ids)
