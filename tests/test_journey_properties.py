@@ -262,10 +262,10 @@ DECLINED_THEN_STARS = [  # found by this test: see the comment on the test
 ]
 
 
-# Found by this test (kept as an explicit example until fixed on our side): a Stripe card declined, then the
-# order paid another way (or never). Stripe keeps the PaymentIntent open (requires_payment_method: the buyer
-# may confirm it again), our webhook's payment_intent.payment_failed makes the ledger payment `failed`, which
-# the reconciliation words `canceled`: the statement row reads ledger canceled / provider open, `differs`.
+# Found by this test and kept as a regression example: a Stripe card declined, then the order paid another way
+# (or never). Stripe keeps the PaymentIntent open (requires_payment_method: the buyer may confirm it again);
+# the reconciliation used to word the ledger's `failed` payment `canceled`, so the row read `differs`. It now
+# reads `open` on both sides (app/payments/reconciliation.py).
 # Shrinking is off so a failure is reported within the run's bound; the failing program is printed step by
 # step with what each step answered.
 @example(DECLINED_THEN_STARS)

@@ -21,7 +21,8 @@ def ledger_status(payment: dict) -> str:
         if payment.get("refunded", 0) >= payment["amount"]:
             return "refunded"
         return "paid" if status == "succeeded" else "refused"
-    return {"pending": "open", "authorized": "open", "failed": "canceled"}.get(status, status)
+    # failed: a declined attempt; Stripe keeps its PaymentIntent open for another try (requires_payment_method)
+    return {"pending": "open", "authorized": "open", "failed": "open"}.get(status, status)
 
 
 async def reconcile(ledger: Ledger, order_ids: Iterable[str], statements: Iterable[dict]) -> pd.DataFrame:
