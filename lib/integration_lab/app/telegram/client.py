@@ -55,7 +55,8 @@ class Conflict(TelegramError):
 class FloodWait(TelegramError):
     @property
     def retry_after(self) -> int:
-        return self.parameters["retry_after"]
+        # Telegram always says how long; a 429 from something in between (a proxy) may not: wait a second
+        return self.parameters.get("retry_after") or 1
 
 
 class ServerError(TelegramError):
