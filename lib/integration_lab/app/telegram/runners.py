@@ -92,7 +92,29 @@ def update_problem(update) -> str | None:
         return "message: chat.id, from.id or text malformed or missing"
     if "callback_query" in update and not _query_ok(update["callback_query"]):
         return "callback_query: id, from.id, data or message.chat.id malformed or missing"
+    for kind in ("pre_checkout_query", "shipping_query"):
+        if kind in update and not _payment_query_ok(update[kind], kind):
+            return f"{kind}: id, from.id, invoice_payload or the amount malformed or missing"
+    for service in ("successful_payment", "refunded_payment"):
+        if service in (update.get("message") or {}) and not _payment_ok(update["message"][service]):
+            return f"message.{service}: currency, total_amount, invoice_payload or charge id malformed or missing"
     return None
+
+
+def _payment_query_ok(query, kind: str) -> bool:
+    """The fields our pre-checkout and shipping answers read (Telegram always sends them)."""
+    if not (isinstance(query, dict) and isinstance(query.get("id"), str) and _has_id(query.get("from"))
+            and isinstance(query.get("invoice_payload"), str)):
+        return False
+    if kind == "shipping_query":
+        return isinstance(query.get("shipping_address"), dict)
+    return isinstance(query.get("currency"), str) and _integer(query.get("total_amount"))
+
+
+def _payment_ok(payment) -> bool:
+    return (isinstance(payment, dict) and isinstance(payment.get("currency"), str)
+            and _integer(payment.get("total_amount")) and isinstance(payment.get("invoice_payload"), str)
+            and isinstance(payment.get("telegram_payment_charge_id"), str))
 
 
 def _message_ok(message) -> bool:
