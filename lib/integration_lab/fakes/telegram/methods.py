@@ -108,15 +108,26 @@ def send_message(fake: TelegramFake, bot: Bot, args: Args) -> dict:
     markup = inputs.reply_markup(args)
     chat = _chat(fake, bot, args)
     text, entities = _checked_text(found)
+    reply_to = replied_message(chat, reply_id, without_reply)
+    check_flood(fake, bot, chat)
+    return fake.post(chat, bot.account, text, entities, markup, reply_to).to_api()
+
+
+def replied_message(chat: Chat, reply_id: int, without_reply: bool) -> Message | None:
+    """The message a send replies to; a missing one is an error unless allow_sending_without_reply."""
     reply_to = chat.messages.get(reply_id) if reply_id else None
     if reply_id and (reply_to is None or reply_to.deleted):
         if not without_reply:
             raise bad_request("message to be replied not found")
         reply_to = None
+    return reply_to
+
+
+def check_flood(fake: TelegramFake, bot: Bot, chat: Chat) -> None:
+    """Telegram's flood limits, the last check before a message is sent (a refused send costs nothing)."""
     wait = fake.flood.check(bot.account.id, chat.id, chat.type)
     if wait:
         raise too_many_requests(wait)
-    return fake.post(chat, bot.account, text, entities, markup, reply_to).to_api()
 
 
 def _editable(fake: TelegramFake, bot: Bot, args: Args) -> Message:

@@ -12,9 +12,9 @@ from __future__ import annotations
 from typing import Any
 
 from . import inputs
-from .errors import QUERY_TOO_OLD, bad_request, too_many_requests, worded
+from .errors import QUERY_TOO_OLD, bad_request, worded
 from .inputs import Fields, _Refused
-from .methods import _chat
+from .methods import _chat, check_flood, replied_message
 from .params import Args, NotJson, byte_len, is_utf8, to_integer, to_integer_safe
 from .payments import AWAITING, CHECKOUT_WINDOW, STARS, Invoice
 from .state import Bot
@@ -186,14 +186,8 @@ def send_invoice(fake: TelegramFake, bot: Bot, args: Args) -> dict:
     _server_checks(fake, invoice, args.arg("provider_token"))
     _pay_button_first(markup)
     invoice.subscription_period = 0  # bots cannot send a subscription invoice as a message (§1)
-    reply_to = chat.messages.get(reply_id) if reply_id else None
-    if reply_id and (reply_to is None or reply_to.deleted):
-        if not without_reply:
-            raise bad_request("message to be replied not found")
-        reply_to = None
-    wait = fake.flood.check(bot.account.id, chat.id, chat.type)
-    if wait:
-        raise too_many_requests(wait)
+    reply_to = replied_message(chat, reply_id, without_reply)
+    check_flood(fake, bot, chat)
     invoice.single_chat = chat.type == "private"  # §3: single-chat invoices can be paid once
     # UNCONFIRMED: without markup the apps draw a Pay button, but the Bot API message carries none
     message = fake.post(chat, bot.account, None, reply_markup=markup, reply_to=reply_to, invoice=invoice.to_api())
