@@ -295,3 +295,15 @@ def test_serve_app_names_where_stripe_is_but_never_a_credential_in_its_url(base,
     from integration_lab.serve import _where
 
     assert _where(base) == shown
+
+
+def test_an_abandoned_checkout_gives_its_stock_back_by_itself(lab):
+    """Nobody pays: once the hold lapses (the app's clock moved past it), the background round releases it."""
+    def held_tea():
+        return lab.http.get(f"{lab.app}/_lab/stock").json()["stock"]["tea"]["held"]
+
+    before = held_tea()
+    Buyer(lab, 7009).checkout("click")
+    assert held_tea() == before + 1
+    assert lab.http.post(f"{lab.app}/_lab/clock", json={"advance": 901}).status_code == 200
+    eventually(lambda: held_tea() == before, "the lapsed hold is released")

@@ -302,13 +302,14 @@ def _redis_control(cut: RedisCut, request: dict) -> tuple[int, Any]:
 
 
 async def _drain_forever(shop: Shop) -> None:
-    """Send what the outbox owes, every DRAIN_EVERY seconds of real time, from lifespan startup to shutdown
-    (in-process notebooks send no lifespan events, so they drain when they choose); a failed round (Redis
-    down, Telegram unreachable) is simply tried again next round."""
+    """Send what the outbox owes and give lapsed checkouts' stock back, every DRAIN_EVERY seconds of real
+    time, from lifespan startup to shutdown (in-process notebooks send no lifespan events, so they drain when
+    they choose); a failed round (Redis down, Telegram unreachable) is simply tried again next round."""
     while True:
         try:
             if shop.cut is None or shop.cut.allowed is None:  # an armed cut counts the test's commands only
                 await shop.outbox.drain()
+                await shop.stock.release_lapsed()  # abandoned checkouts give their stock back
         except Exception as failure:  # the next round retries; the jobs stay in Redis
             log.warning("outbox drain failed with %s", type(failure).__name__)
         await asyncio.sleep(DRAIN_EVERY)
