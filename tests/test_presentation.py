@@ -1,10 +1,7 @@
-"""What the notebooks show: outcome lines, keyspace tables, plots and the widget panels people click."""
+"""What the notebooks show: outcome lines, keyspace tables, plots (the widget panels: test_widgets.py)."""
 
 from __future__ import annotations
 
-import asyncio
-
-import ipywidgets as w
 import matplotlib
 import pandas as pd
 
@@ -14,7 +11,6 @@ from matplotlib.colors import to_hex  # noqa: E402 - after choosing the headless
 from integration_lab.notebook.outcomes import attempt  # noqa: E402
 from integration_lab.notebook.plots import OUTCOME_COLOURS, crash_strip, decision_timeline  # noqa: E402
 from integration_lab.notebook.redis_view import keyspace_state, keyspace_table  # noqa: E402
-from integration_lab.notebook.widgets import control_panel  # noqa: E402
 
 
 async def test_attempt_shows_a_result_or_the_error_the_caller_would_get():
@@ -66,30 +62,3 @@ def test_crash_strip_colours_each_cut_point_by_outcome_and_names_each_request_on
     assert [t.get_text() for t in ax.texts] == ["Create", "Perform"]
     assert len(ax.get_lines()) == 1  # one divider between the two requests
     assert [t.get_text() for t in ax.get_legend().get_texts()] == ["repaired", "stranded", "not reached"]
-
-
-async def test_a_control_panel_runs_its_action_with_the_values_and_survives_an_error(capsys):
-    calls = []
-
-    async def pay(card, amount):
-        calls.append((card, amount))
-        if amount <= 0:
-            raise ValueError("amount must be positive")
-        return f"paid {amount} with {card}"
-
-    amount = w.IntText(500)
-    panel = control_panel("Pay", {"card": w.Text("pm_card_visa"), "amount": amount}, pay, button="Pay")
-    title, button = panel.children[0], panel.children[-2]
-    assert "Pay" in title.value and button.description == "Pay"
-    button.click()
-    await asyncio.sleep(0.05)
-    amount.value = 0
-    button.click()
-    await asyncio.sleep(0.05)
-    amount.value = 700
-    button.click()
-    await asyncio.sleep(0.05)
-    assert calls == [("pm_card_visa", 500), ("pm_card_visa", 0), ("pm_card_visa", 700)]
-    shown = capsys.readouterr().out  # outside a kernel the panel's output area prints
-    assert "paid 500 with pm_card_visa" in shown and "ValueError: amount must be positive" in shown
-    assert "paid 700 with pm_card_visa" in shown
