@@ -7,7 +7,8 @@ import nbformat
 import pytest
 
 from integration_lab.matrix.discover import discover
-from integration_lab.matrix.normalize import normalize
+from integration_lab.matrix.normalize import TRY_IT, normalize
+from integration_lab.runtime.redis_backend import RedisBackend
 
 from conftest import write_notebook
 
@@ -71,4 +72,27 @@ def test_normalize_drops_everything_volatile():
     assert out.metadata.papermill == {"parameters": {"a": 1}, "input_path": "i", "output_path": "o"}
     assert "widgets" not in out.metadata and "id" not in out.cells[0]
     assert out.cells[0].metadata == {"tags": ["x"]}
-    assert out.cells[0].outputs[0].data == {"text/plain": "VBox()"}
+    assert out.cells[0].outputs[0].data == {"text/plain": TRY_IT}  # no widget repr, no model id
+
+
+def backend_cell(description: str, tags: list[str]) -> nbformat.NotebookNode:
+    cell = nbformat.v4.new_code_cell("lab.backend.describe()", execution_count=2, metadata={"tags": tags})
+    cell.outputs = [nbformat.v4.new_output("execute_result", data={"text/plain": repr(description)},
+                                           execution_count=2)]
+    return cell
+
+
+@pytest.mark.parametrize("url", ["redis://127.0.0.1:6393/0", "rediss://lab:hunter2@redis.example:6380/1"])
+def test_the_redis_a_run_used_is_left_out_so_fakeredis_and_a_server_give_the_same_notebook(url):
+    def executed(backend: RedisBackend) -> str:
+        nb = nbformat.v4.new_notebook()
+        nb.cells = [backend_cell(backend.describe(), ["nbval-ignore-output"])]
+        return nbformat.writes(normalize(nb))
+
+    on_fakeredis = executed(RedisBackend(None, None, "fakeredis"))
+    on_a_server = RedisBackend(None, None, "redis", url)
+    assert "redis-server at" in on_a_server.describe()
+    assert executed(on_a_server) == on_fakeredis and "fakeredis" not in on_fakeredis
+    compared = nbformat.v4.new_notebook()  # a checked cell keeps what it shows: nbval compares it
+    compared.cells = [backend_cell("fakeredis (in-process)", [])]
+    assert normalize(compared).cells[0].outputs[0].data == {"text/plain": "'fakeredis (in-process)'"}
