@@ -4,6 +4,7 @@
 #               over every executed notebook in outputs/
 #   make test REDIS_URL=redis://127.0.0.1:6379/0   the same against a real redis-server
 #   make lab    JupyterLab on the lab's kernel
+#   make docs   the docs site in site/ from outputs/, nothing executed (make docs-serve: on 127.0.0.1:8000)
 #   make bench  rate-limit, matrix, Telegram and Stripe fake, and hostile-input benchmarks
 
 PYTHON ?= python3
@@ -20,7 +21,7 @@ ifdef REDIS_URL
 export REDIS_URL
 endif
 
-.PHONY: setup run test check bandit secrets secrets-baseline test-lib test-notebooks lab bench clean
+.PHONY: setup run test check bandit secrets secrets-baseline test-lib test-notebooks lab bench docs docs-serve clean
 
 setup: $(KERNEL)
 
@@ -69,6 +70,15 @@ test-notebooks: setup
 
 lab: setup
 	$(VENV)/bin/jupyter lab --notebook-dir=.
+
+# The docs site: outputs/ as static pages in site/ (git-ignored), rendered without executing anything;
+# docs-serve serves it on http://127.0.0.1:$(DOCS_PORT)/ (make docs-serve DOCS_PORT=8001).
+DOCS_PORT ?= 8000
+docs: setup
+	$(PY) -m integration_lab.docs --out site --jobs $(JOBS)
+
+docs-serve: docs
+	$(PY) -m integration_lab.docs serve --dir site --port $(DOCS_PORT)
 
 bench: setup
 	$(PY) benchmarks/bench_rate_limits.py

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from html.parser import HTMLParser
+from pathlib import Path
+
 import matplotlib
+import nbformat
 import pandas as pd
 
 matplotlib.use("Agg")
@@ -11,6 +15,8 @@ from matplotlib.colors import to_hex  # noqa: E402 - after choosing the headless
 from integration_lab.notebook.outcomes import attempt  # noqa: E402
 from integration_lab.notebook.plots import OUTCOME_COLOURS, crash_strip, decision_timeline  # noqa: E402
 from integration_lab.notebook.redis_view import keyspace_state, keyspace_table  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 async def test_attempt_shows_a_result_or_the_error_the_caller_would_get():
@@ -62,3 +68,53 @@ def test_crash_strip_colours_each_cut_point_by_outcome_and_names_each_request_on
     assert [t.get_text() for t in ax.texts] == ["Create", "Perform"]
     assert len(ax.get_lines()) == 1  # one divider between the two requests
     assert [t.get_text() for t in ax.get_legend().get_texts()] == ["repaired", "stranded", "not reached"]
+
+
+class _Cells(HTMLParser):
+    """The text of every <td> and <th> of an HTML table."""
+
+    def __init__(self):
+        super().__init__()
+        self.cells, self._text = [], None
+
+    def handle_starttag(self, tag, attrs):
+        if tag in ("td", "th"):
+            self._text = []
+
+    def handle_data(self, data):
+        if self._text is not None:
+            self._text.append(data)
+
+    def handle_endtag(self, tag):
+        if tag in ("td", "th") and self._text is not None:
+            self.cells.append("".join(self._text).strip())
+            self._text = None
+
+
+def table_cells(html: str) -> list[str]:
+    parser = _Cells()
+    parser.feed(html)
+    return parser.cells
+
+
+def test_the_lab_setup_prints_tables_whole(lab):
+    sentence = "Your card is authorized for 20.00 USD; you will be charged when the order ships."
+    table = pd.DataFrame({"bot says": [sentence] * 70, **{f"c{i}": range(70) for i in range(25)}})
+    html = table._repr_html_()
+    assert sentence in table_cells(html) and "..." not in table_cells(html) and "..." not in repr(table)
+
+
+def test_no_executed_notebook_cuts_a_table_cell_or_shows_a_widget_repr():
+    cut, widgets = [], []
+    for path in sorted((ROOT / "outputs").rglob("*.ipynb")):
+        where = str(path.relative_to(ROOT / "outputs"))
+        for cell in nbformat.read(str(path), as_version=4).cells:
+            for output in cell.get("outputs", []):
+                data = output.get("data", {})
+                if "<table" in data.get("text/html", ""):  # a DataFrame: its HTML and its plain text form
+                    cut += [(where, c) for c in table_cells(data["text/html"]) if c.endswith("...")]
+                    cut += [(where, line) for line in data.get("text/plain", "").splitlines() if "..." in line]
+                if "VBox(children=" in data.get("text/plain", "") + output.get("text", ""):
+                    widgets.append(where)
+    assert not cut, f"{len(cut)} table cells cut short, e.g. {cut[:5]}"
+    assert not widgets, f"raw widget reprs in {len(widgets)} outputs, e.g. {widgets[:5]}"

@@ -59,6 +59,9 @@ async def setup(
 ) -> Lab:
     """A fresh lab for one scenario. live=True uses the system clock (for runs against real services)."""
     global _traveller
+    from ..notebook.display import use_lab_display_options  # pandas, only once a scenario is set up
+
+    use_lab_display_options()  # tables print whole: every buyer-facing sentence, row and column
     _stop_travel()  # a notebook re-run starts over
     backend = await connect(scenario_id, redis_url)
     if live:
