@@ -1,12 +1,14 @@
 """The matrix and its golden outputs: discovery, determinism, the notebook conventions."""
 
 import json
+import signal
 from pathlib import Path
 
 import nbformat
 import pytest
 
 from integration_lab.matrix.discover import discover
+from integration_lab.matrix.execute import KERNEL, LabKernelManager
 from integration_lab.matrix.normalize import TRY_IT, normalize
 from integration_lab.runtime.redis_backend import RedisBackend
 
@@ -96,3 +98,30 @@ def test_the_redis_a_run_used_is_left_out_so_fakeredis_and_a_server_give_the_sam
     compared = nbformat.v4.new_notebook()  # a checked cell keeps what it shows: nbval compares it
     compared.cells = [backend_cell("fakeredis (in-process)", [])]
     assert normalize(compared).cells[0].outputs[0].data == {"text/plain": "'fakeredis (in-process)'"}
+
+
+async def test_a_run_kernel_is_encrypted_and_shut_down_without_an_interrupt(capfd):
+    """The two things `make run` printed in a successful run: the TCP warning and a KeyboardInterrupt."""
+    km = LabKernelManager(kernel_name=KERNEL)
+    sent, signal_kernel = [], km._async_signal_kernel
+
+    async def record(signum):
+        sent.append(signum)
+        await signal_kernel(signum)
+
+    km._async_signal_kernel = record
+    await km.start_kernel(cwd=str(ROOT))
+    kc = km.client()
+    kc.start_channels()
+    try:
+        await kc.wait_for_ready(timeout=60)
+        assert km.curve_secretkey is not None  # the connection file carries the keys the kernel uses
+        msg_id = kc.kernel_info()  # papermill's last request; the shutdown follows its reply at once
+        while (await kc.get_shell_msg(timeout=30))["parent_header"].get("msg_id") != msg_id:
+            pass
+    finally:
+        kc.stop_channels()
+        await km.shutdown_kernel()
+    assert signal.SIGINT not in sent and not await km.is_alive()
+    err = capfd.readouterr().err
+    assert "without encryption" not in err and "KeyboardInterrupt" not in err

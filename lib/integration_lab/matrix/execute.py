@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import papermill
+from jupyter_client.manager import AsyncKernelManager
 from papermill.exceptions import PapermillExecutionError
 from tqdm import tqdm
 
@@ -16,6 +17,29 @@ from .discover import Run
 from .normalize import normalize_file
 
 KERNEL = "integration-lab"
+
+
+class LabKernelManager(AsyncKernelManager):
+    """The kernel manager of a headless run: an encrypted connection, and a shutdown that never interrupts.
+
+    - The kernel's sockets are encrypted with CurveZMQ keys the manager provisions (the kernel's spec lists
+      `curve`), so the kernel has no reason to warn "Kernel is running over TCP without encryption".
+    - jupyter_client's shutdown sends SIGINT before the shutdown request. papermill ends a run by asking
+      for kernel_info and shuts down as soon as the reply arrives, while the kernel is still closing that
+      request; a SIGINT landing there makes a successful run print "KeyboardInterrupt caught in kernel".
+      A run's kernel has no cell left to stop, and the shutdown request goes over the control channel,
+      which a busy kernel answers too (a stuck one is still terminated, then killed), so the shutdown here
+      only asks. Interrupting a kernel on purpose (`interrupt_kernel`) is unchanged.
+    """
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("transport_encryption", "auto")  # jupyter_client's default is "disabled"
+        super().__init__(**kwargs)
+
+    async def _async_interrupt_kernel(self) -> None:
+        if self.shutting_down:  # set by shutdown_kernel before it interrupts
+            return
+        await super()._async_interrupt_kernel()
 
 
 @dataclass(frozen=True)
@@ -41,7 +65,7 @@ def execute(run: Run, root: Path) -> Result:
         papermill.execute_notebook(
             # relative paths: papermill records them in the output, which must not depend on the clone's place
             str(run.notebook), str(run.output), parameters=run.parameters, kernel_name=KERNEL,
-            cwd=str(root), progress_bar=False, log_output=False,
+            cwd=str(root), progress_bar=False, log_output=False, kernel_manager_class=LabKernelManager,
         )
     except PapermillExecutionError as exc:
         # exec_count is the [N] beside the cell in the output notebook; the source line says which cell it is
