@@ -217,6 +217,8 @@ def test_each_executed_page_shows_this_runs_parameters_once(site):
             assert rows[name][2][0].startswith("this set"), (run_name(notebook), name)
             assert ast.literal_eval(rows[name][1][0]) == value, (run_name(notebook), name, rows[name])
         assert ast.literal_eval(rows["scenario_id"][1][0]) == run_name(notebook)
+        if (ROOT / "parameters" / f"{run_name(notebook)}.yaml").exists():
+            assert f"parameters/{run_name(notebook)}.yaml" in html
 
 
 def test_plots_are_images_on_the_site(site):
@@ -294,7 +296,8 @@ def test_a_page_notebook_merges_the_parameters_and_drops_every_widget():
         code("panel()", [ "try-it"], [widget]),  # tagged Try-it
         code("control_panel('Pay', {}, run)", ["nbval-ignore-output"], [widget]),  # recognised by its call
     ]}
-    run = Run("payments", "99_example", "declined", Path("outputs/x.ipynb"), "A card that declines: `402` <b>", "ok", nb)
+    run = Run("payments", "99_example", "declined", ROOT / "outputs/payments/99_example/declined.ipynb",
+              "A card that declines: `402` <b>", "ok", nb)
     page = page_notebook(run)
     assert nb["metadata"]["widgets"] and len(nb["cells"]) == 7  # the notebook read is left alone
     text = json.dumps(page)
@@ -306,6 +309,7 @@ def test_a_page_notebook_merges_the_parameters_and_drops_every_widget():
     assert '| `card` | `"pm_card_visa_chargeDeclined"` | this set (default `"pm_card_visa"`) | which card |' in params
     assert '| `limits` | `["3/minute", "20/day"]` | notebook default |  |' in params
     assert r"`402` \<b\>" in params  # the yaml comment is text, not HTML
+    assert ".yaml" not in params  # no parameter file to name
     assert sum("try-it-pointer" in s for s in sources) == 2
     assert page["cells"][2]["outputs"] == [table] and page["cells"][3]["outputs"] == []
     assert all(c.get("id") for c in page["cells"]) and page["nbformat_minor"] >= 5

@@ -24,7 +24,7 @@ from pathlib import Path
 TRY_IT_TAG = "try-it"
 EXPECTATIONS_MET = "'expectations met'"
 WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
-WIDGET_REPR = re.compile(r"^\s*(VBox|HBox|Box|GridBox|Output|Button|Dropdown|Text|IntSlider)\(")
+WIDGET_REPR = re.compile(r"^\s*(V|H|Grid)?Box\(children=")  # a widget's text/plain, as nbconvert would show it
 
 
 @dataclass
@@ -167,15 +167,21 @@ def parameters_markdown(run: Run, defaults: str, injected: str | None) -> str:
     rows = ["| parameter | value | from | note |", "| --- | --- | --- | --- |"]
     for name in list(base) + [n for n in given if n not in base]:
         value, note = given[name][0] if name in given else base[name][0], base.get(name, ("", ""))[1]
-        origin = f"this set (default {code_span(base[name][0])})" if name in given and name in base \
-            and base[name][0] != given[name][0] else "this set" if name in given else "notebook default"
+        if name not in given:
+            origin = "notebook default"
+        elif name in base and base[name][0] != value:
+            origin = f"this set (default {code_span(base[name][0])})"
+        else:
+            origin = "this set"
         rows.append(f"| `{name}` | {code_span(value)} | {origin} | {text(note, in_table=True)} |")
+    yaml_file = f"parameters/{run.area}/{run.notebook}/{run.name}.yaml"
+    where = f" (`{yaml_file}`)" if (run.path.parents[3] / yaml_file).exists() else ""
     blurb = text(run.description) if run.description else "The notebook's own defaults."
     return "\n".join([
         f"````{{admonition}} This run's parameters: {run.name}",
         ":class: run-parameters",
         "",
-        f"**Parameter set `{run.name}`** (`parameters/{run.area}/{run.notebook}/{run.name}.yaml`): {blurb}",
+        f"**Parameter set `{run.name}`**{where}: {blurb}",
         "",
         "The values this run used. \"this set\" means the parameter set overrode the notebook's default "
         "(papermill injected it); \"notebook default\" means the notebook's `parameters` cell decided.",
@@ -195,8 +201,8 @@ def try_it_markdown(run: Run) -> str:
     ])
 
 
-def markdown_cell(text: str, cell_id: str) -> dict:
-    return {"cell_type": "markdown", "id": cell_id, "metadata": {}, "source": text}
+def markdown_cell(body: str, cell_id: str) -> dict:
+    return {"cell_type": "markdown", "id": cell_id, "metadata": {}, "source": body}
 
 
 def drop_widget_outputs(cell: dict) -> None:
