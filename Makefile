@@ -33,7 +33,8 @@ $(VENV)/.installed: pyproject.toml constraints.txt
 
 # The kernel lives inside the venv (--sys-prefix), never in the user's home; every notebook pins it.
 $(KERNEL): $(VENV)/.installed
-	$(PY) -m ipykernel install --sys-prefix --name integration-lab --display-name "Integration lab (Python 3.11)"
+	$(PY) -m ipykernel install --sys-prefix --name integration-lab \
+		--display-name "Integration lab (Python $(shell $(PY) -c 'import sys; print("%d.%d" % sys.version_info[:2])'))"
 
 run: setup
 	$(PY) -m integration_lab run --jobs $(JOBS)
@@ -68,8 +69,10 @@ test-lib: setup
 test-notebooks: setup
 	$(PY) -m pytest --nbval outputs -n $(JOBS) --dist loadfile -p no:cacheprovider -q
 
+# On 127.0.0.1 only; as root (a container, a CI box) Jupyter refuses to start without --allow-root.
+LAB_FLAGS := --notebook-dir=. --ip=127.0.0.1 $(if $(filter 0,$(shell id -u)),--allow-root)
 lab: setup
-	$(VENV)/bin/jupyter lab --notebook-dir=.
+	$(VENV)/bin/jupyter lab $(LAB_FLAGS)
 
 # The docs site: outputs/ as static pages in site/ (git-ignored), rendered without executing anything;
 # docs-serve serves it on http://127.0.0.1:$(DOCS_PORT)/ (make docs-serve DOCS_PORT=8001).
