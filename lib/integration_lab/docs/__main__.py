@@ -28,7 +28,11 @@ def build(root: Path, out: Path, jobs: int, src: Path | None = None, quiet: bool
         print(f"error: {out}/ exists and is not a docs site; not replacing it", file=sys.stderr)
         return 2
     started = time.perf_counter()
-    runs = generate(root, src)
+    try:
+        runs = generate(root, src)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     args = ["-b", "html", "-c", str(root / "docs"), "-d", str(src.parent / "doctrees"), "-j", str(jobs),
             "-W", "--keep-going", str(src), str(html)]
     status = build_main(["-q", *args] if quiet else args)

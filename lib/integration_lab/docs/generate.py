@@ -87,7 +87,10 @@ def discover_runs(root: Path) -> list[Run]:
     runs = []
     for path in sorted((root / "outputs").glob("*/*/*.ipynb")):
         area, notebook, name = path.parent.parent.name, path.parent.name, path.stem
-        nb = json.loads(path.read_text())
+        try:
+            nb = json.loads(path.read_text())
+        except ValueError as exc:  # e.g. `make run` is writing it right now
+            raise ValueError(f"{path.relative_to(root)} is not a notebook ({exc}); is `make run` still going?") from exc
         runs.append(Run(area, notebook, name, path, description(root, area, notebook, name), status(nb), nb))
     return runs
 
