@@ -29,6 +29,8 @@ import pytest
 from integration_lab.serve import HOST, free_port, start_process
 from integration_lab.shop_server import DEFAULTS
 
+pytestmark = pytest.mark.redis_free  # never reaches a Redis server: the real-Redis pass of CI leaves it out
+
 TELEGRAM_TOKEN = DEFAULTS["telegram_token"]  # the lab's made-up bot token (README)
 PROVIDER_TOKEN = "284685063:TEST:journeys_served_provider_token"  # made up, not the default one
 PAYME_KEY = "journeys-served-payme-key"

@@ -13,6 +13,8 @@ from integration_lab.fakes.payme.simulator import PaymeSimulator
 from integration_lab.runtime.clock import FrozenClock
 from integration_lab.runtime.ids import IdFactory
 
+pytestmark = pytest.mark.redis_free  # never reaches a Redis server: the real-Redis pass of CI leaves it out
+
 KEY = "scripted-merchant-key"
 
 

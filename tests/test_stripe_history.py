@@ -17,6 +17,8 @@ from integration_lab.fakes.stripe.wire import handle
 from integration_lab.runtime.clock import FrozenClock
 from integration_lab.runtime.ids import IdFactory
 
+pytestmark = pytest.mark.redis_free  # never reaches a Redis server: the real-Redis pass of CI leaves it out
+
 BASE = {"amount": 2000, "currency": "usd", "payment_method_types": ["card"]}
 
 

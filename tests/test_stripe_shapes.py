@@ -13,6 +13,8 @@ from integration_lab.fakes.stripe import StripeFake, sdk_http_client
 from integration_lab.runtime.clock import FrozenClock
 from integration_lab.runtime.ids import IdFactory
 
+pytestmark = pytest.mark.redis_free  # never reaches a Redis server: the real-Redis pass of CI leaves it out
+
 FIXTURES = json.loads((Path(__file__).parents[2] / "shared" / "specs" / "stripe-fixtures3.json").read_text())["resources"]
 
 

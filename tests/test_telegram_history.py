@@ -12,6 +12,8 @@ from integration_lab.runtime.clock import FrozenClock
 from integration_lab.runtime.ids import IdFactory
 from integration_lab.serve import add_arguments, telegram_app
 
+pytestmark = pytest.mark.redis_free  # never reaches a Redis server: the real-Redis pass of CI leaves it out
+
 ADA = {"id": 501, "first_name": "Ada"}
 
 

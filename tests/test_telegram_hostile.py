@@ -23,6 +23,8 @@ from integration_lab.runtime.clock import FrozenClock
 from integration_lab.runtime.ids import IdFactory
 from integration_lab.serve import DEFAULT_TELEGRAM_TOKEN, HOST, free_port
 
+pytestmark = pytest.mark.redis_free  # never reaches a Redis server: the real-Redis pass of CI leaves it out
+
 ADA = {"id": 501, "first_name": "Ada"}
 JSON = {"content-type": "application/json"}
 SURROGATE_TEXT = "Bad Request: strings must be encoded in UTF-8"

@@ -15,6 +15,8 @@ from aiogram.types import LabeledPrice as AioPrice
 from telegram import LabeledPrice
 from telegram.ext import Application, MessageHandler, PreCheckoutQueryHandler, filters
 
+pytestmark = pytest.mark.redis_free  # never reaches a Redis server: the real-Redis pass of CI leaves it out
+
 STRIPE = "284685063:TEST:ODdmNGVkMzViZjYw"
 TOKEN = "4242424242:LAB_fake_token_for_local_tests_only"  # nosec B105  # the served fake's made-up default
 BUYER = {"id": 42, "first_name": "Ada"}
