@@ -30,7 +30,8 @@ ALLOWED_HOSTS = {"www.w3.org"}
 # Elements whose attributes make a browser fetch something.
 RESOURCE_ATTRS = {"src", "srcset", "data", "poster", "background", "action", "formaction"}
 # myst-parser still calls an attribute Sphinx 11 removes; not ours to fix.
-pytestmark = pytest.mark.filterwarnings("ignore:.*Check CHANGES for Sphinx API modifications")
+pytestmark = [pytest.mark.filterwarnings("ignore:.*Check CHANGES for Sphinx API modifications"),
+              pytest.mark.redis_free]  # never reaches a Redis server: the real-Redis pass of CI leaves it out
 
 
 @pytest.fixture(scope="module")
