@@ -21,7 +21,7 @@ ifdef REDIS_URL
 export REDIS_URL
 endif
 
-.PHONY: setup run test check bandit secrets secrets-baseline test-lib test-lib-redis test-notebooks lab bench docs docs-serve clean
+.PHONY: setup run test browser check bandit secrets secrets-baseline test-lib test-lib-redis test-notebooks lab bench docs docs-serve clean
 
 setup: $(KERNEL)
 
@@ -39,7 +39,14 @@ $(KERNEL): $(VENV)/.installed
 run: setup
 	$(PY) -m integration_lab run --jobs $(JOBS)
 
-test: check test-lib test-notebooks
+test: browser check test-lib test-notebooks
+
+# The browser tests (tests/browser/) drive Debian's chromium with Playwright (whose own browser download is
+# not reachable here): installed with apt when missing and we may (root); otherwise they say what to install.
+browser:
+	@command -v chromium >/dev/null || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } || \
+	  echo "note: no chromium; the browser tests will be skipped (install it: sudo apt-get install chromium)"
 
 check: bandit secrets
 
