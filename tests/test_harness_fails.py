@@ -9,7 +9,7 @@ from pathlib import Path
 
 import nbformat
 
-from conftest import write_notebook
+from notebook_files import write_notebook
 
 ROOT = Path(__file__).resolve().parents[1]
 GOLDEN = ROOT / "outputs/redis/03_rate_limiting/boundary-burst.ipynb"

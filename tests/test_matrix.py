@@ -12,7 +12,7 @@ from integration_lab.matrix.execute import KERNEL, LabKernelManager
 from integration_lab.matrix.normalize import TRY_IT, normalize
 from integration_lab.runtime.redis_backend import RedisBackend
 
-from conftest import write_notebook
+from notebook_files import write_notebook
 
 ROOT = Path(__file__).resolve().parents[1]
 SOURCES = sorted((ROOT / "notebooks").rglob("*.ipynb"))

@@ -19,7 +19,7 @@ from integration_lab.runtime.keyspace import Keyspace
 from integration_lab.scenarios import invalidation, offers, payme_cases, rate_limits, sessions
 from integration_lab.scenarios.merchant import merchant_world
 from integration_lab.scenarios.telegram import shop_world
-from conftest import write_notebook
+from notebook_files import write_notebook
 
 
 async def test_a_session_script_can_look_end_and_clean_up_and_refuses_unknown_actions(lab):
