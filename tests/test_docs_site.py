@@ -8,9 +8,7 @@ Try-it widget; nothing is loaded from another host; Sphinx's search index finds 
 from __future__ import annotations
 
 import ast
-import fcntl
 import json
-import os
 import re
 import subprocess
 import sys
@@ -21,6 +19,8 @@ from urllib.parse import unquote, urljoin, urlparse
 import httpx
 import pytest
 import yaml
+
+from docs_build import built_site
 
 ROOT = Path(__file__).resolve().parents[1]
 OUTPUTS = sorted((ROOT / "outputs").glob("*/*/*.ipynb"))
@@ -36,18 +36,7 @@ pytestmark = [pytest.mark.filterwarnings("ignore:.*Check CHANGES for Sphinx API 
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory) -> Path:
-    """The site, built once per test session: under xdist the first worker builds, the others wait and read it."""
-    from integration_lab.docs.__main__ import build
-
-    base = tmp_path_factory.getbasetemp()
-    shared = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
-    with open(shared / "docs-site.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        tmp = shared / "docs-site"
-        if not (tmp / "built").exists():
-            assert build(ROOT, tmp / "site", jobs=2, src=tmp / "src") == 0
-            (tmp / "built").touch()
-    return tmp / "site"
+    return built_site(tmp_path_factory)
 
 
 def run_name(notebook: Path) -> str:

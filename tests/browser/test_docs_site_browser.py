@@ -8,8 +8,6 @@ plots drawn at no size, raw widget reprs, and anything that looks like a secret.
 
 from __future__ import annotations
 
-import fcntl
-import os
 import re
 import subprocess
 import sys
@@ -20,6 +18,7 @@ from urllib.parse import unquote, urldefrag, urlsplit
 import pytest
 
 from browser_support import Page, expect, stop
+from docs_build import built_site
 
 ROOT = Path(__file__).resolve().parents[2]
 DECLINE = "payments/02_declines_and_3ds/insufficient-funds"
@@ -33,19 +32,7 @@ pytestmark = [pytest.mark.filterwarnings("ignore:.*Check CHANGES for Sphinx API 
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory) -> Path:
-    """The site built from outputs/ once per test session, shared with tests/test_docs_site.py (same lock,
-    same directory): under xdist whichever worker comes first builds, the others wait and read it."""
-    from integration_lab.docs.__main__ import build
-
-    base = tmp_path_factory.getbasetemp()
-    shared = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
-    with open(shared / "docs-site.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        tmp = shared / "docs-site"
-        if not (tmp / "built").exists():
-            assert build(ROOT, tmp / "site", jobs=2, src=tmp / "src") == 0
-            (tmp / "built").touch()
-    return tmp / "site"
+    return built_site(tmp_path_factory)
 
 
 @pytest.fixture(scope="module")
