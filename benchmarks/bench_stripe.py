@@ -18,7 +18,6 @@ import sys
 import time
 from pathlib import Path
 
-import httpx
 import stripe
 
 from integration_lab.fakes.stripe import StripeFake, sdk_http_client

@@ -13,7 +13,7 @@ from contextlib import contextmanager
 
 import httpx
 
-from integration_lab.serve import HOST, free_port, start_process
+from integration_lab.serve import HOST, free_port, start_process, stop_process
 
 PAYME_KEY = "wire-test-payme-key&?%"
 CLICK_SERVICE_ID = 31337
@@ -35,8 +35,7 @@ def shop_process(redis_url: str = ""):
         with httpx.Client(base_url=url, timeout=10) as http:
             yield http
     finally:
-        proc.terminate()
-        proc.wait(timeout=10)
+        stop_process(proc)
 
 
 def open_order(http: httpx.Client, amount: int = 500000, currency: str = "UZS") -> str:

@@ -26,7 +26,7 @@ from urllib.parse import urlencode
 import httpx
 import pytest
 
-from integration_lab.serve import HOST, free_port, start_process
+from integration_lab.serve import HOST, free_port, start_process, stop_process
 from integration_lab.shop_server import DEFAULTS
 
 pytestmark = pytest.mark.redis_free  # never reaches a Redis server: the real-Redis pass of CI leaves it out
@@ -50,13 +50,7 @@ class Lab:
 
 def _stop(procs: list[subprocess.Popen]) -> None:
     for proc in reversed(procs):
-        proc.terminate()
-    for proc in procs:
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=10)
+        stop_process(proc)
 
 
 @pytest.fixture(scope="module")

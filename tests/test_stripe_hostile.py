@@ -16,7 +16,7 @@ from urllib.parse import quote, quote_from_bytes
 import httpx
 import pytest
 
-from integration_lab.serve import HOST, free_port
+from integration_lab.serve import HOST, free_port, stop_process
 
 pytestmark = pytest.mark.redis_free  # never reaches a Redis server: the real-Redis pass of CI leaves it out
 
@@ -50,8 +50,7 @@ class Server:
 
     def close(self) -> None:
         self.http.close()
-        self.proc.terminate()
-        self.proc.wait(timeout=10)
+        stop_process(self.proc)
         self._stderr.close()
 
     def stderr(self) -> str:

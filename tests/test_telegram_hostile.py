@@ -21,7 +21,7 @@ import pytest
 from integration_lab.fakes.telegram import AsyncTelegramTransport, People, TelegramFake
 from integration_lab.runtime.clock import FrozenClock
 from integration_lab.runtime.ids import IdFactory
-from integration_lab.serve import DEFAULT_TELEGRAM_TOKEN, HOST, free_port
+from integration_lab.serve import DEFAULT_TELEGRAM_TOKEN, HOST, free_port, stop_process
 
 pytestmark = pytest.mark.redis_free  # never reaches a Redis server: the real-Redis pass of CI leaves it out
 
@@ -325,8 +325,7 @@ def served(tmp_path_factory):
                 raise
             time.sleep(0.1)
     yield url, log
-    proc.terminate()
-    proc.wait(10)
+    stop_process(proc)
 
 
 def raw_request(url: str, head: bytes, body: bytes = b"") -> bytes:

@@ -19,7 +19,15 @@ from .runtime.clock import SystemClock
 from .runtime.ids import IdFactory
 
 HOST = "127.0.0.1"  # loopback only: these fakes are for tests, never for a network
+# a lab server stops promptly: a client that keeps a request open (a half-sent body, a fuzzer gone) gets this
+# long before uvicorn cancels it, instead of holding shutdown for ever (its default)
+SHUTDOWN_GRACE = 2.0
 DEFAULT_TELEGRAM_TOKEN = "4242424242:LAB_fake_token_for_local_tests_only"  # nosec B105  # made up, in README
+
+
+def uvicorn_config(app, port: int, lifespan: str = "on") -> uvicorn.Config:
+    return uvicorn.Config(app, host=HOST, port=port, log_level="warning", lifespan=lifespan,
+                          timeout_graceful_shutdown=SHUTDOWN_GRACE)
 
 
 def telegram_app(tokens: list[str] | None, limits: bool, seed: int = 0, history: int = 1_000,
@@ -100,12 +108,12 @@ def main(args: argparse.Namespace) -> int:
         _fake, app = telegram_app(args.tokens, limits=not args.no_limits, seed=args.seed, history=args.history,
                                   payment_providers=dict(args.payment_providers or []))
         print(f"Telegram Bot API fake on http://{HOST}:{args.port}/bot<token>/<method>; control API at /_lab/")
-        uvicorn.run(app, host=HOST, port=args.port, log_level="warning")
+        uvicorn.Server(uvicorn_config(app, args.port)).run()
         return 0
     if args.service == "stripe":
         _fake, app = stripe_app(args.api_keys, args.port, seed=args.seed, history=args.history)
         print(f"Stripe API fake on http://{HOST}:{args.port}/v1/…; control API at /_lab/")
-        uvicorn.run(app, host=HOST, port=args.port, log_level="warning")
+        uvicorn.Server(uvicorn_config(app, args.port)).run()
         return 0
     if args.service == "app":
         asyncio.run(_serve_shop(args))
@@ -124,7 +132,7 @@ async def _serve_shop(args: argparse.Namespace) -> None:
     print(f"our side on http://{HOST}:{args.port}: POST /payme, /click/prepare, /click/complete, /stripe/webhook, "
           f"/telegram/webhook; test controls at /_lab/ ({shop.backend.describe()}; {stripe})")
     # lifespan on: the app drains its delivery outbox in the background while it serves
-    server = uvicorn.Server(uvicorn.Config(shop.app, host=HOST, port=args.port, log_level="warning", lifespan="on"))
+    server = uvicorn.Server(uvicorn_config(shop.app, args.port))
     await server.serve()
 
 
@@ -165,14 +173,24 @@ def start_process(command: list[str], url: str, cwd=None) -> subprocess.Popen:
     raise RuntimeError(f"{command[0]} did not start")
 
 
+def stop_process(proc: subprocess.Popen, grace: float = 15) -> None:
+    """SIGTERM, then SIGKILL if it has not exited after `grace` seconds (a loaded CI machine is slow)."""
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout=grace)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=10)
+
+
 class Served:
     """An ASGI app on a loopback port in a background thread: `with Served(app) as url: …`."""
 
     def __init__(self, app, port: int | None = None):
         self.port = port or free_port()
         self.url = f"http://{HOST}:{self.port}"
-        self._server = uvicorn.Server(uvicorn.Config(app, host=HOST, port=self.port, log_level="warning",
-                                                     lifespan="on"))
+        self._server = uvicorn.Server(uvicorn_config(app, self.port))
         self._thread = threading.Thread(target=self._server.run, daemon=True)
 
     def __enter__(self) -> str:
@@ -193,7 +211,7 @@ class Served:
 async def serving(app, port: int | None = None):
     """The same in the running event loop, for apps that share the caller's async clients (Redis)."""
     port = port or free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host=HOST, port=port, log_level="warning", lifespan="off"))
+    server = uvicorn.Server(uvicorn_config(app, port, lifespan="off"))
     task = asyncio.create_task(server.serve())
     while not server.started:
         if task.done():

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import httpx
 
-from ..serve import HOST, free_port
+from ..serve import HOST, free_port, stop_process
 
 _FRAME = re.compile(r'^\s+File "([^"]+)", line (\d+), in (\S+)')
 
@@ -44,13 +44,7 @@ class Process:
             return f.read().decode("utf-8", "replace")
 
     def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(timeout=5)
+        stop_process(self.proc)
 
 
 def launch(name: str, args: list[str], log_dir: Path, port: int | None = None) -> Process:

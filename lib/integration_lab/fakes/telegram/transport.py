@@ -6,7 +6,6 @@ The sync transport runs the handler on a private event loop thread, so long poll
 
 from __future__ import annotations
 
-import httpx
 
 from ...runtime.transport import AsyncHandlerTransport, HandlerTransport, answerer
 from .wire import handle
