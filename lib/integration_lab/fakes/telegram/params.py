@@ -242,8 +242,23 @@ def _skip_value(cur: _Cursor, depth: int) -> None:
         raise _Fault("Unexpected symbol")
 
 
+# The body most clients send, a flat object of plain strings (no escapes), numbers and literals, read with two
+# regular expressions in C instead of the cursor below; anything else (nesting, escapes, faults) takes the cursor.
+# Same pairs either way: a string's bytes between its quotes, any other value's source text.
+_WS = rb"[ \t\r\n\0\v]*"  # td::is_space
+_MEMBER = rb'"([^"\\]*)"' + _WS + rb":" + _WS + rb'(?:"([^"\\]*)"|([-+.0-9][-+.eE0-9]*|true|false|null))'
+_FLAT = re.compile(_WS + rb"\{" + _WS + rb"(?:" + _MEMBER + _WS + rb"(?:," + _WS + _MEMBER + _WS + rb")*)?\}" + _WS)
+_MEMBERS = re.compile(_MEMBER)
+
+
 def parse_json_body(raw: bytes) -> list[tuple[str, str]]:
     """HttpReader::parse_json_parameters: an object's members, up to the first fault."""
+    if _FLAT.fullmatch(raw):
+        return [(text(name), text(string or other)) for name, string, other in _MEMBERS.findall(raw)]
+    return _read_members(raw)
+
+
+def _read_members(raw: bytes) -> list[tuple[str, str]]:
     pairs: list[tuple[str, str]] = []
     cur = _Cursor(raw)
     cur.skip_space()

@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import string
 
 from ...runtime.faults import FaultPlan
@@ -17,7 +18,13 @@ from .state import Account, Bot, Chat, Message, redact_token
 
 FAULT_KINDS = {"server_error", "timeout", "latency"}
 DEFAULT_HISTORY = 1_000  # messages kept per chat; older ones are gone, as if deleted
-_TOKEN_ALPHABET = string.ascii_letters + string.digits + "_-"
+_TOKEN_ALPHABET = frozenset(string.ascii_letters + string.digits + "_-")
+
+
+@functools.lru_cache(maxsize=256)  # a bot's every call carries the same token: checked once, not per character
+def _well_formed(token: str) -> bool:
+    head, colon, tail = token.partition(":")
+    return bool(colon and head.isdigit() and tail and all(c in _TOKEN_ALPHABET for c in tail))
 
 
 class TelegramFake:
@@ -65,8 +72,7 @@ class TelegramFake:
         raise KeyError(f"no bot with id {bot_id}")
 
     def authenticate(self, token: str) -> Bot:
-        head, colon, tail = token.partition(":")
-        if not (colon and head.isdigit() and tail and all(c in _TOKEN_ALPHABET for c in tail)):
+        if not _well_formed(token):
             raise ApiError(401, "Unauthorized: invalid token specified")
         bot = self.bots.get(token)
         if bot is None or bot.revoked:
