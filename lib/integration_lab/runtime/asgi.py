@@ -27,23 +27,36 @@ class BodyTooLarge(Exception):
         self.limit = limit
 
 
+def request_headers(scope) -> dict[str, str]:
+    return {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+
+
 async def read_request(scope, receive, limit: int | None = None) -> tuple[dict[str, str], bytes]:
     """(headers with lower-cased names, body) of an HTTP request. With `limit`, a body declared or growing
     past it raises BodyTooLarge as soon as that is known, so an oversized request is never held whole."""
-    headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+    headers = request_headers(scope)
+    return headers, await read_body(receive, headers, limit)
+
+
+async def read_body(receive, headers: dict[str, str], limit: int | None = None) -> bytes:
     if limit is not None:
         declared = headers.get("content-length", "")
         if declared.isdigit() and int(declared) > limit:
             raise BodyTooLarge(limit)
+    message = await receive()
+    if not message.get("more_body"):  # the usual small request comes in one message: no copy
+        body = message.get("body", b"")
+        if limit is not None and len(body) > limit:
+            raise BodyTooLarge(limit)
+        return body
     body = bytearray()
     while True:
-        message = await receive()
         body += message.get("body", b"")
         if limit is not None and len(body) > limit:
             raise BodyTooLarge(limit)
         if not message.get("more_body"):
-            break
-    return headers, bytes(body)
+            return bytes(body)
+        message = await receive()
 
 
 async def send_response(send, status: int, body: bytes, headers: dict[str, str]) -> None:
@@ -84,10 +97,9 @@ def fake_app(handle: Callable[..., Awaitable[Reply]], background: Callable[[], A
             return
         if scope["type"] != "http":
             return
-        cap = limit({k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}) \
-            if callable(limit) else limit
+        headers = request_headers(scope)
         try:
-            headers, body = await read_request(scope, receive, cap)
+            body = await read_body(receive, headers, limit(headers) if callable(limit) else limit)
         except BodyTooLarge:
             reply = too_large()
             await send_response(send, reply.status, reply.body, reply.headers)
