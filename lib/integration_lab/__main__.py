@@ -15,6 +15,8 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--only", help="run only scenarios whose area/notebook/set matches this glob or text")
     run.add_argument("--jobs", type=int, default=None, help="parallel runs (default: up to 2 cores)")
     run.add_argument("--root", type=Path, default=Path.cwd(), help="project root (default: here)")
+    run.add_argument("--no-fork-server", dest="fork", action="store_false",
+                     help="start each run's kernel the usual way instead of forking it from a preloaded parent")
     serve = commands.add_parser("serve", help="serve a fake on 127.0.0.1 over HTTP")
     from .serve import add_arguments
 
@@ -23,7 +25,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "run":
         from .matrix.cli import run_matrix
 
-        return run_matrix(args.root.resolve(), args.only, args.jobs)
+        return run_matrix(args.root.resolve(), args.only, args.jobs, args.fork)
     if args.command == "serve":
         from .serve import main as serve_main
 

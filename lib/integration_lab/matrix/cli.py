@@ -23,7 +23,7 @@ def summary_table(results) -> str:
     return table.to_string(index=False)
 
 
-def run_matrix(root: Path, only: str | None = None, jobs: int | None = None) -> int:
+def run_matrix(root: Path, only: str | None = None, jobs: int | None = None, fork: bool = True) -> int:
     os.chdir(root)  # runs name their notebooks relative to the root
     try:
         runs = discover(root, only)
@@ -34,7 +34,7 @@ def run_matrix(root: Path, only: str | None = None, jobs: int | None = None) -> 
         print(f"no notebook matches {only!r}", file=sys.stderr)
         return 2
     started = time.perf_counter()
-    results = execute_all(runs, root, jobs)
+    results = execute_all(runs, root, jobs, fork)
     print()
     print(summary_table(results))
     failed = [r for r in results if not r.ok]

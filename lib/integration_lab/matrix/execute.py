@@ -1,9 +1,16 @@
-"""Execute runs with papermill, both cores in parallel, and report each as a row of the summary."""
+"""Execute runs with papermill, both cores in parallel, and report each as a row of the summary.
+
+Each run's kernel is a fresh process forked from the fork server (forkserver.py) when the matrix starts one:
+the imports every run shares are paid once. The notebook is written once, when the run ends (papermill
+would rewrite it around every cell), and the kernel is stopped at once when its outputs are in.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import time
+import uuid
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,6 +21,7 @@ from papermill.exceptions import PapermillExecutionError
 from tqdm import tqdm
 
 from .discover import Run
+from .forkserver import ForkedKernelProvisioner, ForkServer
 from .normalize import normalize_file
 
 KERNEL = "integration-lab"
@@ -32,9 +40,19 @@ class LabKernelManager(AsyncKernelManager):
       only asks. Interrupting a kernel on purpose (`interrupt_kernel`) is unchanged.
     """
 
+    fork_server: str | None = None  # the fork server's address, in a matrix worker; else a kernel starts as usual
+
     def __init__(self, **kwargs):
         kwargs.setdefault("transport_encryption", "auto")  # jupyter_client's default is "disabled"
         super().__init__(**kwargs)
+
+    async def _async_pre_start_kernel(self, **kw):
+        if self.fork_server and self.provisioner is None:
+            self.kernel_id = self.kernel_id or kw.pop("kernel_id", str(uuid.uuid4()))
+            self.provisioner = ForkedKernelProvisioner(kernel_id=self.kernel_id, kernel_spec=self.kernel_spec,
+                                                       parent=self)
+            self.provisioner.address = self.fork_server
+        return await super()._async_pre_start_kernel(**kw)
 
     async def _async_interrupt_kernel(self) -> None:
         if self.shutting_down:  # set by shutdown_kernel before it interrupts
@@ -66,6 +84,7 @@ def execute(run: Run, root: Path) -> Result:
             # relative paths: papermill records them in the output, which must not depend on the clone's place
             str(run.notebook), str(run.output), parameters=run.parameters, kernel_name=KERNEL,
             cwd=str(root), progress_bar=False, log_output=False, kernel_manager_class=LabKernelManager,
+            request_save_on_cell_execute=False, shutdown_kernel="immediate",
         )
     except PapermillExecutionError as exc:
         # exec_count is the [N] beside the cell in the output notebook; the source line says which cell it is
@@ -77,10 +96,19 @@ def execute(run: Run, root: Path) -> Result:
     return Result(run, not failure, time.perf_counter() - started, failure)
 
 
-def execute_all(runs: list[Run], root: Path, jobs: int | None = None) -> list[Result]:
+def _use_fork_server(address: str | None) -> None:
+    LabKernelManager.fork_server = address
+
+
+def execute_all(runs: list[Run], root: Path, jobs: int | None = None, fork: bool = True) -> list[Result]:
     jobs = jobs or min(os.cpu_count() or 1, 2)
+    with ForkServer(KERNEL) if fork else contextlib.nullcontext() as server:
+        return _execute_all(runs, root, jobs, server.address if server else None)
+
+
+def _execute_all(runs: list[Run], root: Path, jobs: int, fork_server: str | None) -> list[Result]:
     results = []
-    with ProcessPoolExecutor(max_workers=jobs) as pool:
+    with ProcessPoolExecutor(max_workers=jobs, initializer=_use_fork_server, initargs=(fork_server,)) as pool:
         futures = [pool.submit(execute, run, root) for run in runs]
         with tqdm(total=len(futures), desc="scenarios", unit="run") as bar:
             for future in as_completed(futures):

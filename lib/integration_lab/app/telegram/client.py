@@ -8,6 +8,8 @@ out may have been delivered, and sending it again would show the buyer the messa
 from __future__ import annotations
 
 import asyncio
+import functools
+import ssl
 from collections import deque
 from dataclasses import dataclass
 from typing import Any, Awaitable, Callable
@@ -85,6 +87,13 @@ def error_for(method: str, status: int, body: Any) -> TelegramError:
     return _BY_CODE.get(code, ServerError if code >= 500 else TelegramError)(method, code, description, parameters)
 
 
+@functools.cache
+def _tls() -> ssl.SSLContext:
+    """httpx's default TLS context, made once per process: loading the CA bundle takes ~50 ms, and every
+    shop (a notebook builds dozens) makes a client of its own."""
+    return httpx.create_ssl_context()
+
+
 @dataclass
 class Attempt:
     method: str
@@ -99,7 +108,8 @@ class BotApi:
                  sleep: Callable[[float], Awaitable[None]] = asyncio.sleep, max_retries: int = 3,
                  timeout: float = 10.0):
         self._token = token
-        self._http = httpx.AsyncClient(base_url=base_url.rstrip("/"), transport=transport, timeout=timeout)
+        self._http = httpx.AsyncClient(base_url=base_url.rstrip("/"), transport=transport, timeout=timeout,
+                                       verify=_tls() if transport is None else True)
         self._timeout = timeout
         self.sleep, self.max_retries = sleep, max_retries
         self.attempts: deque[Attempt] = deque(maxlen=ATTEMPTS_KEPT)  # what happened on the wire
