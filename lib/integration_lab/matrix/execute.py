@@ -54,6 +54,11 @@ class LabKernelManager(AsyncKernelManager):
             self.provisioner.address = self.fork_server
         return await super()._async_pre_start_kernel(**kw)
 
+    async def _async_wait(self, pollinterval: float = 0.005) -> None:
+        # jupyter_client looks every 0.1 s whether a killed kernel is gone; it is gone within milliseconds,
+        # and every run waits for it once
+        await super()._async_wait(pollinterval)
+
     async def _async_interrupt_kernel(self) -> None:
         if self.shutting_down:  # set by shutdown_kernel before it interrupts
             return

@@ -40,12 +40,10 @@ PRELOAD = (
     # what pyplot imports, short of pyplot itself
     "matplotlib.backend_bases", "matplotlib.backends.backend_agg", "matplotlib.colorbar", "matplotlib.image",
     "matplotlib.style", "matplotlib.widgets", "matplotlib.projections", "matplotlib.dates", "mpl_toolkits.mplot3d",
-    "redis", "fakeredis", "httpx", "stripe", "time_machine", "yaml",
-    "integration_lab.runtime.lab", "integration_lab.notebook.display", "integration_lab.notebook.outcomes",
-    "integration_lab.notebook.redis_view", "integration_lab.scenarios.journeys",
-    "integration_lab.scenarios.journey_plans", "integration_lab.fakes.telegram", "integration_lab.fakes.stripe",
-    "integration_lab.shop_server",
+    "redis", "fakeredis", "httpx", "stripe", "requests", "time_machine", "yaml",
 )
+LAB_PACKAGES = ("runtime", "fakes", "app", "scenarios", "notebook")  # every module in these, but:
+LAB_SHELL_AWARE = ("integration_lab.notebook.plots", "integration_lab.notebook.widgets")
 # Would hook into a shell that does not exist yet in the parent: never preloaded.
 SHELL_AWARE = ("matplotlib.pyplot", "ipywidgets", "tqdm.auto", "matplotlib_inline")
 ADDRESS_ENV = "LAB_KERNEL_FORK_SERVER"  # set in the parent only, never passed to a kernel
@@ -55,7 +53,7 @@ def serve(address: str) -> None:
     """The parent: preload, then fork one kernel per request until stdin closes (its starter is gone)."""
     # ipykernel sets this when a kernel starts; the parent's matplotlib must read the same
     os.environ.setdefault("MPLBACKEND", "module://matplotlib_inline.backend_inline")
-    for name in PRELOAD:
+    for name in (*PRELOAD, *_lab_modules()):
         importlib.import_module(name)
     assert not any(name in sys.modules for name in SHELL_AWARE), "a shell-aware module was preloaded"
     assert threading.active_count() == 1, "the parent must fork single-threaded"
@@ -81,6 +79,17 @@ def serve(address: str) -> None:
                     conn.close()
                     _become_kernel(request)  # never returns
                 conn.sendall(f"{pid}\n".encode())
+
+
+def _lab_modules() -> list[str]:
+    import pkgutil
+
+    names = []
+    for package in LAB_PACKAGES:
+        module = importlib.import_module(f"integration_lab.{package}")
+        names += [info.name for info in pkgutil.walk_packages(module.__path__, f"{module.__name__}.")
+                  if info.name not in LAB_SHELL_AWARE]
+    return names
 
 
 def _starter_alive() -> bool:
