@@ -100,6 +100,7 @@ bench: setup
 	$(PY) benchmarks/bench_rate_limits.py
 	$(PY) benchmarks/bench_matrix.py
 	$(PY) benchmarks/bench_telegram.py
+	$(PY) benchmarks/bench_saturation.py
 	$(PY) benchmarks/bench_stripe.py
 	$(PY) benchmarks/bench_hostile.py
 
