@@ -1,4 +1,8 @@
-"""Lua scripts shipped beside the code (app/lua/*.lua), registered once per client."""
+"""Lua scripts shipped beside the code (app/lua/*.lua), registered once per client.
+
+The files keep their commentary; Redis is sent them without it (`minify`): a server keeps every script it
+has seen, and fakeredis compiles the text again on every call, so the text sent should be only code.
+"""
 
 from __future__ import annotations
 
@@ -7,9 +11,37 @@ from functools import lru_cache
 from importlib.resources import files
 
 
+def _code_part(line: str) -> str:
+    """The line up to a `--` comment that is not inside a '…' or "…" string."""
+    quote, i = None, 0
+    while i < len(line):
+        c = line[i]
+        if quote:
+            if c == "\\":
+                i += 1
+            elif c == quote:
+                quote = None
+        elif c in "'\"":
+            quote = c
+        elif line.startswith("--", i):
+            return line[:i]
+        i += 1
+    return line
+
+
+def minify(source: str) -> str:
+    """Lua source without comments, indentation or blank lines. Text with long brackets ([[…]], --[[…]])
+    is returned as it is: a line-by-line pass cannot tell what such a bracket spans."""
+    if "[[" in source or "[=" in source:
+        return source
+    lines = (_code_part(line).strip() for line in source.splitlines())
+    return "\n".join(line for line in lines if line)
+
+
 @lru_cache(maxsize=None)
 def lua_source(name: str) -> str:
-    return files("integration_lab.app.lua").joinpath(f"{name}.lua").read_text()
+    """The script as Redis is sent it: the file `name`.lua, minified."""
+    return minify(files("integration_lab.app.lua").joinpath(f"{name}.lua").read_text())
 
 
 def register(client, name: str):
