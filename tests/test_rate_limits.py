@@ -1,6 +1,14 @@
-import pytest
+import asyncio
+import math
+from importlib.resources import files
 
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import integration_lab as il
 from integration_lab.app.ratelimit import ALGORITHMS, Limit, Policy, RateLimiter
+from integration_lab.app.scripts import lua_source
 
 
 def limiter(lab):
@@ -118,3 +126,161 @@ def test_limit_text():
     assert Limit.parse("20 per day") == Limit(20, 86400)
     assert Limit.parse("5/10s") == Limit(5, 10)
     assert str(Limit.parse("3/minute")) == "3/minute" and str(Limit(5, 10)) == "5/10s"
+
+
+# The scripts' decisions against a plain-Python model of each algorithm, over random traffic: the model is
+# the scripts' arithmetic written out once more (the same floating-point expressions, so the same figures),
+# with state in dicts instead of Redis. It pins the decisions the scripts made before their wire was
+# trimmed (issue 14): allowed, remaining, retry-after and which limit refused, for several limits and costs.
+
+class Model:
+    """One subject's limits for one policy, as the Lua scripts keep them."""
+
+    def __init__(self, policy: Policy):
+        self.policy, self.counts, self.logs, self.tats = policy, {}, {}, {}
+
+    def hit(self, now: int, cost: int) -> tuple[bool, int, int, Limit | None]:
+        allowed, remaining, retry, blocker, writes = True, None, 0, None, []
+        for lim in self.policy.limits:
+            left, wait, write = getattr(self, self.policy.algorithm)(lim, lim.period_ms, now, cost)
+            writes.append(write)
+            if left < 0 or wait is not None:
+                allowed, left = False, 0
+                if wait > retry:
+                    retry, blocker = wait, lim
+            remaining = left if remaining is None else min(remaining, left)
+        if allowed:
+            for write in writes:
+                write()
+        return allowed, remaining, retry, blocker
+
+    def fixed_window(self, lim, period, now, cost):
+        key = (lim, now // period)
+        left = lim.limit - self.counts.get(key, 0) - cost
+        return left, (period - now % period) if left < 0 else None, lambda: self._add(key, cost)
+
+    def sliding_log(self, lim, period, now, cost):
+        log = self.logs[lim] = [t for t in self.logs.get(lim, []) if t > now - period]
+        left = lim.limit - len(log) - cost
+        wait = sorted(log)[-left - 1] + period - now if left < 0 else None
+        return left, wait, lambda: log.extend([now] * cost)
+
+    def sliding_counter(self, lim, period, now, cost):
+        window, elapsed = now // period, now % period
+        current, previous = self.counts.get((lim, window), 0), self.counts.get((lim, window - 1), 0)
+        left = math.floor(lim.limit - (previous * (period - elapsed) / period + current) - cost)
+        wait = None
+        if left < 0:
+            if current + cost <= lim.limit:
+                wait = math.ceil(period - elapsed - (lim.limit - current - cost) * period / previous)
+            else:
+                wait = period - elapsed + max(0, math.ceil(period - period * (lim.limit - cost) / current))
+        return left, wait, lambda: self._add((lim, window), cost)
+
+    def gcra(self, lim, period, now, cost):
+        interval, burst = period / lim.limit, lim.burst or lim.limit
+        new_tat = max(self.tats.get(lim, 0), now) + interval * cost
+        allow_at = new_tat - burst * interval
+        if now < allow_at:
+            return -1, math.ceil(allow_at - now), None
+        return math.floor((now - allow_at) / interval), None, lambda: self.tats.__setitem__(lim, float(f"{new_tat:.3f}"))
+
+    def _add(self, key, cost):
+        self.counts[key] = self.counts.get(key, 0) + cost
+
+
+@st.composite
+def traffic(draw, algorithm):
+    limits = draw(st.lists(st.builds(Limit, st.integers(1, 6), st.sampled_from([0.5, 1, 2.5, 10, 60, 3600]),
+                                     st.one_of(st.none(), st.integers(1, 8))),
+                           min_size=1, max_size=3, unique_by=lambda lim: (lim.limit, lim.period_ms)))
+    policy = Policy("buy", tuple(limits), algorithm)
+    most = min((lim.burst or lim.limit) if algorithm == "gcra" else lim.limit for lim in limits)
+    gaps = st.one_of(st.just(0), st.integers(1, 3_000), st.integers(1, 70_000), st.sampled_from([1, 999, 1000, 60_000]))
+    requests = draw(st.lists(st.tuples(gaps, st.integers(1, most), st.sampled_from(["1", "1", "2"])),
+                             min_size=3, max_size=30))
+    return policy, requests
+
+
+async def play(policy, requests):
+    lab = await il.setup("test/rate-limit-model", start="2026-01-05T09:00:00Z", seed=3)
+    try:
+        rl, models = limiter(lab), {"1": Model(policy), "2": Model(policy)}
+        for gap_ms, cost, subject in requests:
+            if gap_ms:
+                await lab.advance(gap_ms / 1000)
+            got = await rl.hit(policy, subject, cost)
+            expected = models[subject].hit(lab.clock.ms(), cost)
+            assert (got.allowed, got.remaining, got.retry_after_ms, got.blocked_by) == expected, (gap_ms, cost, subject)
+    finally:
+        await lab.backend.clean()
+        await lab.close()
+
+
+@pytest.mark.parametrize("algorithm", ALGORITHMS)
+@settings(max_examples=50, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_decisions_match_the_model_over_random_traffic(algorithm, data):
+    asyncio.run(play(*data.draw(traffic(algorithm))))
+
+
+@pytest.mark.parametrize("policy,requests", [
+    (Policy("buy", ("3/minute", "5/hour"), "fixed_window"), [(0, 1, "1")] * 4 + [(60_000, 2, "1")] * 3),
+    (Policy("buy", (Limit(2, 10, burst=4), Limit(5, 60)), "gcra"), [(0, 3, "1"), (0, 1, "1"), (2500, 2, "1")]),
+    (Policy("buy", ("2/10s", "3/minute"), "sliding_counter"), [(0, 1, "1"), (9_000, 1, "1"), (2_000, 1, "1")] * 3),
+    (Policy("buy", ("4/10s",), "sliding_log"), [(0, 2, "1"), (1_000, 1, "1"), (0, 2, "1"), (9_000, 2, "1")]),
+])
+def test_decisions_match_the_model_on_chosen_traffic(policy, requests):
+    asyncio.run(play(policy, requests))
+
+
+def test_scripts_sent_to_redis_are_small_and_free_of_comments():
+    for name in ALGORITHMS:
+        sent, kept = lua_source(name), (files("integration_lab.app.lua") / f"{name}.lua").read_text()
+        assert "--" in kept and "--" not in sent, name  # the commentary stays in the file only
+        assert len(sent) < 1250, (name, len(sent))
+
+
+@pytest.mark.parametrize("algorithm", ALGORITHMS)
+async def test_one_packed_argument_out_one_integer_back(lab, algorithm):
+    rl, policy, sent = limiter(lab), Policy("buy", ("3/minute", "20/day"), algorithm), []
+    script = rl._scripts[algorithm]
+    original = type(script).__call__
+
+    async def spy(keys=None, args=None, client=None):
+        answer = await original(script, keys, args, client)
+        sent.append((list(args), answer))
+        return answer
+
+    rl._scripts[algorithm] = spy
+    for _ in range(4):
+        await rl.hit(policy, 42)
+    assert all(len(args) == 1 and isinstance(answer, int) for args, answer in sent)
+    assert [answer for _, answer in sent[:3]] == [3, 2, 1]  # remaining + 1
+    assert sent[3][1] < 0  # refused: -(retry_after_ms * 3 + blocker)
+
+
+@pytest.mark.parametrize("algorithm", ["fixed_window", "sliding_counter", "gcra"])
+async def test_a_refusal_leaves_every_key_as_it_was(lab, algorithm):
+    rl, policy = limiter(lab), Policy("buy", ("1/hour", "3/minute"), algorithm)
+    assert (await rl.hit(policy, 1)).allowed
+    await lab.advance(60)  # a new minute: the fixed window counts it in a key that does not exist yet
+    before = {k: (await lab.redis.get(k), await lab.redis.pttl(k) > 0) for k in await lab.backend.scan_keys()}
+    refused = await rl.hit(policy, 1)
+    assert not refused.allowed and refused.blocked_by == Limit(1, 3600)
+    after = {k: (await lab.redis.get(k), await lab.redis.pttl(k) > 0) for k in await lab.backend.scan_keys()}
+    assert after == before
+
+
+def test_limits_that_would_share_a_key_are_refused():
+    with pytest.raises(ValueError, match="share a key"):
+        Policy("buy", ("3/minute", "3/60s"))
+    with pytest.raises(ValueError, match="millisecond"):
+        Limit(3, 0.0004)
+
+
+async def test_burst_only_widens_the_cost_gcra_accepts(lab):
+    rl, wide = limiter(lab), (Limit(3, 60, burst=6),)
+    assert (await rl.hit(Policy("buy", wide, "gcra"), 1, cost=5)).allowed
+    with pytest.raises(ValueError, match="never fit"):
+        await rl.hit(Policy("buy", wide, "sliding_log"), 1, cost=5)  # the log has room for 3, never 5

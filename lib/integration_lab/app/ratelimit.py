@@ -4,12 +4,18 @@ Every decision is atomic and costs one round trip: the script checks every limit
 counts the request against all of them only if all allow it. Time is the lab clock's milliseconds,
 passed to the script (never the server's TIME), so fakeredis and a real Redis decide alike.
 Keys are `rl:{<subject>}:<action>:<algorithm>:<limit>…`: the hash tag keeps one subject's keys in one Cluster slot.
+
+The wire is kept lean, since a decision is on every request's path: one packed argument
+("now_ms cost grace_ms" + each limit's "limit period_ms" (GCRA: "limit period_ms burst"), + the request id
+for the sliding log) and one integer back (`_decision` reads it), from scripts that run as few commands
+as the algorithm allows.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cached_property
 
 from ..runtime.keyspace import Keyspace
 from .scripts import register
@@ -36,8 +42,8 @@ class Limit:
     def __post_init__(self):
         if isinstance(self.limit, bool) or not isinstance(self.limit, int) or self.limit <= 0:
             raise ValueError(f"limit must be a positive whole number of requests, got {self.limit!r}")
-        if not self.period > 0:
-            raise ValueError(f"period must be a positive number of seconds, got {self.period!r}")
+        if not self.period >= 0.001:  # keys and scripts count in whole milliseconds
+            raise ValueError(f"period must be at least a millisecond (in seconds), got {self.period!r}")
         if self.burst is not None and (not isinstance(self.burst, int) or self.burst <= 0):
             raise ValueError(f"burst must be a positive whole number, got {self.burst!r}")
 
@@ -78,10 +84,25 @@ class Policy:
         limits = tuple(lim if isinstance(lim, Limit) else Limit.parse(lim) for lim in self.limits)
         if not limits:
             raise ValueError("a policy needs at least one limit")
+        if len({(lim.limit, lim.period_ms) for lim in limits}) < len(limits):
+            raise ValueError(f"two limits of one policy would share a key: {', '.join(map(str, limits))}")
         object.__setattr__(self, "limits", limits)
 
     def describe(self) -> str:
         return f"{self.action}: " + " and ".join(str(lim) for lim in self.limits) + f" ({self.algorithm})"
+
+    @cached_property
+    def _wire(self) -> tuple[tuple[tuple[str, int], ...], str, int]:
+        """What every hit of this policy sends alike, worked out once: each limit's key tail and period,
+        the packed argument's limits part, and the largest cost that can ever fit (only GCRA reads burst)."""
+        gcra = self.algorithm == "gcra"
+        tails = tuple((f"}}:{self.action}:{self.algorithm}:{lim.limit}-{lim.period_ms}", lim.period_ms)
+                      for lim in self.limits)
+        fields = [GRACE_MS]
+        for lim in self.limits:
+            fields += [lim.limit, lim.period_ms, lim.burst or lim.limit] if gcra else [lim.limit, lim.period_ms]
+        most = min((lim.burst or lim.limit) if gcra else lim.limit for lim in self.limits)
+        return tails, " ".join(map(str, fields)), most
 
 
 @dataclass(frozen=True)
@@ -101,15 +122,17 @@ class RateLimiter:
     def __init__(self, redis, keys: Keyspace, clock, ids):
         self._redis, self._keys, self._clock, self._ids = redis, keys, clock, ids
         self._scripts = {name: register(redis, name) for name in ALGORITHMS}
+        self._head = keys.key("rl", "{")  # + subject + a limit's tail: keys.key("rl", "{subject}", action, …)
 
     def _keys_for(self, policy: Policy, subject: str, now_ms: int) -> list[str]:
-        keys = []
-        for lim in policy.limits:
-            base = self._keys.key("rl", "{" + subject + "}", policy.action, policy.algorithm, f"{lim.limit}-{lim.period_ms}")
-            window = now_ms // lim.period_ms
-            if policy.algorithm == "fixed_window":
-                keys.append(f"{base}:{window}")
-            elif policy.algorithm == "sliding_counter":
+        keys, head = [], self._head + subject
+        algorithm = policy.algorithm
+        for tail, period_ms in policy._wire[0]:
+            base = head + tail
+            if algorithm == "fixed_window":
+                keys.append(f"{base}:{now_ms // period_ms}")
+            elif algorithm == "sliding_counter":
+                window = now_ms // period_ms
                 keys += [f"{base}:{window}", f"{base}:{window - 1}"]
             else:
                 keys.append(base)
@@ -118,23 +141,28 @@ class RateLimiter:
     async def hit(self, policy: Policy, subject: str | int, cost: int = 1) -> Decision:
         """Ask for `cost` units of `policy` for `subject` (a user id); counts only if allowed."""
         subject = str(subject)
-        if not subject or any(c in subject for c in "{}"):
+        if not subject or "{" in subject or "}" in subject:
             raise ValueError(f"a rate-limit subject must be non-empty and free of braces, got {subject!r}")
         if isinstance(cost, bool) or not isinstance(cost, int) or cost <= 0:
             raise ValueError(f"cost must be a positive whole number, got {cost!r}")
-        if cost > min(lim.burst or lim.limit for lim in policy.limits):
+        _, limits_part, most = policy._wire
+        if cost > most:
             raise ValueError(f"a cost of {cost} can never fit {policy.describe()}")
         now_ms = self._clock.ms()
-        # the sliding log needs a unique member per request: times collide under a frozen clock
-        request_id = self._ids.token("req_", 16) if policy.algorithm == "sliding_log" else ""
-        args = [now_ms, cost, request_id, GRACE_MS]
-        for lim in policy.limits:
-            args += [lim.limit, lim.period_ms, lim.burst or lim.limit]
-        script = self._scripts[policy.algorithm]
-        allowed, remaining, retry_ms, blocker = await script(keys=self._keys_for(policy, subject, now_ms), args=args)
-        return Decision(
-            allowed=bool(allowed),
-            remaining=int(remaining),
-            retry_after_ms=int(retry_ms),
-            blocked_by=policy.limits[blocker - 1] if blocker else None,
-        )
+        packed = f"{now_ms} {cost} {limits_part}"
+        if policy.algorithm == "sliding_log":
+            # the sliding log needs a unique member per request: times collide under a frozen clock
+            packed += " " + self._ids.token("req_", 16)
+        answer = await self._scripts[policy.algorithm](keys=self._keys_for(policy, subject, now_ms), args=(packed,))
+        return _decision(policy, int(answer))
+
+
+def _decision(policy: Policy, answer: int) -> Decision:
+    """The scripts' one integer: remaining + 1 when allowed; when refused, -(retry_after_ms * (n + 1) + blocker),
+    n being the number of limits and blocker the 1-based index of the limit with the longest wait (0: none).
+    A refused request has nothing remaining: the limit that refused it is spent."""
+    if answer > 0:
+        return Decision(allowed=True, remaining=answer - 1, retry_after_ms=0)
+    retry_ms, blocker = divmod(-answer, len(policy.limits) + 1)
+    return Decision(allowed=False, remaining=0, retry_after_ms=retry_ms,
+                    blocked_by=policy.limits[blocker - 1] if blocker else None)

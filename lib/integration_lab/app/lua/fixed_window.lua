@@ -1,26 +1,29 @@
 -- Fixed window, several limits in one call: all must allow, else nothing is counted.
 -- KEYS[i]: the counter of limit i's current window (the client puts the window index in the key).
--- ARGV: now_ms, cost, request_id (unused), grace_ms (kept past the window: clocks drift), then per limit: limit, period_ms, burst (unused here).
--- Time is the lab clock's now_ms, never the server's TIME. Returns {allowed, remaining, retry_after_ms, blocker}.
-local now, cost, grace = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[4])
-local allowed, remaining, retry, blocker = 1, nil, 0, 0
-for i, key in ipairs(KEYS) do
-  local limit, period = tonumber(ARGV[3 * i + 2]), tonumber(ARGV[3 * i + 3])
-  local count = tonumber(redis.call('GET', key) or '0')
-  local left = limit - count - cost
+-- ARGV[1], packed: "now_ms cost grace_ms limit_1 period_ms_1 limit_2 period_ms_2 ...", grace being how long
+-- a key outlives its window (clocks drift). Time is the lab clock's now_ms, never the server's TIME.
+-- Returns one integer: remaining + 1 when allowed; when refused, -(retry_after_ms * (#KEYS + 1) + blocker).
+-- Counts first, undoes if refused: an allowed request (the common case) costs one INCRBY per limit.
+local a = {}
+for v in string.gmatch(ARGV[1], '%S+') do a[#a + 1] = tonumber(v) end
+local now, cost, grace, n = a[1], a[2], a[3], #KEYS
+local ok, remaining, retry, blocker, counts = true, nil, 0, 0, {}
+for i = 1, n do
+  local limit, period = a[2 * i + 2], a[2 * i + 3]
+  local count = redis.call('INCRBY', KEYS[i], cost)
+  -- a new key gets its TTL at once: the window's end plus grace, the same instant for every request in it
+  if count == cost then redis.call('PEXPIRE', KEYS[i], period - now % period + grace) end
+  counts[i] = count
+  local left = limit - count
   if left < 0 then
-    allowed = 0
-    local wait = period - (now % period)
+    ok, left = false, 0
+    local wait = period - now % period
     if wait > retry then retry, blocker = wait, i end
-    left = 0
   end
   if remaining == nil or left < remaining then remaining = left end
 end
-if allowed == 1 then
-  for i, key in ipairs(KEYS) do
-    local period = tonumber(ARGV[3 * i + 3])
-    redis.call('INCRBY', key, cost)
-    redis.call('PEXPIRE', key, period - (now % period) + grace)  -- INCR and its TTL together, never a key without one
-  end
+if ok then return remaining + 1 end
+for i = 1, n do  -- refused: put every counter back as it was (a key this request created goes)
+  if counts[i] == cost then redis.call('DEL', KEYS[i]) else redis.call('DECRBY', KEYS[i], cost) end
 end
-return {allowed, remaining, retry, blocker}
+return -(retry * (n + 1) + blocker)

@@ -1,18 +1,21 @@
 -- Sliding window counter: this window's count plus the previous window's, weighted by how much of it
 -- still overlaps the sliding window. KEYS[2i-1], KEYS[2i]: limit i's current and previous window counters.
--- ARGV: now_ms, cost, request_id (unused), grace_ms, then per limit: limit, period_ms, burst (unused).
--- Returns {allowed, remaining, retry_after_ms, blocker}.
-local now, cost, grace = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[4])
-local allowed, remaining, retry, blocker = 1, nil, 0, 0
-for i = 1, #KEYS / 2 do
-  local limit, period = tonumber(ARGV[3 * i + 2]), tonumber(ARGV[3 * i + 3])
-  local current = tonumber(redis.call('GET', KEYS[2 * i - 1]) or '0')
-  local previous = tonumber(redis.call('GET', KEYS[2 * i]) or '0')
+-- ARGV[1], packed: "now_ms cost grace_ms limit_1 period_ms_1 limit_2 period_ms_2 ...".
+-- Returns one integer: remaining + 1 when allowed; when refused, -(retry_after_ms * (#KEYS / 2 + 1) + blocker).
+local a = {}
+for v in string.gmatch(ARGV[1], '%S+') do a[#a + 1] = tonumber(v) end
+local now, cost, grace, n = a[1], a[2], a[3], #KEYS / 2
+local counts = redis.call('MGET', unpack(KEYS))  -- every counter in one command
+local ok, remaining, retry, blocker = true, nil, 0, 0
+for i = 1, n do
+  local limit, period = a[2 * i + 2], a[2 * i + 3]
+  local current = tonumber(counts[2 * i - 1] or '0')
+  local previous = tonumber(counts[2 * i] or '0')
   local elapsed = now % period
   local estimate = previous * (period - elapsed) / period + current
   local left = math.floor(limit - estimate - cost)
   if left < 0 then
-    allowed = 0
+    ok = false
     local wait
     if current + cost <= limit then
       -- wait until enough of the previous window has slid out
@@ -26,12 +29,13 @@ for i = 1, #KEYS / 2 do
   end
   if remaining == nil or left < remaining then remaining = left end
 end
-if allowed == 1 then
-  for i = 1, #KEYS / 2 do
-    local period = tonumber(ARGV[3 * i + 3])
-    redis.call('INCRBY', KEYS[2 * i - 1], cost)
-    -- the counter is needed through the next window too, as that window's "previous"
-    redis.call('PEXPIRE', KEYS[2 * i - 1], 2 * period - (now % period) + grace)
+if not ok then return -(retry * (n + 1) + blocker) end
+for i = 1, n do
+  local period = a[2 * i + 3]
+  -- a new counter gets its TTL at once, the same instant for every request in the window: it is needed
+  -- through the next window too, as that window's "previous"
+  if redis.call('INCRBY', KEYS[2 * i - 1], cost) == cost then
+    redis.call('PEXPIRE', KEYS[2 * i - 1], 2 * period - now % period + grace)
   end
 end
-return {allowed, remaining, retry, blocker}
+return remaining + 1

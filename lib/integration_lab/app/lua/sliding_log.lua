@@ -1,29 +1,32 @@
 -- Sliding window log: one sorted set of request times per limit; a request counts for exactly `period`.
--- KEYS[i]: limit i's log. ARGV: now_ms, cost, request_id (a unique member: times collide under a frozen
--- clock), grace_ms, then per limit: limit, period_ms, burst (unused). Returns {allowed, remaining, retry_after_ms, blocker}.
-local now, cost, request_id, grace = tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[3], tonumber(ARGV[4])
-local allowed, remaining, retry, blocker = 1, nil, 0, 0
-for i, key in ipairs(KEYS) do
-  local limit, period = tonumber(ARGV[3 * i + 2]), tonumber(ARGV[3 * i + 3])
-  redis.call('ZREMRANGEBYSCORE', key, '-inf', now - period)  -- forget what has slid out
-  local count = redis.call('ZCARD', key)
-  local left = limit - count - cost
+-- KEYS[i]: limit i's log. ARGV[1], packed: "now_ms cost grace_ms limit_1 period_ms_1 ... request_id", the
+-- request id making each member unique (times collide under a frozen clock).
+-- Returns one integer: remaining + 1 when allowed; when refused, -(retry_after_ms * (#KEYS + 1) + blocker).
+local a = {}
+for v in string.gmatch(ARGV[1], '%S+') do a[#a + 1] = tonumber(v) or v end
+local now, cost, grace, request_id, n = a[1], a[2], a[3], a[#a], #KEYS
+local ok, remaining, retry, blocker = true, nil, 0, 0
+for i = 1, n do
+  local limit, period = a[2 * i + 2], a[2 * i + 3]
+  redis.call('ZREMRANGEBYSCORE', KEYS[i], '-inf', now - period)  -- forget what has slid out
+  local left = limit - redis.call('ZCARD', KEYS[i]) - cost
   if left < 0 then
-    allowed = 0
+    ok = false
     -- the request that must slide out before this one fits
-    local oldest = redis.call('ZRANGE', key, -left - 1, -left - 1, 'WITHSCORES')
+    local oldest = redis.call('ZRANGE', KEYS[i], -left - 1, -left - 1, 'WITHSCORES')
     local wait = tonumber(oldest[2]) + period - now
     if wait > retry then retry, blocker = wait, i end
     left = 0
   end
   if remaining == nil or left < remaining then remaining = left end
 end
-if allowed == 1 then
-  for i, key in ipairs(KEYS) do
-    for n = 1, cost do
-      redis.call('ZADD', key, now, request_id .. '#' .. n)
-    end
-    redis.call('PEXPIRE', key, tonumber(ARGV[3 * i + 3]) + grace)
-  end
+if not ok then return -(retry * (n + 1) + blocker) end
+local members = {}  -- all `cost` members in one ZADD
+for k = 1, cost do
+  members[2 * k - 1], members[2 * k] = now, request_id .. '#' .. k
 end
-return {allowed, remaining, retry, blocker}
+for i = 1, n do
+  redis.call('ZADD', KEYS[i], unpack(members))
+  redis.call('PEXPIRE', KEYS[i], a[2 * i + 3] + grace)
+end
+return remaining + 1
