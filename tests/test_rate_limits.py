@@ -244,20 +244,28 @@ def test_scripts_sent_to_redis_are_small_and_free_of_comments():
 @pytest.mark.parametrize("algorithm", ALGORITHMS)
 async def test_one_packed_argument_out_one_integer_back(lab, algorithm):
     rl, policy, sent = limiter(lab), Policy("buy", ("3/minute", "20/day"), algorithm), []
-    script = rl._scripts[algorithm]
-    original = type(script).__call__
+    await rl.hit(Policy("other", ("1/second",), algorithm), 42)  # the first call may load the script
+    original = lab.redis.execute_command
 
-    async def spy(keys=None, args=None, client=None):
-        answer = await original(script, keys, args, client)
-        sent.append((list(args), answer))
+    async def spy(*args, **options):
+        answer = await original(*args, **options)
+        sent.append((args, answer))
         return answer
 
-    rl._scripts[algorithm] = spy
+    lab.redis.execute_command = spy
     for _ in range(4):
         await rl.hit(policy, 42)
-    assert all(len(args) == 1 and isinstance(answer, int) for args, answer in sent)
+    keys = 4 if algorithm == "sliding_counter" else 2
+    assert [len(args) for args, _ in sent] == [3 + keys + 1] * 4  # EVALSHA sha numkeys keys… packed
     assert [answer for _, answer in sent[:3]] == [3, 2, 1]  # remaining + 1
-    assert sent[3][1] < 0  # refused: -(retry_after_ms * 3 + blocker)
+    assert isinstance(sent[3][1], int) and sent[3][1] < 0  # refused: -(retry_after_ms * 3 + blocker)
+
+
+async def test_a_script_the_server_does_not_know_is_loaded_and_run(lab):
+    rl, policy = limiter(lab), Policy("buy", ("3/minute",), "gcra")
+    assert (await rl.hit(policy, 1)).remaining == 2
+    rl._scripts["gcra"].sha = "0" * 40  # as if unknown: no SCRIPT FLUSH on a server other tests share
+    assert (await rl.hit(policy, 1)).remaining == 1
 
 
 @pytest.mark.parametrize("algorithm", ["fixed_window", "sliding_counter", "gcra"])

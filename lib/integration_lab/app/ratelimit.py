@@ -5,10 +5,10 @@ counts the request against all of them only if all allow it. Time is the lab clo
 passed to the script (never the server's TIME), so fakeredis and a real Redis decide alike.
 Keys are `rl:{<subject>}:<action>:<algorithm>:<limit>…`: the hash tag keeps one subject's keys in one Cluster slot.
 
-The wire is kept lean, since a decision is on every request's path: one packed argument
-("now_ms cost grace_ms" + each limit's "limit period_ms" (GCRA: "limit period_ms burst"), + the request id
-for the sliding log) and one integer back (`_decision` reads it), from scripts that run as few commands
-as the algorithm allows.
+The wire is kept lean, since a decision is on every request's path: one packed argument, a JSON array
+(now_ms, cost, grace_ms, then each limit's limit and period_ms (GCRA: limit, period_ms, burst), then the
+sliding log's request id) that the script decodes in one C call; one integer back (`_decision` reads it);
+scripts that run as few commands as each algorithm allows.
 """
 
 from __future__ import annotations
@@ -16,6 +16,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import cached_property
+
+from redis.exceptions import NoScriptError
 
 from ..runtime.keyspace import Keyspace
 from .scripts import register
@@ -102,7 +104,7 @@ class Policy:
         for lim in self.limits:
             fields += [lim.limit, lim.period_ms, lim.burst or lim.limit] if gcra else [lim.limit, lim.period_ms]
         most = min((lim.burst or lim.limit) if gcra else lim.limit for lim in self.limits)
-        return tails, " ".join(map(str, fields)), most
+        return tails, ",".join(map(str, fields)), most
 
 
 @dataclass(frozen=True)
@@ -149,11 +151,16 @@ class RateLimiter:
         if cost > most:
             raise ValueError(f"a cost of {cost} can never fit {policy.describe()}")
         now_ms = self._clock.ms()
-        packed = f"{now_ms} {cost} {limits_part}"
         if policy.algorithm == "sliding_log":
             # the sliding log needs a unique member per request: times collide under a frozen clock
-            packed += " " + self._ids.token("req_", 16)
-        answer = await self._scripts[policy.algorithm](keys=self._keys_for(policy, subject, now_ms), args=(packed,))
+            packed = f'[{now_ms},{cost},{limits_part},"{self._ids.token("req_", 16)}"]'
+        else:
+            packed = f"[{now_ms},{cost},{limits_part}]"
+        keys, script = self._keys_for(policy, subject, now_ms), self._scripts[policy.algorithm]
+        try:
+            answer = await self._redis.evalsha(script.sha, len(keys), *keys, packed)
+        except NoScriptError:  # a server that has not seen it yet: the Script loads it and runs it
+            answer = await script(keys=keys, args=(packed,))
         return _decision(policy, int(answer))
 
 

@@ -1,11 +1,10 @@
 -- Fixed window, several limits in one call: all must allow, else nothing is counted.
 -- KEYS[i]: the counter of limit i's current window (the client puts the window index in the key).
--- ARGV[1], packed: "now_ms cost grace_ms limit_1 period_ms_1 limit_2 period_ms_2 ...", grace being how long
--- a key outlives its window (clocks drift). Time is the lab clock's now_ms, never the server's TIME.
+-- ARGV[1], packed as a JSON array: [now_ms, cost, grace_ms, limit_1, period_ms_1, limit_2, period_ms_2, …],
+-- grace being how long a key outlives its window (clocks drift). Time is the lab clock's now_ms, never the server's TIME.
 -- Returns one integer: remaining + 1 when allowed; when refused, -(retry_after_ms * (#KEYS + 1) + blocker).
 -- Counts first, undoes if refused: an allowed request (the common case) costs one INCRBY per limit.
-local a = {}
-for v in string.gmatch(ARGV[1], '%S+') do a[#a + 1] = tonumber(v) end
+local a = cjson.decode(ARGV[1])
 local now, cost, grace, n = a[1], a[2], a[3], #KEYS
 local ok, remaining, retry, blocker, counts = true, nil, 0, 0, {}
 for i = 1, n do

@@ -1,9 +1,8 @@
 -- GCRA (a token bucket kept as one number): the theoretical arrival time (TAT) of the next request.
 -- One request is "emitted" every period/limit ms; up to `burst` may arrive at once.
--- KEYS[i]: limit i's TAT. ARGV[1], packed: "now_ms cost grace_ms limit_1 period_ms_1 burst_1 ...".
+-- KEYS[i]: limit i's TAT. ARGV[1], packed as a JSON array: [now_ms, cost, grace_ms, limit_1, period_ms_1, burst_1, …].
 -- Returns one integer: remaining + 1 when allowed; when refused, -(retry_after_ms * (#KEYS + 1) + blocker).
-local a = {}
-for v in string.gmatch(ARGV[1], '%S+') do a[#a + 1] = tonumber(v) end
+local a = cjson.decode(ARGV[1])
 local now, cost, grace, n = a[1], a[2], a[3], #KEYS
 local tats = redis.call('MGET', unpack(KEYS))  -- every TAT in one command
 local ok, remaining, retry, blocker = true, nil, 0, 0

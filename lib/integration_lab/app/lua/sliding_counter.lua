@@ -1,9 +1,8 @@
 -- Sliding window counter: this window's count plus the previous window's, weighted by how much of it
 -- still overlaps the sliding window. KEYS[2i-1], KEYS[2i]: limit i's current and previous window counters.
--- ARGV[1], packed: "now_ms cost grace_ms limit_1 period_ms_1 limit_2 period_ms_2 ...".
+-- ARGV[1], packed as a JSON array: [now_ms, cost, grace_ms, limit_1, period_ms_1, limit_2, period_ms_2, …].
 -- Returns one integer: remaining + 1 when allowed; when refused, -(retry_after_ms * (#KEYS / 2 + 1) + blocker).
-local a = {}
-for v in string.gmatch(ARGV[1], '%S+') do a[#a + 1] = tonumber(v) end
+local a = cjson.decode(ARGV[1])
 local now, cost, grace, n = a[1], a[2], a[3], #KEYS / 2
 local counts = redis.call('MGET', unpack(KEYS))  -- every counter in one command
 local ok, remaining, retry, blocker = true, nil, 0, 0

@@ -1,9 +1,8 @@
 -- Sliding window log: one sorted set of request times per limit; a request counts for exactly `period`.
--- KEYS[i]: limit i's log. ARGV[1], packed: "now_ms cost grace_ms limit_1 period_ms_1 ... request_id", the
--- request id making each member unique (times collide under a frozen clock).
+-- KEYS[i]: limit i's log. ARGV[1], packed as a JSON array: [now_ms, cost, grace_ms, limit_1,
+-- period_ms_1, …, "request_id"], the request id making each member unique (times collide under a frozen clock).
 -- Returns one integer: remaining + 1 when allowed; when refused, -(retry_after_ms * (#KEYS + 1) + blocker).
-local a = {}
-for v in string.gmatch(ARGV[1], '%S+') do a[#a + 1] = tonumber(v) or v end
+local a = cjson.decode(ARGV[1])
 local now, cost, grace, request_id, n = a[1], a[2], a[3], a[#a], #KEYS
 local ok, remaining, retry, blocker = true, nil, 0, 0
 for i = 1, n do
