@@ -101,3 +101,18 @@ async def test_on_fakeredis_advance_leaves_ttls_to_time_machine():
     await backend.fast_forward(4)
     assert await client.pttl("lab:test/fm:k") > 9_000
     await backend.close()
+
+
+@pytest.mark.parametrize("seed", [0, 1, 7, 12345])
+def test_tokens_are_the_ones_random_choice_would_draw(seed):
+    """IdFactory.token draws as random.choice does (every golden id depends on it), only faster."""
+    import random
+    import string
+
+    from integration_lab.runtime.ids import IdFactory
+
+    ids, reference = IdFactory(seed), random.Random(seed)
+    alnum = string.ascii_letters + string.digits
+    for prefix, length in [("pi_", 24), ("req_", 16), ("", 1), ("x", 0)]:
+        assert ids.token(prefix, length) == prefix + "".join(reference.choice(alnum) for _ in range(length))
+    assert ids.integer(1, 10**9) == reference.randint(1, 10**9)  # the stream goes on in step
