@@ -108,10 +108,16 @@ def _provider(text: str) -> tuple[str, str]:
 
 def main(args: argparse.Namespace) -> int:
     if args.service == "telegram":
-        _fake, app = telegram_app(args.tokens, limits=not args.no_limits, seed=args.seed, history=args.history,
+        from .fakes.telegram.asgi import service
+        from .runtime import httpserver
+
+        fake, _app = telegram_app(args.tokens, limits=not args.no_limits, seed=args.seed, history=args.history,
                                   payment_providers=dict(args.payment_providers or []))
-        print(f"Telegram Bot API fake on http://{HOST}:{args.port}/bot<token>/<method>; control API at /_lab/")
-        uvicorn.Server(uvicorn_config(app, args.port)).run()
+        print(f"Telegram Bot API fake on http://{HOST}:{args.port}/bot<token>/<method>; control API at /_lab/",
+              flush=True)
+        # the same handler as under uvicorn, on a server of its own: uvicorn's per-request work was twice the
+        # fake's own (runtime/httpserver.py, benchmarks/bench_saturation.py)
+        httpserver.run(HOST, args.port, SHUTDOWN_GRACE, **service(fake))
         return 0
     if args.service == "stripe":
         _fake, app = stripe_app(args.api_keys, args.port, seed=args.seed, history=args.history)

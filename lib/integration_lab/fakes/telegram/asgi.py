@@ -10,11 +10,16 @@ from .wire import body_limit, handle
 from .world import TelegramFake
 
 
+def service(fake: TelegramFake) -> dict:
+    """What serves the Bot API and the control API, under uvicorn (`asgi_app`) or runtime.httpserver: the
+    handler, a task delivering updates to webhooks while it runs, and the answers for timeouts and big bodies."""
+    return {"handle": lambda *request: handle(fake, *request), "background": lambda: _pump_webhooks(fake),
+            "bad_gateway": lambda: json_reply(502, {"ok": False, "error_code": 502, "description": "Bad Gateway"}),
+            "limit": body_limit, "too_large": lambda: json_reply(413, ApiError(413, TOO_LARGE).body())}
+
+
 def asgi_app(fake: TelegramFake):
-    """Serves the Bot API and the control API; while it runs, a task delivers updates to webhooks."""
-    return fake_app(lambda *request: handle(fake, *request), lambda: _pump_webhooks(fake),
-                    lambda: json_reply(502, {"ok": False, "error_code": 502, "description": "Bad Gateway"}),
-                    limit=body_limit, too_large=lambda: json_reply(413, ApiError(413, TOO_LARGE).body()))
+    return fake_app(**service(fake))
 
 
 async def _pump_webhooks(fake: TelegramFake) -> None:
