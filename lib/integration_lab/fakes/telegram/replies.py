@@ -12,10 +12,9 @@ from ...runtime.asgi import Reply
 
 # orjson writes dataclasses and datetimes that json refuses; passing them through makes orjson refuse them too
 _OPTIONS = orjson.OPT_PASSTHROUGH_DATACLASS | orjson.OPT_PASSTHROUGH_DATETIME
-# where orjson's floats differ from repr(): NaN and ±Infinity (orjson: null), below 1e-4 (orjson: 0.00001, 1e-7
-# where repr gives 1e-05, 1e-07). Output holding any of these is written again by json: rarely, since Telegram
-# never sends null and a message's text rarely holds them.
-_MAYBE_DIFFERENT = (b"null", b"e-", b"0.0000")
+# Where orjson's floats differ from repr(): NaN and ±Infinity (orjson: null), below 1e-4 (orjson: 0.00001, 1e-7
+# where repr gives 1e-05, 1e-07). Output holding null, e- or 0.0000 is written again by json: rarely, since
+# Telegram never sends null and a message's text rarely holds them.
 
 
 def dumps(body) -> bytes:
@@ -24,7 +23,7 @@ def dumps(body) -> bytes:
     except TypeError:  # what orjson refuses, json may write (ints past 64 bits, int keys) or refuse alike
         # (lone surrogates, unknown types): either way the standard encoder decides
         data = None
-    if data is None or any(marker in data for marker in _MAYBE_DIFFERENT):
+    if data is None or b"null" in data or b"e-" in data or b"0.0000" in data:
         return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
     return data
 
