@@ -235,3 +235,19 @@ def test_a_client_that_does_not_read_its_answers_is_not_read_from_until_it_does(
     assert not transport.reading and b'"text":"queued answer"' in transport.written[0]
     connection.resume_writing()
     assert transport.reading
+
+
+def test_serve_telegram_on_a_taken_port_says_so_in_one_line(capsys):
+    import argparse
+
+    from integration_lab.serve import add_arguments, main
+
+    parser = argparse.ArgumentParser()
+    add_arguments(parser.add_subparsers(dest="command").add_parser("serve"))
+    with socket.socket() as taken:
+        taken.bind((HOST, 0))
+        taken.listen()
+        args = parser.parse_args(["serve", "telegram", "--port", str(taken.getsockname()[1])])
+        assert main(args) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("error while attempting to bind on address") and "Traceback" not in err

@@ -10,6 +10,7 @@ import asyncio
 import contextlib
 import socket
 import subprocess  # nosec B404  # start_process runs our own servers from argument lists, no shell
+import sys
 import threading
 import time
 
@@ -117,7 +118,12 @@ def main(args: argparse.Namespace) -> int:
               flush=True)
         # the same handler as under uvicorn, on a server of its own: uvicorn's per-request work was twice the
         # fake's own (runtime/httpserver.py, benchmarks/bench_saturation.py)
-        httpserver.run(HOST, args.port, SHUTDOWN_GRACE, **service(fake))
+        try:
+            httpserver.run(HOST, args.port, SHUTDOWN_GRACE, **service(fake))
+        except OSError as error:  # the port is taken: one line, as uvicorn says it, not a traceback
+            print(f"error while attempting to bind on address ('{HOST}', {args.port}): {error.strerror}",
+                  file=sys.stderr)
+            return 1
         return 0
     if args.service == "stripe":
         _fake, app = stripe_app(args.api_keys, args.port, seed=args.seed, history=args.history)
