@@ -169,7 +169,6 @@ def _decision(policy: Policy, answer: int) -> Decision:
     n being the number of limits and blocker the 1-based index of the limit with the longest wait (0: none).
     A refused request has nothing remaining: the limit that refused it is spent."""
     if answer > 0:
-        return Decision(allowed=True, remaining=answer - 1, retry_after_ms=0)
+        return Decision(True, answer - 1, 0)  # (allowed, remaining, retry_after_ms): positional is quicker
     retry_ms, blocker = divmod(-answer, len(policy.limits) + 1)
-    return Decision(allowed=False, remaining=0, retry_after_ms=retry_ms,
-                    blocked_by=policy.limits[blocker - 1] if blocker else None)
+    return Decision(False, 0, retry_ms, policy.limits[blocker - 1] if blocker else None)
