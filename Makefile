@@ -12,6 +12,8 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 KERNEL := $(VENV)/share/jupyter/kernels/integration-lab/kernel.json
 JOBS   ?= 2
+# runs at a time in `make run`; empty: one more than the cores (the CLI's default)
+RUN_JOBS ?=
 # Coverage floors of lib/ (percent), over the library tests and the server processes they start.
 COV_LINE   ?= 90
 COV_BRANCH ?= 85
@@ -37,7 +39,7 @@ $(KERNEL): $(VENV)/.installed
 		--display-name "Integration lab (Python $(shell $(PY) -c 'import sys; print("%d.%d" % sys.version_info[:2])'))"
 
 run: setup
-	$(PY) -m integration_lab run --jobs $(JOBS)
+	$(PY) -m integration_lab run $(if $(RUN_JOBS),--jobs $(RUN_JOBS))
 
 test: browser check test-lib test-notebooks
 

@@ -13,7 +13,7 @@ def main(argv: list[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
     run = commands.add_parser("run", help="execute every notebook x parameter set into outputs/")
     run.add_argument("--only", help="run only scenarios whose area/notebook/set matches this glob or text")
-    run.add_argument("--jobs", type=int, default=None, help="parallel runs (default: up to 2 cores)")
+    run.add_argument("--jobs", type=int, default=None, help="parallel runs (default: one more than the cores, up to 2 cores)")
     run.add_argument("--root", type=Path, default=Path.cwd(), help="project root (default: here)")
     run.add_argument("--no-fork-server", dest="fork", action="store_false",
                      help="start each run's kernel the usual way instead of forking it from a preloaded parent")

@@ -25,6 +25,9 @@ from .forkserver import ForkedKernelProvisioner, ForkServer
 from .normalize import normalize_file
 
 KERNEL = "integration-lab"
+# Runs at a time: one more than the cores (two at most, as the CI machines have), so a core never idles
+# while a run waits on its kernel's replies or on the fork server.
+JOBS = min(os.cpu_count() or 1, 2) + 1
 
 
 class LabKernelManager(AsyncKernelManager):
@@ -106,7 +109,7 @@ def _use_fork_server(address: str | None) -> None:
 
 
 def execute_all(runs: list[Run], root: Path, jobs: int | None = None, fork: bool = True) -> list[Result]:
-    jobs = jobs or min(os.cpu_count() or 1, 2)
+    jobs = jobs or JOBS
     with ForkServer(KERNEL) if fork else contextlib.nullcontext() as server:
         return _execute_all(runs, root, jobs, server.address if server else None)
 
