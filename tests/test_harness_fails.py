@@ -52,7 +52,9 @@ def test_altered_library_behaviour_fails(tmp_path):
     lib = tmp_path / "lib"
     shutil.copytree(ROOT / "lib", lib, ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
     script = lib / "integration_lab/app/lua/fixed_window.lua"
-    script.write_text(script.read_text().replace("local left = limit - count - cost", "local left = limit + 1 - count - cost"))
+    source = script.read_text()
+    assert "local left = limit - count\n" in source  # the line this test alters must still be there
+    script.write_text(source.replace("local left = limit - count\n", "local left = limit + 1 - count\n"))
     copy = tmp_path / GOLDEN.name
     shutil.copy(GOLDEN, copy)
     result = nbval(copy, PYTHONPATH=str(lib))
