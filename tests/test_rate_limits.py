@@ -1,5 +1,6 @@
 import asyncio
 import math
+import os
 from importlib.resources import files
 
 import pytest
@@ -203,7 +204,8 @@ def traffic(draw, algorithm):
 
 
 async def play(policy, requests):
-    lab = await il.setup("test/rate-limit-model", start="2026-01-05T09:00:00Z", seed=3)
+    # a keyspace per worker process: xdist workers share a real Redis
+    lab = await il.setup(f"test/rate-limit-model-{os.getpid()}", start="2026-01-05T09:00:00Z", seed=3)
     try:
         rl, models = limiter(lab), {"1": Model(policy), "2": Model(policy)}
         for gap_ms, cost, subject in requests:
