@@ -147,3 +147,16 @@ def test_nothing_preloaded_looks_for_a_shell():
     modules = _lab_modules()
     assert "integration_lab.notebook.plots" not in modules and "integration_lab.scenarios.journeys" in modules
     assert {"matplotlib.pyplot", "ipywidgets"} <= set(SHELL_AWARE)
+
+
+def test_without_a_fork_server_the_matrix_says_so_and_starts_kernels_the_usual_way(monkeypatch, capsys):
+    from integration_lab.matrix import execute as matrix
+
+    class Broken:
+        def __init__(self, kernel):
+            raise RuntimeError("the kernel fork server did not start")
+
+    monkeypatch.setattr(matrix, "ForkServer", Broken)
+    with matrix._fork_server() as server:
+        assert server is None
+    assert "no kernel fork server (the kernel fork server did not start)" in capsys.readouterr().err

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import sys
 import time
 import uuid
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -110,8 +111,24 @@ def _use_fork_server(address: str | None) -> None:
 
 def execute_all(runs: list[Run], root: Path, jobs: int | None = None, fork: bool = True) -> list[Result]:
     jobs = jobs or JOBS
-    with ForkServer(KERNEL) if fork else contextlib.nullcontext() as server:
+    with contextlib.ExitStack() as stack:
+        server = stack.enter_context(_fork_server()) if fork and sys.platform == "linux" else None
         return _execute_all(runs, root, jobs, server.address if server else None)
+
+
+@contextlib.contextmanager
+def _fork_server():
+    """The fork server, or None (said once) when it cannot start: the runs are the same, only slower."""
+    try:
+        server = ForkServer(KERNEL).__enter__()
+    except (RuntimeError, OSError, ValueError) as failure:
+        print(f"note: no kernel fork server ({failure}); kernels start the usual way", file=sys.stderr)
+        yield None
+        return
+    try:
+        yield server
+    finally:
+        server.__exit__()
 
 
 def _execute_all(runs: list[Run], root: Path, jobs: int, fork_server: str | None) -> list[Result]:
