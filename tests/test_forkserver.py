@@ -50,8 +50,8 @@ async def run_in_kernel(code: str) -> tuple[dict, int]:
         await km.shutdown_kernel(now=True)
 
 
-PROBE = """import os, sys
-_result = {"pid": os.getpid(), "seen": "left_behind" in globals(), "pandas": "pandas" in sys.modules,
+PROBE = """import os, sys, comm, ipywidgets
+_result = {"widgets": {"jupyter.widget", "jupyter.widget.control"} <= set(comm.get_comm_manager().targets), "pid": os.getpid(), "seen": "left_behind" in globals(), "pandas": "pandas" in sys.modules,
            "pyplot": "matplotlib.pyplot" in sys.modules, "cwd": os.getcwd(), "fork_env": any(
            "FORK_SERVER" in k for k in os.environ), "parent_pid": os.environ.get("JPY_PARENT_PID")}
 left_behind = 1"""
@@ -63,6 +63,7 @@ async def test_each_forked_kernel_is_a_fresh_process(forking):
     assert count == second_count == 1  # a new shell: execution counts start again
     assert first["pid"] != second["pid"] and not second["seen"]  # nothing crosses from one run to the next
     assert first["pandas"] and not first["pyplot"]  # preloaded, but pyplot is left to the kernel's own shell
+    assert first["widgets"] and second["widgets"]  # preloaded ipywidgets still answers a frontend's comms
     assert first["cwd"] == str(ROOT) and not first["fork_env"] and first["parent_pid"] == str(os.getpid())
     for pid in (first["pid"], second["pid"]):  # killed and reaped: no zombie left for the server
         assert ForkedProcess(pid).poll() == 0
@@ -146,7 +147,7 @@ def test_the_server_stops_when_its_starter_dies(tmp_path):
 def test_nothing_preloaded_looks_for_a_shell():
     modules = _lab_modules()
     assert "integration_lab.notebook.plots" not in modules and "integration_lab.scenarios.journeys" in modules
-    assert {"matplotlib.pyplot", "ipywidgets"} <= set(SHELL_AWARE)
+    assert "matplotlib.pyplot" in SHELL_AWARE
 
 
 def test_without_a_fork_server_the_matrix_says_so_and_starts_kernels_the_usual_way(monkeypatch, capsys):

@@ -7,10 +7,12 @@ more than a second, most of a run. Here one parent process imports all that once
 run; the child becomes the kernel (`IPKernelApp` on the connection file jupyter_client wrote), so each run
 is still a fresh process, with nothing executed before its first cell.
 
-What the parent may import is limited to modules that do not look for a running IPython shell when they
-load: matplotlib.pyplot (hooks the inline backend into the shell), ipywidgets (registers its comm target)
-and tqdm.auto are left to the kernel, where they import as usual. The parent is single-threaded and owns
-no zmq context: threads and sockets only start in the child, after the fork.
+Some modules look for a running IPython shell when they load. matplotlib.pyplot (hooks the inline backend
+into the shell) and tqdm.auto are left to the kernel, where they import as usual. ipywidgets, which every
+notebook's Try-it panel imports (a quarter to half a second each run), is preloaded, and the one thing its
+import does in a shell, registering its comm targets, is done in the child once the kernel exists, before
+it serves the first request. The parent is single-threaded and owns no zmq context: threads and sockets
+only start in the child, after the fork.
 
 `ForkedKernelProvisioner` is jupyter_client's LocalProvisioner with the launch replaced by a request to the
 server; the matrix turns it on for its own runs only (JupyterLab and nbval start kernels as usual).
@@ -40,12 +42,12 @@ PRELOAD = (
     # what pyplot imports, short of pyplot itself
     "matplotlib.backend_bases", "matplotlib.backends.backend_agg", "matplotlib.colorbar", "matplotlib.image",
     "matplotlib.style", "matplotlib.widgets", "matplotlib.projections", "matplotlib.dates", "mpl_toolkits.mplot3d",
-    "redis", "fakeredis", "httpx", "stripe", "requests", "time_machine", "yaml",
+    "redis", "fakeredis", "httpx", "stripe", "requests", "time_machine", "yaml", "ipywidgets",
 )
 LAB_PACKAGES = ("runtime", "fakes", "app", "scenarios", "notebook")  # every module in these, but:
-LAB_SHELL_AWARE = ("integration_lab.notebook.plots", "integration_lab.notebook.widgets")
+LAB_SHELL_AWARE = ("integration_lab.notebook.plots",)  # imports pyplot
 # Would hook into a shell that does not exist yet in the parent: never preloaded.
-SHELL_AWARE = ("matplotlib.pyplot", "ipywidgets", "tqdm.auto", "matplotlib_inline")
+SHELL_AWARE = ("matplotlib.pyplot", "tqdm.auto", "matplotlib_inline")
 ADDRESS_ENV = "LAB_KERNEL_FORK_SERVER"  # set in the parent only, never passed to a kernel
 
 
@@ -130,10 +132,20 @@ def _become_kernel(request: dict) -> None:
         sys.argv = [sys.argv[0], *request["argv"], *parent]
         from ipykernel import kernelapp
 
-        kernelapp.launch_new_instance()
+        app = kernelapp.IPKernelApp.instance()  # what launch_new_instance does, with the hook between
+        app.initialize()
+        _as_if_imported_in_the_shell()
+        app.start()
         code = 0
     finally:
         os._exit(code)  # never back into the parent's loop; the parent's atexit hooks are not the kernel's
+
+
+def _as_if_imported_in_the_shell() -> None:
+    """What preloaded modules do on import when a shell is running, now that this kernel's shell is."""
+    import ipywidgets
+
+    ipywidgets.register_comm_target()  # ipywidgets' import-time hook (_handle_ipython) does just this
 
 
 class ForkServer:
