@@ -251,3 +251,34 @@ def test_serve_telegram_on_a_taken_port_says_so_in_one_line(capsys):
         assert main(args) == 1
     err = capsys.readouterr().err
     assert err.startswith("error while attempting to bind on address") and "Traceback" not in err
+
+
+def test_answer_heads_and_request_targets_read_once_follow_what_they_were_read_from(monkeypatch):
+    """The head of an answer is built once per (status, headers) and a URL is parsed once: another status, header
+    value or URL gets its own, and past CACHED entries the tables start again (they never grow without bound)."""
+    monkeypatch.setattr(httpserver, "CACHED", 3)
+    monkeypatch.setattr(httpserver, "_heads", {})
+    monkeypatch.setattr(httpserver, "_targets", {})
+    headers = {"content-type": "application/json"}
+    assert httpserver._response(Reply(200, b"{}", headers), False, False) == \
+        b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 2\r\n\r\n{}"
+    assert httpserver._response(Reply(200, b"{}", headers), True, True) == \
+        b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 2\r\nconnection: close\r\n\r\n"
+    headers["content-type"] = "text/plain"  # the same dict, changed: a new head
+    assert httpserver._response(Reply(404, b"no", headers), False, False) == \
+        b"HTTP/1.1 404 Not Found\r\ncontent-type: text/plain\r\ncontent-length: 2\r\n\r\nno"
+    assert httpserver._response(Reply(599, b"", {"x-a": "1", "x-b": "2"}), False, False) == \
+        b"HTTP/1.1 599 \r\nx-a: 1\r\nx-b: 2\r\ncontent-length: 0\r\n\r\n"
+    assert len(httpserver._heads) <= 3
+    assert httpserver._response(Reply(200, b"{}", {"content-type": "application/json"}), False, False) == \
+        b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 2\r\n\r\n{}"
+    assert len(httpserver._heads) <= 3
+
+    fake = telegram()
+    with Running(**service(fake)) as url:
+        for path in ("/bot1:x/getMe?a=1", "/bot1:x/getMe?a=2", "/_lab/bots", "/_l%61b/bots", "/bot1:x/getMe?a=1"):
+            answer = raw(url, f"GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".encode())
+            assert answer.startswith(b"HTTP/1.1 200" if "lab" in path or "l%61b" in path else b"HTTP/1.1 401")
+    assert len(httpserver._targets) <= 3
+    assert httpserver._target(b"/_l%61b/bots?x=%20") == ("/_lab/bots", b"x=%20")
+    assert httpserver._targets[b"/bot1:x/getMe?a=1"] == ("/bot1:x/getMe", b"a=1")

@@ -23,25 +23,39 @@ from .faults import SimulatedTimeout
 
 MAX_HEAD = 64 * 1024  # request line and headers; past this the client gets 431 and the connection closes
 _REASONS = {status.value: status.phrase.encode() for status in http.HTTPStatus}
+CACHED = 256  # distinct answer heads, and request targets, kept read once; past this the tables start again
+_heads: dict[tuple, bytes] = {}  # (status, header items) -> the status line and those headers, as sent
+_targets: dict[bytes, tuple[str, bytes]] = {}  # a request's raw URL -> (path as uvicorn gives it, query)
+_verbs = {b"GET": "GET", b"POST": "POST", b"HEAD": "HEAD"}
 
 
 class _Service:
     def __init__(self, handle, background, bad_gateway, limit, too_large):
         self.handle, self.background, self.bad_gateway = handle, background, bad_gateway
         self.limit, self.too_large = limit, too_large
+        self.limit_of = limit if callable(limit) else lambda _headers: limit
         self.connections: set[_Connection] = set()
 
 
+def _head(status: int, headers: dict[str, str]) -> bytes:
+    """The status line and the reply's own headers: built once per distinct (status, headers), not per answer."""
+    key = (status, tuple(headers.items()))
+    head = _heads.get(key)
+    if head is None:
+        lines = [b"HTTP/1.1 %d %s\r\n" % (status, _REASONS.get(status, b""))]
+        lines += [f"{name}: {value}\r\n".encode("latin-1") for name, value in headers.items()]
+        head = b"".join(lines)
+        if len(_heads) >= CACHED:
+            _heads.clear()
+        _heads[key] = head
+    return head
+
+
 def _response(reply: Reply, head_only: bool, close: bool) -> bytes:
-    lines = [b"HTTP/1.1 %d %s\r\n" % (reply.status, _REASONS.get(reply.status, b""))]
-    lines += [f"{name}: {value}\r\n".encode("latin-1") for name, value in reply.headers.items()]
-    lines.append(b"content-length: %d\r\n" % len(reply.body))
-    if close:
-        lines.append(b"connection: close\r\n")
-    lines.append(b"\r\n")
-    if not head_only:
-        lines.append(reply.body)
-    return b"".join(lines)  # one write: head and body leave in one segment
+    body = reply.body
+    return b"%scontent-length: %d\r\n%s\r\n%s" % (  # one write: head and body leave in one segment
+        _head(reply.status, reply.headers), len(body), b"connection: close\r\n" if close else b"",
+        b"" if head_only else body)
 
 
 def _error(status: int) -> bytes:
@@ -83,7 +97,7 @@ class _Connection(asyncio.Protocol):
         self._begin()
 
     def _begin(self) -> None:
-        self.url, self.raw_headers, self.head_size, self.chunks, self.size, self.cap = b"", [], 0, [], 0, None
+        self.url, self.headers, self.head_size, self.chunks, self.size, self.cap = b"", {}, 0, [], 0, None
 
     # ---- asyncio ---------------------------------------------------------------------------------------
     def connection_made(self, transport) -> None:
@@ -108,29 +122,28 @@ class _Connection(asyncio.Protocol):
 
     def on_url(self, url: bytes) -> None:
         self.url += url
-        self._count(len(url))
+        self.head_size += len(url)
+        if self.head_size > MAX_HEAD:
+            self._fail(431)
 
     def on_header(self, name: bytes, value: bytes) -> None:
-        self.raw_headers.append((name, value))
-        self._count(len(name) + len(value))
-
-    def _count(self, size: int) -> None:
-        self.head_size += size
+        # lower-cased names; a repeated header keeps its last value
+        self.headers[name.decode("latin-1").lower()] = value.decode("latin-1")
+        self.head_size += len(name) + len(value)
         if self.head_size > MAX_HEAD:
             self._fail(431)
 
     def on_headers_complete(self) -> None:
         if self.transport.is_closing():
             return
-        # the path as uvicorn gives it: ASCII, percent-decoded (a non-ASCII byte is the parser's 400)
-        url = httptools.parse_url(self.url)
-        self.path = url.path.decode("ascii")
-        if "%" in self.path:
-            self.path = urllib.parse.unquote(self.path)
-        self.query = url.query or b""
-        self.headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in self.raw_headers}
-        limit = self.service.limit
-        self.cap = limit(self.headers) if callable(limit) else limit
+        target = _targets.get(self.url)
+        if target is None:
+            target = _target(self.url)
+            if len(_targets) >= CACHED:
+                _targets.clear()
+            _targets[self.url] = target
+        self.path, self.query = target
+        self.cap = self.service.limit_of(self.headers)
         declared = self.headers.get("content-length", "")
         if self.cap is not None and declared.isdigit() and int(declared) > self.cap:
             self._refuse_large()  # answered before the body is read; the connection closes after it
@@ -147,10 +160,18 @@ class _Connection(asyncio.Protocol):
     def on_message_complete(self) -> None:
         if self.transport.is_closing():
             return
-        keep_alive = self.parser.get_http_version() != "1.0" and self.parser.should_keep_alive()
-        self.waiting.append((self.parser.get_method().decode("ascii"), self.path, self.query, self.headers,
-                             b"".join(self.chunks), keep_alive))
-        self._next()
+        parser = self.parser
+        keep_alive = parser.get_http_version() != "1.0" and parser.should_keep_alive()
+        verb = parser.get_method()
+        request = (_verbs.get(verb) or verb.decode("ascii"), self.path, self.query, self.headers,
+                   b"".join(self.chunks), keep_alive)
+        if self.busy or self.waiting:
+            self.waiting.append(request)
+            self._next()
+        else:  # the usual case: nothing ahead of it
+            self._answer(request)
+            if self.busy or self.write_paused or self.paused:
+                self._read_or_not()
 
     def _next(self) -> None:
         """Answer pipelined requests in order; while one waits, read no further (what is held stays small)."""
@@ -223,6 +244,16 @@ class _Connection(asyncio.Protocol):
         if not self.transport.is_closing():
             self.transport.write(_error(status))
             self.transport.close()
+
+
+def _target(url: bytes) -> tuple[str, bytes]:
+    """(path, query) of a request's raw URL: the path as uvicorn gives it, ASCII and percent-decoded (a
+    non-ASCII byte is the parser's 400)."""
+    parsed = httptools.parse_url(url)
+    path = parsed.path.decode("ascii")
+    if "%" in path:
+        path = urllib.parse.unquote(path)
+    return path, parsed.query or b""
 
 
 async def _stalled(timeout: SimulatedTimeout) -> Reply:
