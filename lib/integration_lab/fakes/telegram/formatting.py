@@ -22,6 +22,8 @@ _MD2_MARKS = [("```", "pre"), ("||", "spoiler"), ("__", "underline"), ("*", "bol
 
 
 def utf16_len(text: str) -> int:
+    if text.isascii():
+        return len(text)
     return len(text.encode("utf-16-le", "surrogatepass")) // 2  # a lone surrogate (bad input) counts one
 
 
@@ -30,6 +32,8 @@ def _cant_parse(reason: str) -> ApiError:
 
 
 def command_entities(text: str) -> list[dict]:
+    if "/" not in text:
+        return []
     return [{"offset": utf16_len(text[:m.start()]), "length": utf16_len(m.group()), "type": "bot_command"}
             for m in _COMMAND.finditer(text)]
 

@@ -38,6 +38,8 @@ def text(raw: bytes) -> str:
 
 def byte_len(value: str) -> int:
     """Bytes of the text as sent: a byte that was not UTF-8 counts one, a surrogate from a JSON escape three."""
+    if value.isascii():  # a flag CPython keeps: no scan
+        return len(value)
     try:
         return len(value.encode("utf-8", "surrogateescape"))
     except UnicodeEncodeError:
@@ -45,6 +47,8 @@ def byte_len(value: str) -> int:
 
 
 def is_utf8(value: str) -> bool:
+    if value.isascii():
+        return True
     try:
         value.encode("utf-8")
     except UnicodeEncodeError:
@@ -54,6 +58,10 @@ def is_utf8(value: str) -> bool:
 
 def to_integer(value: str, bits: int = 32) -> int:
     """td::to_integer: an optional '-', then digits up to the first non-digit; wraps like C integers."""
+    if len(value) < 10 and value.isascii() and value.isdigit():  # below 10**9: no wrap, any width
+        return int(value)
+    if not value:
+        return 0
     match = _INTEGER.match(value)
     digits = match.group().lstrip("-")
     number = int(digits[-64:] or 0) % (1 << bits)  # 10**64 wraps to 0: only the last 64 digits count

@@ -31,9 +31,12 @@ class Account:
 
     def to_api(self) -> dict:
         user = {"id": self.id, "is_bot": self.is_bot, "first_name": self.first_name}
-        for name in ("last_name", "username", "language_code"):
-            if getattr(self, name) is not None:
-                user[name] = getattr(self, name)
+        if self.last_name is not None:
+            user["last_name"] = self.last_name
+        if self.username is not None:
+            user["username"] = self.username
+        if self.language_code is not None:
+            user["language_code"] = self.language_code
         return user
 
 
