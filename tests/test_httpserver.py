@@ -282,3 +282,21 @@ def test_answer_heads_and_request_targets_read_once_follow_what_they_were_read_f
     assert len(httpserver._targets) <= 3
     assert httpserver._target(b"/_l%61b/bots?x=%20") == ("/_lab/bots", b"x=%20")
     assert httpserver._targets[b"/bot1:x/getMe?a=1"] == ("/bot1:x/getMe", b"a=1")
+
+
+def test_header_names_read_once_are_lower_cased_and_the_table_stays_bounded(monkeypatch):
+    monkeypatch.setattr(httpserver, "CACHED", 2)
+    monkeypatch.setattr(httpserver, "_names", {})
+    seen = []
+    fake = telegram()
+
+    async def handle(method, path, query, headers, body):
+        seen.append(dict(headers))
+        return Reply(200, b"{}")
+
+    with Running(**{**service(fake), "handle": handle}) as url:
+        raw(url, b"GET / HTTP/1.1\r\nHost: x\r\nX-One: 1\r\nx-one: 2\r\nX-TWO: 3\r\nConnection: close\r\n\r\n")
+        raw(url, b"GET / HTTP/1.1\r\nHOST: y\r\nX-Two: 4\r\nConnection: close\r\n\r\n")
+    assert seen == [{"host": "x", "x-one": "2", "x-two": "3", "connection": "close"},
+                    {"host": "y", "x-two": "4", "connection": "close"}]
+    assert len(httpserver._names) <= 2

@@ -49,3 +49,12 @@ def test_lengths_and_utf8_checks_short_cut_on_ascii_alike(value):
 def test_commands_are_found_only_where_a_slash_is():
     assert command_entities("no command here") == []
     assert command_entities("go /start now") == [{"offset": 3, "length": 6, "type": "bot_command"}]
+
+
+def test_plain_text_without_entities_or_commands_renders_as_itself():
+    from integration_lab.fakes.telegram.formatting import render
+    assert render("Your order shipped") == ("Your order shipped", [])
+    assert render("Your order shipped", "none") == ("Your order shipped", [])
+    assert render("a /start b")[1] == [{"offset": 2, "length": 6, "type": "bot_command"}]
+    given = [{"offset": 0, "length": 4, "type": "bold"}]
+    assert render("Your order", None, given) == ("Your order", given)

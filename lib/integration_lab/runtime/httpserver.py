@@ -27,6 +27,7 @@ CACHED = 256  # distinct answer heads, and request targets, kept read once; past
 _heads: dict[tuple, bytes] = {}  # (status, header items) -> the status line and those headers, as sent
 _targets: dict[bytes, tuple[str, bytes]] = {}  # a request's raw URL -> (path as uvicorn gives it, query)
 _verbs = {b"GET": "GET", b"POST": "POST", b"HEAD": "HEAD"}
+_names: dict[bytes, str] = {}  # a header name as sent -> lower-cased text
 
 
 class _Service:
@@ -128,7 +129,13 @@ class _Connection(asyncio.Protocol):
 
     def on_header(self, name: bytes, value: bytes) -> None:
         # lower-cased names; a repeated header keeps its last value
-        self.headers[name.decode("latin-1").lower()] = value.decode("latin-1")
+        key = _names.get(name)
+        if key is None:
+            key = name.decode("latin-1").lower()
+            if len(_names) >= CACHED:
+                _names.clear()
+            _names[name] = key
+        self.headers[key] = value.decode("latin-1")
         self.head_size += len(name) + len(value)
         if self.head_size > MAX_HEAD:
             self._fail(431)

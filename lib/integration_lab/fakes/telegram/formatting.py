@@ -49,6 +49,8 @@ def render(text: str, parse_mode: str | None = None, entities: list[dict] | None
         if not is_utf8(text):  # TDLib's parseTextEntities checks first
             raise bad_request("text must be encoded in UTF-8")
         text, entities = parser(text)
+    elif not entities and "/" not in text:  # plain text: no entities given, no command to find
+        return text, []
     found = list(entities or [])
     taken = {(e["offset"], e["length"]) for e in found}
     found += [e for e in command_entities(text) if (e["offset"], e["length"]) not in taken]
