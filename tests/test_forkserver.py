@@ -161,3 +161,23 @@ def test_without_a_fork_server_the_matrix_says_so_and_starts_kernels_the_usual_w
     with matrix._fork_server() as server:
         assert server is None
     assert "no kernel fork server (the kernel fork server did not start)" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("failures, ok, tries", [(["Kernel died before replying to kernel_info"], True, 2),
+                                                 (["Kernel died before replying to kernel_info"] * 2, False, 2),
+                                                 (["something else broke"], False, 1)])
+def test_a_kernel_that_dies_before_its_first_reply_is_started_once_more(tmp_path, monkeypatch, failures, ok, tries):
+    from integration_lab.matrix import execute as matrix
+
+    calls = []
+
+    def papermill(run, root):
+        calls.append(run)
+        if len(calls) <= len(failures):
+            raise RuntimeError(failures[len(calls) - 1])
+
+    monkeypatch.setattr(matrix, "_papermill", papermill)
+    run = discover(ROOT, "redis/02_sessions")[0]
+    result = matrix.execute(run, tmp_path)
+    assert result.ok is ok and len(calls) == tries
+    assert ok or result.failure.startswith("RuntimeError: ")

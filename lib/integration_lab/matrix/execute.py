@@ -82,6 +82,18 @@ def _first_line(text: str, width: int = 70) -> str:
     return line if len(line) <= width else line[: width - 1] + "…"
 
 
+_NOT_STARTED = ("Kernel died before replying to kernel_info", "Kernel didn't respond")
+
+
+def _papermill(run: Run, root: Path) -> None:
+    papermill.execute_notebook(
+        # relative paths: papermill records them in the output, which must not depend on the clone's place
+        str(run.notebook), str(run.output), parameters=run.parameters, kernel_name=KERNEL,
+        cwd=str(root), progress_bar=False, log_output=False, kernel_manager_class=LabKernelManager,
+        request_save_on_cell_execute=False, shutdown_kernel="immediate",
+    )
+
+
 def execute(run: Run, root: Path) -> Result:
     """One notebook with one parameter set; never raises, so one failure cannot hide the others."""
     started = time.perf_counter()
@@ -89,12 +101,15 @@ def execute(run: Run, root: Path) -> Result:
     output.parent.mkdir(parents=True, exist_ok=True)
     failure = ""
     try:
-        papermill.execute_notebook(
-            # relative paths: papermill records them in the output, which must not depend on the clone's place
-            str(run.notebook), str(run.output), parameters=run.parameters, kernel_name=KERNEL,
-            cwd=str(root), progress_bar=False, log_output=False, kernel_manager_class=LabKernelManager,
-            request_save_on_cell_execute=False, shutdown_kernel="immediate",
-        )
+        try:
+            _papermill(run, root)
+        except RuntimeError as exc:
+            if not str(exc).startswith(_NOT_STARTED):
+                raise
+            # a kernel that died before its first reply ran nothing: one more try. Seen once in ~600 starts of
+            # kernels started the usual way; most likely a port another process took between jupyter_client
+            # choosing it and the kernel binding it (its stderr was not kept)
+            _papermill(run, root)
     except PapermillExecutionError as exc:
         # exec_count is the [N] beside the cell in the output notebook; the source line says which cell it is
         failure = f"cell {exc.exec_count} `{_first_line(exc.source)}`: {exc.ename}: {_first_line(exc.evalue, 120)}"
