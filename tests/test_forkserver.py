@@ -181,3 +181,16 @@ def test_a_kernel_that_dies_before_its_first_reply_is_started_once_more(tmp_path
     result = matrix.execute(run, tmp_path)
     assert result.ok is ok and len(calls) == tries
     assert ok or result.failure.startswith("RuntimeError: ")
+
+
+def test_the_matrix_process_goes_without_the_iri_grammar_and_still_validates_notebooks(tmp_path):
+    """jsonschema imports rfc3987_syntax (if installed) only for "iri" formats; it builds a grammar on import."""
+    probe = ("import sys\n"
+             "from integration_lab.__main__ import main\n"
+             f"assert main(['run', '--root', {str(tmp_path)!r}, '--only', 'nothing']) == 2\n"
+             "import nbformat\n"
+             "nbformat.validate(nbformat.v4.new_notebook())\n"
+             "print(sys.modules.get('rfc3987_syntax'))\n")
+    (tmp_path / "notebooks").mkdir()
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0 and done.stdout.strip() == "None", done.stdout + done.stderr

@@ -23,6 +23,10 @@ def main(argv: list[str] | None = None) -> int:
     add_arguments(serve)
     args = parser.parse_args(argv)
     if args.command == "run":
+        # papermill's nbformat imports jsonschema, which imports rfc3987_syntax when it is installed (jupyter
+        # server's extras bring it) only to check "iri" formats, and that module builds a grammar when it is
+        # imported: ~3 s before the first run. No notebook schema uses the format, so this process goes without.
+        sys.modules.setdefault("rfc3987_syntax", None)
         from .matrix.cli import run_matrix
 
         return run_matrix(args.root.resolve(), args.only, args.jobs, args.fork)
