@@ -57,8 +57,10 @@ def serve(address: str) -> None:
     os.environ.setdefault("MPLBACKEND", "module://matplotlib_inline.backend_inline")
     for name in (*PRELOAD, *_lab_modules()):
         importlib.import_module(name)
-    assert not any(name in sys.modules for name in SHELL_AWARE), "a shell-aware module was preloaded"
-    assert threading.active_count() == 1, "the parent must fork single-threaded"
+    if any(name in sys.modules for name in SHELL_AWARE):
+        raise RuntimeError("a module that hooks into a shell on import was preloaded")
+    if threading.active_count() != 1:
+        raise RuntimeError("the parent must fork single-threaded")
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # kernels are reaped as they exit: no zombies
     with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as listener:
         listener.bind(address)
