@@ -52,8 +52,8 @@ async def run_in_kernel(code: str) -> tuple[dict, int]:
 
 PROBE = """import os, sys, comm, ipywidgets
 _result = {"widgets": {"jupyter.widget", "jupyter.widget.control"} <= set(comm.get_comm_manager().targets), "pid": os.getpid(), "seen": "left_behind" in globals(), "pandas": "pandas" in sys.modules,
-           "pyplot": "matplotlib.pyplot" in sys.modules, "cwd": os.getcwd(), "fork_env": any(
-           "FORK_SERVER" in k for k in os.environ), "parent_pid": os.environ.get("JPY_PARENT_PID")}
+           "pyplot": "matplotlib.pyplot" in sys.modules, "cwd": os.getcwd(),
+           "parent_pid": os.environ.get("JPY_PARENT_PID")}
 left_behind = 1"""
 
 
@@ -64,7 +64,7 @@ async def test_each_forked_kernel_is_a_fresh_process(forking):
     assert first["pid"] != second["pid"] and not second["seen"]  # nothing crosses from one run to the next
     assert first["pandas"] and not first["pyplot"]  # preloaded, but pyplot is left to the kernel's own shell
     assert first["widgets"] and second["widgets"]  # preloaded ipywidgets still answers a frontend's comms
-    assert first["cwd"] == str(ROOT) and not first["fork_env"] and first["parent_pid"] == str(os.getpid())
+    assert first["cwd"] == str(ROOT) and first["parent_pid"] == str(os.getpid())
     for pid in (first["pid"], second["pid"]):  # killed and reaped: no zombie left for the server
         assert ForkedProcess(pid).poll() == 0
 

@@ -48,7 +48,6 @@ LAB_PACKAGES = ("runtime", "fakes", "app", "scenarios", "notebook")  # every mod
 LAB_SHELL_AWARE = ("integration_lab.notebook.plots",)  # imports pyplot
 # Would hook into a shell that does not exist yet in the parent: never preloaded.
 SHELL_AWARE = ("matplotlib.pyplot", "tqdm.auto", "matplotlib_inline")
-ADDRESS_ENV = "LAB_KERNEL_FORK_SERVER"  # set in the parent only, never passed to a kernel
 
 
 def serve(address: str) -> None:
@@ -166,10 +165,9 @@ class ForkServer:
         self._proc: subprocess.Popen | None = None
 
     def __enter__(self) -> ForkServer:
-        env = {k: v for k, v in os.environ.items() if k != ADDRESS_ENV}
         # stdout and stderr are the caller's, as a kernel started the usual way would have them
         self._proc = subprocess.Popen(  # nosec B603  # this module, no shell
-            [*self._interpreter, "-m", "integration_lab.matrix.forkserver", self.address], env=env, stdin=subprocess.PIPE)
+            [*self._interpreter, "-m", "integration_lab.matrix.forkserver", self.address], stdin=subprocess.PIPE)
         deadline = time.monotonic() + 60
         while True:
             try:
@@ -194,7 +192,7 @@ class ForkServer:
 
 def fork_kernel(address: str, argv: list[str], env: dict[str, str], cwd: str) -> int:
     """Ask the server at `address` for a kernel; its pid."""
-    return _ask(address, {"argv": argv, "env": {k: v for k, v in env.items() if k != ADDRESS_ENV}, "cwd": cwd})
+    return _ask(address, {"argv": argv, "env": env, "cwd": cwd})
 
 
 def _ask(address: str, request: dict) -> int:
@@ -220,11 +218,8 @@ class ForkedProcess:
             return 0  # gone (the server reaps it at once); its exit code is the server's to know
         return None
 
-    def wait(self, timeout: float | None = None) -> int:
-        deadline = None if timeout is None else time.monotonic() + timeout
+    def wait(self) -> int:  # LocalProvisioner calls it once poll() has said the process is gone
         while self.poll() is None:
-            if deadline is not None and time.monotonic() > deadline:
-                raise subprocess.TimeoutExpired(str(self.pid), timeout)
             time.sleep(0.02)
         return 0
 
