@@ -2,7 +2,7 @@
 processes on loopback, and the buyer driven ONLY over HTTP: the Telegram fake's control API plays the
 person in the chat, the Stripe fake's API and control API play the cardholder, and Payme's and Click's
 requests are sent to /payme and /click/… as those providers send them (signatures and the Basic header
-built here from their documented formulas).
+built from their documented formulas by load/http_providers.py, which the Locust buyers share).
 
 Each journey: /start, /buy tea, Checkout, the route's button, pay; then the order is paid exactly once
 (`GET /_lab/orders/{id}` on the app) and the goods message reaches the buyer's transcript exactly once
@@ -12,20 +12,16 @@ One set of servers for the module; every wait is bounded.
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import json
 import re
 import subprocess
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime
-from urllib.parse import urlencode
 
 import httpx
 import pytest
 
+from integration_lab.load.http_providers import click_request, payme_request, payme_transaction_id
 from integration_lab.serve import HOST, free_port, start_process, stop_process
 from integration_lab.shop_server import DEFAULTS
 
@@ -169,27 +165,15 @@ _ROUTE_ANSWERS = {"stars": r"^Lab Shop order \S+: invoice 60 XTR$", "card": r"^L
 
 # ---- the providers' side -------------------------------------------------------------------------------------
 def payme(lab: Lab, method: str, params: dict) -> dict:
-    auth = "Basic " + base64.b64encode(f"Paycom:{PAYME_KEY}".encode()).decode()
-    body = json.dumps({"jsonrpc": "2.0", "id": 1, "method": method, "params": params})
-    answer = lab.http.post(f"{lab.app}/payme", content=body,
-                           headers={"authorization": auth, "content-type": "application/json"})
+    body, headers = payme_request(PAYME_KEY, method, params)
+    answer = lab.http.post(f"{lab.app}/payme", content=body, headers=headers)
     assert answer.status_code == 200, answer.text
     return answer.json()
 
 
 def click(lab: Lab, step: str, trans: int, order_id: str, amount: str, prepare_id: int | None = None) -> dict:
-    action = 0 if step == "prepare" else 1
-    fields = {"click_trans_id": str(trans), "service_id": str(CLICK_SERVICE_ID), "click_paydoc_id": str(trans + 7),
-              "merchant_trans_id": order_id, "amount": amount, "action": str(action), "error": "0",
-              "error_note": "Success", "sign_time": datetime.now().strftime("%Y-%m-%d %H:%M:%S")}
-    middle = ""
-    if prepare_id is not None:
-        fields["merchant_prepare_id"] = middle = str(prepare_id)
-    text = fields["click_trans_id"] + fields["service_id"] + CLICK_SECRET + order_id + middle + amount + \
-        str(action) + fields["sign_time"]
-    fields["sign_string"] = hashlib.md5(text.encode(), usedforsecurity=False).hexdigest()  # Click's formula
-    answer = lab.http.post(f"{lab.app}/click/{step}", content=urlencode(fields),
-                           headers={"content-type": "application/x-www-form-urlencoded"})
+    body, headers = click_request(step, trans, CLICK_SERVICE_ID, CLICK_SECRET, order_id, amount, prepare_id)
+    answer = lab.http.post(f"{lab.app}/click/{step}", content=body, headers=headers)
     assert answer.status_code == 200, answer.text
     return answer.json()
 
@@ -252,7 +236,7 @@ def test_payme(lab):
     account = {"order_id": order_id}
     assert payme(lab, "CheckPerformTransaction", {"amount": TEA_UZS, "account": account})["result"] == {"allow": True}
     now_ms = lab.http.post(f"{lab.app}/_lab/clock", json={"advance": 0}).json()["now_ms"]
-    txid = hashlib.sha256(order_id.encode()).hexdigest()[:24]  # Payme's ids: 24 hex digits
+    txid = payme_transaction_id(order_id)  # Payme's ids: 24 hex digits
     created = payme(lab, "CreateTransaction", {"id": txid, "time": now_ms, "amount": TEA_UZS, "account": account})
     assert created["result"]["state"] == 1, created
     assert payme(lab, "PerformTransaction", {"id": txid})["result"]["state"] == 2
