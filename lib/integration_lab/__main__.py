@@ -1,5 +1,6 @@
 """Command line: `python -m integration_lab run [--only PATTERN] [--jobs N]`,
-`python -m integration_lab serve telegram|stripe|app --port N …` (see `serve <service> --help`)."""
+`python -m integration_lab serve telegram|stripe|app --port N …` (see `serve <service> --help`),
+`python -m integration_lab load --buyers N [--mix …] [--faults …] [--seed S]` (see `load --help`)."""
 
 from __future__ import annotations
 
@@ -21,6 +22,10 @@ def main(argv: list[str] | None = None) -> int:
     from .serve import add_arguments
 
     add_arguments(serve)
+    load = commands.add_parser("load", help="many buyers' whole journeys in one process, with invariants")
+    from .load.cli import add_arguments as load_arguments
+
+    load_arguments(load)
     args = parser.parse_args(argv)
     if args.command == "run":
         # papermill's nbformat imports jsonschema, which imports rfc3987_syntax when it is installed (jupyter
@@ -34,6 +39,10 @@ def main(argv: list[str] | None = None) -> int:
         from .serve import main as serve_main
 
         return serve_main(args)
+    if args.command == "load":
+        from .load.cli import main as load_main
+
+        return load_main(args)
     return 2
 
 

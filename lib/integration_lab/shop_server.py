@@ -99,11 +99,13 @@ class Shop:
 
 async def build_shop(options: Options, backend: RedisBackend | None = None, clock=None,
                      stripe_client: stripe.StripeClient | None = None, telegram_transport=None,
-                     sleep=None) -> Shop:
+                     sleep=None, catalog: dict | None = None) -> Shop:
     """Everything `serve app` serves. By default on a clean keyspace (`lab:shop:`) of fakeredis (or of the
     Redis at `options.redis_url`) and a steppable clock; notebooks pass their lab's backend and clock (and a
     Stripe client on their Stripe fake; otherwise one is made from `options.stripe_api_key`, if given; and
-    the Telegram fake as an httpx transport, with `sleep` waiting on their clock)."""
+    the Telegram fake as an httpx transport, with `sleep` waiting on their clock). `catalog` replaces the
+    shop's products (a load run stocks more)."""
+    catalog = catalog or CATALOG
     backend = backend or await connect("shop", options.redis_url)
     clock = clock or SteppableClock()
     redis, keys = backend.client, backend.keys
@@ -116,7 +118,7 @@ async def build_shop(options: Options, backend: RedisBackend | None = None, cloc
     api = BotApi(options.telegram_token, options.telegram_api, transport=telegram_transport, **waits)
     quiet = BotApi(options.telegram_token, options.telegram_api, transport=telegram_transport, max_retries=0)
     parts = await build_parts(api, quiet, ledger, clock,
-                              CATALOG, PaymentOptions(options.telegram_provider_token,
+                              catalog, PaymentOptions(options.telegram_provider_token,
                                                       click_service_id=options.click_service_id), gateway)
     on_paid = parts.fulfilment.on_paid
     payme = PaymeMerchant(ledger, options.payme_key, on_paid=on_paid, refund_agreed=parts.refunds.payme_agreed,
@@ -125,7 +127,7 @@ async def build_shop(options: Options, backend: RedisBackend | None = None, cloc
     webhooks = StripeWebhooks(ledger, [options.stripe_webhook_secret], on_paid=on_paid,
                               refund_refused=gateway.refund_refused if gateway else None,
                               on_refused=parts.fulfilment.stripe_refused)
-    bot = ShopBot(api, SessionStore(redis, keys, clock), RateLimiter(redis, keys, clock, IdFactory(0)), CATALOG,
+    bot = ShopBot(api, SessionStore(redis, keys, clock), RateLimiter(redis, keys, clock, IdFactory(0)), catalog,
                   redis, keys, shop=parts)
     shop = Shop(backend, clock, ledger, payme, click, webhooks, bot, None, RedisCut.of(redis), parts)
     shop.app = _router(shop, stripe_webhook_app(webhooks),

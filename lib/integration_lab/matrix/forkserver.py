@@ -44,8 +44,8 @@ PRELOAD = (
     "matplotlib.style", "matplotlib.widgets", "matplotlib.projections", "matplotlib.dates", "mpl_toolkits.mplot3d",
     "redis", "fakeredis", "httpx", "stripe", "requests", "time_machine", "yaml", "ipywidgets",
 )
-LAB_PACKAGES = ("runtime", "fakes", "app", "scenarios", "notebook")  # every module in these, but:
-LAB_SHELL_AWARE = ("integration_lab.notebook.plots",)  # imports pyplot
+LAB_PACKAGES = ("runtime", "fakes", "app", "scenarios", "notebook", "load")  # every module in these, but:
+LAB_SHELL_AWARE = ("integration_lab.notebook.plots", "integration_lab.notebook.load_plots")  # import pyplot
 # Would hook into a shell that does not exist yet in the parent: never preloaded.
 SHELL_AWARE = ("matplotlib.pyplot", "tqdm.auto", "matplotlib_inline")
 

@@ -99,6 +99,8 @@ class TracedTransport(httpx.AsyncBaseTransport):
         self.inner, self.trace, self.label = inner, trace, label
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if not self.trace.enabled:  # labelling parses both bodies: not for exchanges nobody notes
+            return await self.inner.handle_async_request(request)
         for arrow in self.label(request, None):
             self.trace.note(*arrow)
         response = await self.inner.handle_async_request(request)

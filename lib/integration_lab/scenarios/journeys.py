@@ -59,6 +59,7 @@ class JourneyWorld:
     offset: int | None = None
     users: dict[str, dict] = field(default_factory=dict)
     orders: list[str] = field(default_factory=list)
+    catalog: dict | None = field(default=None, repr=False)  # None: the shop's own (app/shop/catalog.py)
 
     async def advance(self, seconds: float) -> None:
         """Time passes on the lab clock; what the lab does to Redis to follow it (a real server's TTLs) is not
@@ -256,7 +257,7 @@ class JourneyWorld:
         await self.shop.bot.api.close()
         self.shop = await build_shop(self.options, backend=self.lab.backend, clock=self.lab.clock,
                                      stripe_client=self.stripe, telegram_transport=self._telegram_transport(),
-                                     sleep=self.advance)
+                                     sleep=self.advance, catalog=self.catalog)
         self.http._transport.inner = httpx.ASGITransport(app=self.shop.app)  # the providers now reach the new process
         self.offset = None  # a fresh process does not know what it confirmed: Telegram resends the rest
 
@@ -351,20 +352,25 @@ class JourneyWorld:
         await self.http.aclose()
 
 
-async def journey_world(lab, limits: bool = True) -> JourneyWorld:
+async def journey_world(lab, limits: bool = True, catalog: dict | None = None, history: int | None = None
+                        ) -> JourneyWorld:
+    """`catalog` replaces the shop's products; `history` is what each fake keeps per table (a load run's
+    statements must cover every buyer)."""
     trace = Trace(lab.clock, enabled=False)  # setup is not part of the journey
+    kept = {"history": history} if history else {}
     telegram = TelegramFake(lab.clock, lab.ids, limits=limits,
-                            payment_providers={PROVIDER: DEFAULTS["telegram_provider_token"]})
+                            payment_providers={PROVIDER: DEFAULTS["telegram_provider_token"]}, **kept)
 
-    stripe_fake = StripeFake(lab.clock, lab.ids, base_url="https://stripe.lab")
+    stripe_fake = StripeFake(lab.clock, lab.ids, base_url="https://stripe.lab", **kept)
     client = stripe.StripeClient(STRIPE_KEY, http_client=_stripe_http(stripe_fake, trace), max_network_retries=0)
     endpoint = await client.v1.webhook_endpoints.create_async(params={"url": f"{BASE}/stripe/webhook",
                                                                       "enabled_events": ["*"]})
     options = Options(stripe_webhook_secret=endpoint.secret, telegram_token=telegram.default_bot.token)
-    world = JourneyWorld(lab, telegram, People(telegram), stripe_fake, client, None, None, None, None, trace, options)
+    world = JourneyWorld(lab, telegram, People(telegram), stripe_fake, client, None, None, None, None, trace, options,
+                         catalog=catalog)
     telegram.sleep = world.advance  # a latency fault takes lab time, as a slow network would
     world.shop = await build_shop(options, backend=lab.backend, clock=lab.clock, stripe_client=client,
-                                  telegram_transport=world._telegram_transport(), sleep=world.advance)
+                                  telegram_transport=world._telegram_transport(), sleep=world.advance, catalog=catalog)
     world.http = httpx.AsyncClient(transport=TracedTransport(httpx.ASGITransport(app=world.shop.app), trace,
                                                              wires.provider_calls), base_url=BASE)
     world.payme = PaymeSimulator(world.http, f"{BASE}/payme", DEFAULTS["payme_key"], lab.clock, lab.ids)

@@ -177,6 +177,7 @@ def answer_callback_query(fake: TelegramFake, bot: Bot, args: Args) -> bool:
     if query is None or query.answered or fake.clock.time() - query.asked_at > CALLBACK_ANSWER_WINDOW:
         raise bad_request(QUERY_TOO_OLD)
     query.answered = True
+    query.answer = args.arg("text") if args.has("text") else ""
     return True
 
 

@@ -116,6 +116,7 @@ class CallbackRecord:
     user_id: int
     asked_at: float
     answered: bool = False
+    answer: str = ""  # the toast the person saw (answerCallbackQuery's text)
 
 
 @dataclass
