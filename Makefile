@@ -6,6 +6,8 @@
 #   make lab    JupyterLab on the lab's kernel
 #   make docs   the docs site in site/ from outputs/, nothing executed (make docs-serve: on 127.0.0.1:8000)
 #   make bench  rate-limit, matrix, Telegram and Stripe fake, and hostile-input benchmarks
+#   make load-http USERS=1000 SECONDS=60   buyers over HTTP with Locust against the three servers, then the
+#               invariants; ends with `users=… requests=… failures=… p95_ms=… violations=…`
 
 PYTHON ?= python3
 VENV   := .venv
@@ -23,7 +25,7 @@ ifdef REDIS_URL
 export REDIS_URL
 endif
 
-.PHONY: setup run test browser check bandit secrets secrets-baseline test-lib test-lib-redis test-notebooks lab bench docs docs-serve clean
+.PHONY: setup run test browser check bandit secrets secrets-baseline test-lib test-lib-redis test-notebooks lab bench load-http docs docs-serve clean
 
 setup: $(KERNEL)
 
@@ -105,6 +107,13 @@ bench: setup
 	$(PY) benchmarks/bench_saturation.py
 	$(PY) benchmarks/bench_stripe.py
 	$(PY) benchmarks/bench_hostile.py
+
+# Locust's users drive serve telegram, serve stripe and serve app (started on free loopback ports); the files of
+# each run (Locust's CSV and log, the buyers' journal, the servers' stderr) go to build/load-http/<time>/.
+USERS   ?= 1000
+SECONDS ?= 60
+load-http: setup
+	$(PY) -m integration_lab.load.over_http --users $(USERS) --seconds $(SECONDS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache
