@@ -1,6 +1,6 @@
-"""Payme's and Click's requests to a merchant, built from the providers' documented formulas, and what a buyer
-reads in the bot's payment links: shared by the served journey tests and the Locust buyers, which act as
-those providers over plain HTTP (any client: these only build bodies and headers).
+"""Payme's and Click's requests to a merchant, built from the providers' documented formulas: shared by the
+served journey tests and the Locust buyers, which act as those providers over plain HTTP (any client: these
+only build bodies and headers).
 
 Built here, not with the simulators in fakes/: a journey over HTTP must not lean on the lab's own code to
 say what Payme or Click send.
@@ -12,7 +12,7 @@ import base64
 import hashlib
 import json
 from datetime import datetime
-from urllib.parse import parse_qs, urlencode, urlsplit
+from urllib.parse import urlencode
 
 JSON = {"content-type": "application/json"}
 FORM = {"content-type": "application/x-www-form-urlencoded"}
@@ -50,29 +50,6 @@ def click_request(step: str, trans: int, service_id: int, secret: str, order_id:
     return urlencode(fields).encode(), dict(FORM)
 
 
-def payme_link_fields(url: str) -> dict[str, str]:
-    """`https://checkout.paycom.uz/<base64 of m=…;ac.order_id=…;a=<tiyin>[;c=…]>` -> {"m", "ac.order_id", "a", …}."""
-    encoded = urlsplit(url).path.rsplit("/", 1)[-1]
-    text = base64.b64decode(encoded + "=" * (-len(encoded) % 4)).decode()
-    fields = {}
-    for part in text.split(";"):
-        name, _, value = part.partition("=")
-        if name == "c":  # the return URL is last and may itself hold ';'
-            fields["c"] = text.split(";c=", 1)[1]
-            break
-        fields[name] = value
-    return fields
-
-
-def click_link_fields(url: str) -> dict[str, str]:
-    """Click's payment page query: service_id, merchant_id, amount (in sum, '150000.00'), transaction_param."""
-    return {name: values[0] for name, values in parse_qs(urlsplit(url).query).items()}
-
-
-def link_of(message: dict) -> str | None:
-    """The first URL button under a bot message (the transcript's copy of its reply_markup)."""
-    for row in (message.get("reply_markup") or {}).get("inline_keyboard", []):
-        for button in row:
-            if button.get("url"):
-                return button["url"]
-    return None
+def click_amount(tiyin: int) -> str:
+    """Click's `amount`: sum with two decimals, 15_000_000 tiyin -> '150000.00'."""
+    return f"{tiyin // 100}.{tiyin % 100:02d}"
