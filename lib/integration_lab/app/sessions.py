@@ -50,6 +50,7 @@ class Session:
     data: dict[str, Any] = field(default_factory=dict)
     created_at: str = ""
     updated_at: str = ""
+    update_id: str = field(default="", repr=False, compare=False)  # the Telegram update that last changed it, or ''
 
 
 class SessionStore:
@@ -75,17 +76,14 @@ class SessionStore:
             pipe.hset(key, mapping=fields)
             pipe.pexpire(key, self.ttl_ms)
             pipe.zadd(self._index, {str(user_id): now + self.ttl_ms})
-            await pipe.execute()
-        return await self.get(user_id)
+            pipe.hgetall(key)
+            *_, stored = await pipe.execute()
+        return _session(stored)
 
     async def get(self, user_id: int | str) -> Session | None:
         """The session, its TTL refreshed; None when there is none."""
         flat = await self._touch(keys=[self._key(user_id), self._index], args=[self.clock.ms(), self.ttl_ms, str(user_id)])
-        if not flat:
-            return None
-        raw = dict(zip(flat[::2], flat[1::2]))
-        return Session(raw["user_id"], raw["state"], json.loads(raw["data"]),
-                       _iso(int(raw["created_at"])), _iso(int(raw["updated_at"])))
+        return _session(dict(zip(flat[::2], flat[1::2]))) if flat else None
 
     async def require(self, user_id: int | str) -> Session:
         session = await self.get(user_id)
@@ -95,13 +93,14 @@ class SessionStore:
 
     async def update(self, user_id: int | str, update_id: str = "", **data: Any) -> Session:
         """Merge `data` into the session's data (a cart, a chosen product); the last writer wins. `update_id`
-        names the Telegram update that made the change (see `last_update()`)."""
+        names the Telegram update that made the change (`Session.update_id`)."""
         session = await self.require(user_id)
         merged = encode_json({**session.data, **data})
-        if not await self._update(keys=[self._key(user_id), self._index],
-                                  args=[self.clock.ms(), self.ttl_ms, str(user_id), merged, update_id]):
+        flat = await self._update(keys=[self._key(user_id), self._index],
+                                  args=[self.clock.ms(), self.ttl_ms, str(user_id), merged, update_id])
+        if not flat:
             raise SessionExpired(f"user {user_id}'s session lapsed during the update")
-        return await self.require(user_id)
+        return _session(dict(zip(flat[::2], flat[1::2])))
 
     async def transition(self, user_id: int | str, event: str, update_id: str = "") -> Session:
         """Move the session on `event`. With `update_id`, a repeat of the move that update already made is
@@ -109,17 +108,13 @@ class SessionStore:
         pairs = [part for (state, ev), nxt in sorted(self.flow.items()) if ev == event for part in (state, nxt)]
         if not pairs:
             raise InvalidTransition(f"unknown event {event!r}")
-        status, state, _ = await self._transition(
+        status, state, _, flat = await self._transition(
             keys=[self._key(user_id), self._index], args=[self.clock.ms(), self.ttl_ms, str(user_id), update_id, *pairs])
         if status == "missing":
             raise SessionExpired(f"user {user_id} has no live session")
         if status == "refused":
             raise InvalidTransition(f"cannot {event!r} while {state!r}")
-        return await self.require(user_id)
-
-    async def last_update(self, user_id: int | str) -> str:
-        """The update that last changed this session ('' if none said), without counting as use."""
-        return await self.redis.hget(self._key(user_id), "update_id") or ""
+        return _session(dict(zip(flat[::2], flat[1::2])))
 
     async def end(self, user_id: int | str) -> bool:
         async with self.redis.pipeline(transaction=True) as pipe:
@@ -146,3 +141,9 @@ class SessionStore:
         if lapsed:
             await self.redis.zrem(self._index, *lapsed)
         return sorted(lapsed)
+
+
+def _session(raw: dict[str, str]) -> Session:
+    """A Session from the stored hash (every script that changes one answers with it, so no second read)."""
+    return Session(raw["user_id"], raw["state"], json.loads(raw["data"]), _iso(int(raw["created_at"])),
+                   _iso(int(raw["updated_at"])), raw.get("update_id", ""))

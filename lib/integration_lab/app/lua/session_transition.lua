@@ -2,19 +2,23 @@
 -- KEYS[1]: the session hash, KEYS[2]: the expiry index. ARGV: now_ms, ttl_ms, user_id, update_id, then the
 -- allowed (from, to) pairs for this event. `update_id` (or '') names the update making this move: it is
 -- stored with the move, and the same update moving again is answered 'ok' without moving (a redelivered
--- update must not be refused for a step it already took). Returns {status, from, to}: status 'ok',
--- 'missing' or 'refused'.
+-- update must not be refused for a step it already took). Returns {status, from, to, fields}: status 'ok',
+-- 'missing' or 'refused', and the session's fields as a flat list (the caller needs no second read).
 local state = redis.call('HGET', KEYS[1], 'state')
-if not state then return {'missing', '', ''} end
+if not state then return {'missing', '', '', {}} end
 local now, ttl, update_id = tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[4]
-if update_id ~= '' and redis.call('HGET', KEYS[1], 'update_id') == update_id then return {'ok', state, state} end
+if update_id ~= '' and redis.call('HGET', KEYS[1], 'update_id') == update_id then
+  redis.call('PEXPIRE', KEYS[1], ttl)
+  redis.call('ZADD', KEYS[2], now + ttl, ARGV[3])
+  return {'ok', state, state, redis.call('HGETALL', KEYS[1])}
+end
 for i = 5, #ARGV, 2 do
   if ARGV[i] == state then
     redis.call('HSET', KEYS[1], 'state', ARGV[i + 1], 'updated_at', now)
     if update_id ~= '' then redis.call('HSET', KEYS[1], 'update_id', update_id) end
     redis.call('PEXPIRE', KEYS[1], ttl)
     redis.call('ZADD', KEYS[2], now + ttl, ARGV[3])
-    return {'ok', state, ARGV[i + 1]}
+    return {'ok', state, ARGV[i + 1], redis.call('HGETALL', KEYS[1])}
   end
 end
-return {'refused', state, ''}
+return {'refused', state, '', {}}

@@ -61,13 +61,11 @@ class Checkout:
         if not items:
             return Placed(False, "Your cart is empty. Try /catalog.")
         prices = cart_prices(self.catalog, items)
-        order = await self.ledger.order(order_id)
-        if order is None:
-            try:
-                order = await self.ledger.open_order(prices[MAIN_CURRENCY], MAIN_CURRENCY, order_id,
-                                                     self.describe(items), prices)
-            except LedgerError:  # opened meanwhile by the same update's other delivery
-                order = await self.ledger.order(order_id)
+        try:
+            order = await self.ledger.open_order(prices[MAIN_CURRENCY], MAIN_CURRENCY, order_id,
+                                                 self.describe(items), prices)
+        except LedgerError:  # opened by an earlier delivery of the same update
+            order = await self.ledger.order(order_id)
         await self.orders.record(order_id, user_id, chat_id, items)
         held = await self.stock.reserve(order_id, items, self.hold)
         if held.outcome == "short":

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..ratelimit import Policy, RateLimiter
-from ..sessions import InvalidTransition, SessionExpired, SessionStore
+from ..sessions import InvalidTransition, Session, SessionExpired, SessionStore
 from .client import BotApi, ChatMigrated, TelegramError
 
 HELP = "Commands: /catalog to browse, /buy <sku> to add to your cart, /help for this list."
@@ -114,17 +114,16 @@ class ShopBot:
                 return "That step is not available now."
         return "Sorry, I only understand commands. " + HELP
 
-    async def _ensure_session(self, user_id: int) -> None:
-        if await self.sessions.get(user_id) is None:
-            await self.sessions.start(user_id)
+    async def _ensure_session(self, user_id: int) -> Session:
+        return await self.sessions.get(user_id) or await self.sessions.start(user_id)
 
     async def _add(self, user_id: int, sku: str, update_id: int) -> str:
         product = self.products.get(sku)
         if product is None:
             return f"No product {sku!r}. Try /catalog."
-        await self._ensure_session(user_id)
-        if await self.sessions.last_update(user_id) == str(update_id):  # a redelivery: the item is in already
-            cart = (await self.sessions.require(user_id)).data.get("cart", [])
+        session = await self._ensure_session(user_id)
+        if session.update_id == str(update_id):  # a redelivery: the item is in already
+            cart = session.data.get("cart", [])
         else:
             session = await self.sessions.transition(user_id, "add_to_cart")
             cart = [*session.data.get("cart", []), sku]
