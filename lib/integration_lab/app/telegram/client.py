@@ -17,6 +17,7 @@ from typing import Any, Awaitable, Callable
 import httpx
 
 ATTEMPTS_KEPT = 1000  # the newest calls on the wire, for tables and tests; older ones are dropped
+URLS_KEPT = 64  # methods whose absolute URL is kept (a bot calls a handful; `call` takes any name)
 SAFE_TO_REPEAT = {"getme", "getchat", "getupdates", "getwebhookinfo", "setwebhook", "deletewebhook",
                   "sendchataction", "getstartransactions", "getmystarbalance"}
 
@@ -111,6 +112,7 @@ class BotApi:
         self._http = httpx.AsyncClient(base_url=base_url.rstrip("/"), transport=transport, timeout=timeout,
                                        verify=_tls() if transport is None else True)
         self._timeout = timeout
+        self._urls: dict[str, httpx.URL] = {}  # per method: httpx parses and merges a relative URL on every call
         self.sleep, self.max_retries = sleep, max_retries
         self.attempts: deque[Attempt] = deque(maxlen=ATTEMPTS_KEPT)  # what happened on the wire
 
@@ -141,10 +143,18 @@ class BotApi:
         self.attempts.append(Attempt(method, attempt, "ok", 0))
         return result
 
+    def _url(self, method: str) -> httpx.URL:
+        url = self._urls.get(method)
+        if url is None:
+            url = self._http.build_request("POST", f"/bot{self._token}/{method}").url  # merged with base_url
+            if len(self._urls) < URLS_KEPT:
+                self._urls[method] = url
+        return url
+
     async def _once(self, method: str, params: dict) -> Any:
         try:
             wait = self._timeout + int(params.get("timeout", 0)) if method.lower() == "getupdates" else self._timeout
-            response = await self._http.post(f"/bot{self._token}/{method}", json=params, timeout=wait)
+            response = await self._http.post(self._url(method), json=params, timeout=wait)
         except httpx.TimeoutException:
             raise TimedOut(method) from None
         except httpx.TransportError:  # refused or cut: a TelegramError too, so callers that note a lost reply do
