@@ -130,7 +130,8 @@ class LoadRun:
         self.restarts = self.cuts = 0
         self.wall = 0.0
         self.updates = 0
-        self.ticks: list[tuple[int, float, int]] = []  # (lab second, wall seconds since start, journeys done)
+        # per tick: lab second, wall seconds since start, journeys done, wall seconds our side worked in it
+        self.ticks: list[tuple[int, float, int, float]] = []
         self.done = 0
         ids = world.lab.ids
         for buyer in buyers:
@@ -217,8 +218,10 @@ class LoadRun:
         while True:
             for journey in self.agenda.pop(self.tick, []):
                 await self._act(journey)
+            busy = time.perf_counter()
             await self._our_side()
-            self.ticks.append((self.tick, time.perf_counter() - started, self.done))
+            now = time.perf_counter()
+            self.ticks.append((self.tick, now - started, self.done, now - busy))
             following = await self._next_tick()
             if following is None:
                 break

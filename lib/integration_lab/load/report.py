@@ -38,7 +38,7 @@ def _row(name: str, samples: list[float]) -> dict:
 
 def throughput(run: LoadRun) -> pd.DataFrame:
     """Journeys finished by each tick: lab second, wall seconds, journeys done (for the plot over time)."""
-    return pd.DataFrame(run.ticks, columns=["lab s", "wall s", "journeys done"])
+    return pd.DataFrame(run.ticks, columns=["lab s", "wall s", "journeys done", "busy s"])
 
 
 def summary(run: LoadRun, violations: int) -> str:
@@ -56,5 +56,13 @@ def figures(run: LoadRun) -> str:
         f"Redis commands per journey: {run.redis_commands / journeys:.1f} (round trips; a pipeline counts once)",
         f"restarts: {run.restarts}, updates cut by a Redis outage: {run.cuts}, "
         f"slowest pre-checkout answer: {max(run.precheckout_waits, default=0) * 1000:.1f} ms after Pay",
+        f"our side busy per lab second (one tick): median {_busy(run, 50):.2f} s, peak {_busy(run, 100):.2f} s of "
+        "wall time; one process keeps up in real time while this stays under 1",
         f"peak RSS: {peak_rss_mb():.0f} MB",
     ])
+
+
+def _busy(run: LoadRun, q: float) -> float:
+    """The q-th percentile of our side's wall seconds per lab second, over the ticks that stood for one."""
+    following = [b for (s, *_), (t, *_, b) in zip(run.ticks[1:], run.ticks) if s == t + 1]
+    return percentile(following, q) / 1000 if following else float("nan")
