@@ -5,7 +5,9 @@
 #   make test REDIS_URL=redis://127.0.0.1:6379/0   the same against a real redis-server
 #   make lab    JupyterLab on the lab's kernel
 #   make docs   the docs site in site/ from outputs/, nothing executed (make docs-serve: on 127.0.0.1:8000)
-#   make bench  rate-limit, matrix, Telegram and Stripe fake, and hostile-input benchmarks
+#   make bench  rate-limit, matrix, Telegram and Stripe fake, hostile-input and load benchmarks
+#   make load   10,000 buyers' whole journeys in one process, then the invariants (BUYERS=… FAULTS=… SEED=…);
+#               ends with `journeys=… seconds=… p95_ms=… rss_mb=… violations=…`
 #   make load-http USERS=1000 SECONDS=60   buyers over HTTP with Locust against the three servers, then the
 #               invariants; ends with `users=… requests=… failures=… p95_ms=… violations=…`
 
@@ -25,7 +27,7 @@ ifdef REDIS_URL
 export REDIS_URL
 endif
 
-.PHONY: setup run test browser check bandit secrets secrets-baseline test-lib test-lib-redis test-notebooks lab bench load-http docs docs-serve clean
+.PHONY: setup run test browser check bandit secrets secrets-baseline test-lib test-lib-redis test-notebooks lab bench load load-http docs docs-serve clean
 
 setup: $(KERNEL)
 
@@ -107,6 +109,15 @@ bench: setup
 	$(PY) benchmarks/bench_saturation.py
 	$(PY) benchmarks/bench_stripe.py
 	$(PY) benchmarks/bench_hostile.py
+	$(PY) benchmarks/bench_load.py --buyers 2000
+
+# In-process (python -m integration_lab load): our real code and the fakes on the lab clock, on fakeredis, or
+# on the redis-server $REDIS_URL names.
+BUYERS ?= 10000
+FAULTS ?=
+SEED   ?= 0
+load: setup
+	$(PY) -m integration_lab load --buyers $(BUYERS) --seed $(SEED) $(if $(FAULTS),--faults $(FAULTS))
 
 # Locust's users drive serve telegram, serve stripe and serve app (started on free loopback ports); the files of
 # each run (Locust's CSV and log, the buyers' journal, the servers' stderr) go to build/load-http/<time>/.
