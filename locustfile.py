@@ -24,7 +24,7 @@ Environment (defaults: the lab's own servers on their default ports and credenti
     LAB_BOT_ID       the bot the buyers talk to on the Telegram fake (default: its first bot)
     LAB_ROUTES       the mix, e.g. "stars=1,card=1,payme=1,click=1,stripe=1" (weights)
     LAB_SKUS         what buyers pick from (default "tea,mug,beans")
-    LAB_THINK        seconds a buyer reads before the next step, "low-high" (default "30-50")
+    LAB_THINK        seconds a buyer reads before the next step, "low-high" (default "20-60")
     LAB_POLL         seconds from an action to the first look at the chat (default 0.3; then 0.6, 1, 1, …)
     LAB_WAIT         the longest wait for one bot reply, seconds (default 10)
     LAB_JOURNAL      the file to append the journal to (default: none)
@@ -57,7 +57,7 @@ BOT = {"bot_id": int(ENV["LAB_BOT_ID"])} if ENV.get("LAB_BOT_ID") else {}
 ROUTES = {name: float(weight) for name, _, weight in
           (part.partition("=") for part in ENV.get("LAB_ROUTES", "stars=1,card=1,payme=1,click=1,stripe=1").split(","))}
 SKUS = ENV.get("LAB_SKUS", "tea,mug,beans").split(",")
-THINK = tuple(float(x) for x in ENV.get("LAB_THINK", "30-50").split("-", 1))
+THINK = tuple(float(x) for x in ENV.get("LAB_THINK", "20-60").split("-", 1))
 POLL = float(ENV.get("LAB_POLL", "0.3"))
 WAIT = float(ENV.get("LAB_WAIT", "10"))
 JOURNAL = ENV.get("LAB_JOURNAL")

@@ -46,7 +46,7 @@ PAYME_KEY = "load-over-http-payme-key"  # made up, passed to serve app
 CLICK_SERVICE_ID, CLICK_SECRET = 31337, "load-over-http-click-secret"  # made up
 TELEGRAM_SECRET = "load-over-http-telegram-secret"  # nosec B105  # made up for the run
 HISTORY = 10_000_000  # the fakes keep every checkout, Star transaction and PaymentIntent of a run: statements
-THINK = "30-50"  # s a buyer reads between steps (LAB_THINK): one action per buyer every ~40 s (README, the load run)
+THINK = "20-60"  # s a buyer reads between steps (LAB_THINK): one action per buyer every ~40 s (README, the load run)
 WAIT = 10  # s the longest wait for one bot reply (LAB_WAIT)
 SETTLE = 20.0  # s the driver waits after Locust for paid orders' goods to go out
 
@@ -403,7 +403,7 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m integration_lab.load.over_http", description=__doc__.split("\n")[0])
     parser.add_argument("--users", type=int, default=1000, help="concurrent buyers (default 1000)")
     parser.add_argument("--seconds", type=int, default=60, help="how long Locust runs (default 60)")
-    parser.add_argument("--spawn-rate", type=float, default=None, help="buyers started per second (default users/20)")
+    parser.add_argument("--spawn-rate", type=float, default=None, help="buyers started per second (default: all within 80%% of --seconds)")
     parser.add_argument("--processes", type=int, default=1, help="Locust processes (--processes; default 1)")
     parser.add_argument("--restock", type=int, default=None,
                         help="units added to each product before the run (default 5 x users; 0: plain serve app)")
@@ -427,7 +427,8 @@ def main(argv: list[str] | None = None) -> int:
     out.mkdir(parents=True, exist_ok=True)
     journal = out / "journal.jsonl"
     restock = 5 * args.users if args.restock is None else args.restock
-    spawn_rate = args.spawn_rate or max(1.0, args.users / 20)
+    # arrivals spread over the first 80% of the run (Locust spawns a little behind its rate: all arrive in time)
+    spawn_rate = args.spawn_rate or max(1.0, args.users / (0.8 * args.seconds))
     print(f"load over HTTP: {args.users} buyers for {args.seconds} s (spawn rate {spawn_rate:g}/s); files in {out}",
           flush=True)
     servers = start_servers(out, restock, args.redis_url, args.profile)
