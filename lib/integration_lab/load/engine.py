@@ -16,6 +16,7 @@ wrapping the entry points (`ShopBot.handle`, our app's transport, `Outbox._send`
 from __future__ import annotations
 
 import json
+import math
 import re
 import resource
 import time
@@ -250,10 +251,10 @@ class LoadRun:
         self._harness_commands += self.world.shop.cut.count - before
         now = self.world.lab.clock.time()
         if due:
-            candidates.append(self.tick + max(1, int(-(-(due[0][1] / 1000 - now) // 1))))
+            candidates.append(self.tick + max(1, math.ceil(due[0][1] / 1000 - now)))
         webhook = self.world.stripe_fake.deliveries.next_due()
         if webhook is not None:
-            candidates.append(self.tick + max(1, int(-(-(webhook - now) // 1))))
+            candidates.append(self.tick + max(1, math.ceil(webhook - now)))
         return min(candidates) if candidates else None
 
     async def _our_side(self) -> None:
