@@ -91,6 +91,15 @@ def add_arguments(serve: argparse.ArgumentParser) -> None:
     app.add_argument("--stripe-api-base", default=None,
                      help="where that Stripe is, e.g. `serve stripe` at http://127.0.0.1:12111 (default: Stripe)")
     app.add_argument("--redis-url", default=None, help="a real Redis (default: $REDIS_URL, else embedded fakeredis)")
+    app.add_argument("--restock", type=_at_least_zero, default=0,
+                     help="units put on the shelf of every product at start, beside the sample stock (load runs)")
+
+
+def _at_least_zero(text: str) -> int:
+    value = int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError("must be 0 or more")
+    return value
 
 
 def _at_least_one(text: str) -> int:
@@ -143,6 +152,8 @@ async def _serve_shop(args: argparse.Namespace) -> None:
                                     args.stripe_webhook_secret, args.telegram_secret_token, args.telegram_token,
                                     args.telegram_api, args.redis_url, args.telegram_provider_token,
                                     args.stripe_api_key, args.stripe_api_base))
+    for sku in shop.parts.catalog if args.restock else ():
+        await shop.stock.add(sku, args.restock)  # what a shopkeeper restocking does
     stripe = f"Stripe at {_where(args.stripe_api_base)}" if args.stripe_api_key else "no Stripe"
     print(f"our side on http://{HOST}:{args.port}: POST /payme, /click/prepare, /click/complete, /stripe/webhook, "
           f"/telegram/webhook; test controls at /_lab/ ({shop.backend.describe()}; {stripe})")

@@ -2,7 +2,7 @@
 
 Starts `serve telegram`, `serve stripe` and `serve app` on free ports of 127.0.0.1 (as the served journey
 tests do: --no-limits, the card provider, the Stripe webhook endpoint, setWebhook to the app; the app on its
-embedded fakeredis and, unless `--restock 0`, with a deeper shelf: load/http_app.py), runs
+embedded fakeredis and, unless `--restock 0`, with a deeper shelf: `serve app --restock N`), runs
 `locust -f locustfile.py --headless` for S seconds (killed if it overruns), then reads everything back over
 HTTP (every order, the outbox, each paying buyer's chat, the Telegram fake's checkouts and Stars, the Stripe
 fake's PaymentIntents and refunds, the Payme and Click transactions the buyers took money for as those
@@ -108,7 +108,7 @@ def start_servers(out: Path, restock: int, redis_url: str, profile: str | None =
                                  data={"url": f"{servers.app}/stripe/webhook", "enabled_events[]": "*"})
             if endpoint.status_code != 200:
                 raise RuntimeError(f"the Stripe fake refused the webhook endpoint: {endpoint.text}")
-            app = [sys.executable, "-m", "integration_lab.load.http_app", "--restock", str(restock), "app",
+            app = [sys.executable, "-m", "integration_lab", "serve", "app", "--restock", str(restock),
                    "--port", str(ports["app"]), "--redis-url", redis_url,
                    "--telegram-api", servers.telegram, "--telegram-token", TELEGRAM_TOKEN,
                    "--telegram-secret-token", TELEGRAM_SECRET, "--telegram-provider-token", PROVIDER_TOKEN,
