@@ -9,7 +9,7 @@ import pytest
 
 from integration_lab.matrix.discover import discover
 from integration_lab.matrix.execute import KERNEL, LabKernelManager
-from integration_lab.matrix.normalize import TRY_IT, normalize
+from integration_lab.matrix.normalize import TIMING, TRY_IT, normalize
 from integration_lab.runtime.redis_backend import RedisBackend
 
 from notebook_files import write_notebook
@@ -75,6 +75,25 @@ def test_normalize_drops_everything_volatile():
     assert "widgets" not in out.metadata and "id" not in out.cells[0]
     assert out.cells[0].metadata == {"tags": ["x"]}
     assert out.cells[0].outputs[0].data == {"text/plain": TRY_IT}  # no widget repr, no model id
+
+
+def test_a_timing_cell_keeps_a_pointer_and_no_measurement():
+    nb = nbformat.v4.new_notebook()
+    for wall in ("1.23 s", "4.56 s"):
+        cell = nbformat.v4.new_code_cell("print(figures)", metadata={"tags": ["nbval-ignore-output", "lab-timing"]})
+        cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text=f"journeys: 200 in {wall}\n"),
+                        nbformat.v4.new_output("display_data", data={"image/png": wall})]
+        nb.cells.append(cell)
+    out = normalize(nb)
+    assert out.cells[0].outputs == out.cells[1].outputs  # two runs, two measurements, one stored text
+    assert out.cells[0].outputs[0].text == TIMING + "\n" and len(out.cells[0].outputs) == 1
+
+
+def test_every_timing_cell_is_left_out_of_nbvals_comparison():
+    for path in sorted((Path(__file__).parent.parent / "notebooks").rglob("*.ipynb")):
+        for cell in nbformat.read(str(path), as_version=4).cells:
+            tags = cell.metadata.get("tags", [])
+            assert "lab-timing" not in tags or "nbval-ignore-output" in tags, (path, cell.source[:60])
 
 
 def backend_cell(description: str, tags: list[str]) -> nbformat.NotebookNode:

@@ -85,9 +85,12 @@ def outcomes(run: LoadRun) -> pd.DataFrame:
 
 
 def troubles(run: LoadRun) -> pd.DataFrame:
-    """What the buyers who paid twice or met a fault went through, and how many of them."""
-    counts = Counter(j.buyer.fault or j.buyer.behaviour for j in run.journeys.values()
+    """The buyers drawn to pay twice or to meet a fault, and how many it struck: a fault strikes only where it
+    can (see plan.py), and nobody pays, once or twice, for an order that sold out."""
+    journeys = run.journeys.values()
+    counts = Counter(j.buyer.fault or j.buyer.behaviour for j in journeys
                      if j.buyer.fault or j.buyer.behaviour == "pays twice")
-    happened = Counter(j.buyer.fault for j in run.journeys.values() if j.faulted)
-    return pd.DataFrame([{"trouble": name, "buyers": n, "struck": happened.get(name, n if name == "pays twice" else 0)}
-                         for name, n in sorted(counts.items())], columns=["trouble", "buyers", "struck"])
+    struck = Counter(j.buyer.fault for j in journeys if j.faulted)
+    struck["pays twice"] = sum(j.buyer.behaviour == "pays twice" and j.outcome == "paid" for j in journeys)
+    return pd.DataFrame([{"trouble": name, "buyers": n, "struck": struck[name]} for name, n in sorted(counts.items())],
+                        columns=["trouble", "buyers", "struck"])
