@@ -6,6 +6,7 @@ is broken promise by promise afterwards, and each check counts exactly what was 
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import re
@@ -97,7 +98,7 @@ def test_the_draw_is_the_seeds_and_the_options_are_checked():
         parse_faults("redis-cut=0.7,restart=0.6")
 
 
-def test_the_command_prints_its_figures_and_ends_with_the_summary(tmp_path):
+def test_the_command_prints_its_figures_and_ends_with_the_summary():
     done = subprocess.run([sys.executable, "-m", "integration_lab", "load", "--buyers", "40", "--quiet",
                            "--faults", "storm", "--seed", "2"], capture_output=True, text=True, timeout=300,
                           env={**os.environ, "REDIS_URL": ""})
@@ -119,6 +120,6 @@ def test_a_violation_makes_the_command_fail(monkeypatch, capsys):
 
     real_check = invariants.check
     monkeypatch.setattr(invariants, "check", broken)
-    args = cli.argparse.Namespace(buyers=10, mix=None, faults=None, seed=1, quiet=True)
+    args = argparse.Namespace(buyers=10, mix=None, faults=None, seed=1, quiet=True)
     assert cli.main(args) == 1
     assert capsys.readouterr().out.strip().splitlines()[-1].endswith("violations=1")

@@ -58,7 +58,7 @@ class Journey:
     step: str = "start"
     skus_left: list[str] = field(default_factory=list)
     order_id: str = ""
-    outcome: str = "walking"  # at the end: paid, abandoned, sold out, refused, …
+    outcome: str = "walking"  # at the end: paid, abandoned, sold out, or no payment opened (Stripe)
     faulted: bool = False  # the buyer's fault has happened
     pressed: str = ""  # the id of the buyer's last button press (its toast says what came of it)
 
@@ -68,15 +68,17 @@ class Journey:
 
 
 class Timings:
-    """Our side's handling times (seconds), per step and per kind within it."""
+    """Our side's handling times (seconds), per kind within each step."""
 
     def __init__(self):
-        self.samples: dict[str, list[float]] = defaultdict(list)
         self.kinds: dict[tuple[str, str], list[float]] = defaultdict(list)
 
     def add(self, step: str, kind: str, seconds: float) -> None:
-        self.samples[step].append(seconds)
         self.kinds[(step, kind)].append(seconds)
+
+    def of(self, step: str) -> list[float]:
+        """Every time of `step`, whatever its kind."""
+        return [t for (s, _), times in self.kinds.items() if s == step for t in times]
 
 
 class TimedTransport(httpx.AsyncBaseTransport):
@@ -117,7 +119,7 @@ def peak_rss_mb() -> float:
 
 class LoadRun:
     def __init__(self, world: JourneyWorld, buyers: list[Buyer], progress=None):
-        self.world, self.buyers, self.progress = world, buyers, progress
+        self.world, self.progress = world, progress
         self.timings = Timings()
         self.journeys: dict[int, Journey] = {}  # by user id
         self.by_order: dict[str, Journey] = {}
@@ -362,8 +364,7 @@ class LoadRun:
             for _ in range(2 if twice else 1):  # a second payment of a paid order must be refused
                 await pay(journey.order_id, amount)
         else:
-            intent = next((_INTENT.search(m.text or "") for m in self._bot_messages(journey)
-                           if _INTENT.search(m.text or "")), None)
+            intent = next(filter(None, (_INTENT.search(m.text or "") for m in self._bot_messages(journey))), None)
             if intent is None:
                 return self._finish(journey, "no payment opened")
             if twice:  # Stripe sends the event twice: our endpoint must settle once

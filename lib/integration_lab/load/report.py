@@ -24,7 +24,7 @@ def latencies(run: LoadRun, by_kind: bool = True) -> pd.DataFrame:
     """p50 / p95 / p99 / max of our handling time (ms) per step, and per kind of update, callback, delivery."""
     rows = []
     for step in STEPS:
-        rows.append(_row(step, run.timings.samples.get(step, [])))
+        rows.append(_row(step, run.timings.of(step)))
         if by_kind:
             rows += [_row(f"  {kind}", samples) for (s, kind), samples in sorted(run.timings.kinds.items())
                      if s == step]
@@ -37,13 +37,13 @@ def _row(name: str, samples: list[float]) -> dict:
 
 
 def throughput(run: LoadRun) -> pd.DataFrame:
-    """Journeys finished by each tick: lab second, wall seconds, journeys done (for the plot over time)."""
+    """Per tick: its lab second, wall seconds since the start, journeys done, and our side's busy wall seconds."""
     return pd.DataFrame(run.ticks, columns=["lab s", "wall s", "journeys done", "busy s"])
 
 
 def summary(run: LoadRun, violations: int) -> str:
     """The last line, for scripts."""
-    p95 = percentile(run.timings.samples.get("update", []), 95)
+    p95 = percentile(run.timings.of("update"), 95)
     return (f"journeys={len(run.journeys)} seconds={run.wall:.2f} p95_ms={p95:.2f} rss_mb={peak_rss_mb():.0f} "
             f"violations={violations}")
 
