@@ -13,26 +13,17 @@ One set of servers for the module; every wait is bounded.
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
 import time
-from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
 
 from integration_lab.load.http_providers import click_request, payme_request, payme_transaction_id
-from integration_lab.serve import HOST, free_port, start_process, stop_process
-from integration_lab.shop_server import DEFAULTS
+from integration_lab.load.over_http import (CLICK_SECRET, CLICK_SERVICE_ID, PAYME_KEY, STRIPE_KEY, start_servers,
+                                            stop_servers)
 
 pytestmark = pytest.mark.redis_free  # never reaches a Redis server: the real-Redis pass of CI leaves it out
 
-TELEGRAM_TOKEN = DEFAULTS["telegram_token"]  # the lab's made-up bot token (README)
-PROVIDER_TOKEN = "284685063:TEST:journeys_served_provider_token"  # made up, not the default one
-PAYME_KEY = "journeys-served-payme-key"
-CLICK_SERVICE_ID, CLICK_SECRET = 42424, "journeys-served-click-secret"
-TELEGRAM_SECRET = "journeys-served-telegram-secret"
-STRIPE_KEY = "sk_test_journeys_served"  # any sk_test_ key is accepted by the fake
 WAIT = 5.0  # seconds: the longest any step may take to show
 TEA_USD, TEA_UZS, TEA_XTR = 1250, 15_000_000, 60  # the catalog's tea (app/shop/catalog.py)
 
@@ -44,53 +35,16 @@ class Lab:
         self.telegram, self.stripe, self.app, self.http = telegram, stripe, app, http
 
 
-def _stop(procs: list[subprocess.Popen]) -> None:
-    for proc in reversed(procs):
-        stop_process(proc)
-
-
 @pytest.fixture(scope="module")
-def lab():
-    ports = {name: free_port() for name in ("telegram", "stripe", "app")}
-    urls = {name: f"http://{HOST}:{port}" for name, port in ports.items()}
-    python = [sys.executable, "-m", "integration_lab", "serve"]
-    procs: list[subprocess.Popen] = []
-    with httpx.Client(timeout=10) as http:
-        try:
-            # the two fakes start side by side; --no-limits: Telegram's flood limit (3 messages per 3 s in a
-            # private chat) would only slow the journeys down
-            with ThreadPoolExecutor(2) as pool:
-                starting = [pool.submit(start_process, [*python, "telegram", "--port", str(ports["telegram"]),
-                                                        "--no-limits", "--payment-provider",
-                                                        f"Stripe TEST={PROVIDER_TOKEN}"],
-                                        f"{urls['telegram']}/_lab/bots"),
-                            pool.submit(start_process, [*python, "stripe", "--port", str(ports["stripe"])],
-                                        f"{urls['stripe']}/_lab/state")]
-                for future in starting:
-                    try:
-                        procs.append(future.result())
-                    except RuntimeError:
-                        continue  # the other one is still stopped in `finally`; the failure is raised below
-                if len(procs) < 2:
-                    raise RuntimeError("serve telegram or serve stripe did not start")
-            endpoint = http.post(f"{urls['stripe']}/v1/webhook_endpoints", auth=(STRIPE_KEY, ""),
-                                 data={"url": f"{urls['app']}/stripe/webhook", "enabled_events[]": "*"})
-            assert endpoint.status_code == 200, endpoint.text
-            # --redis-url "": the embedded fakeredis, whatever $REDIS_URL says (the app empties its keyspace)
-            procs.append(start_process([*python, "app", "--port", str(ports["app"]), "--redis-url", "",
-                                        "--telegram-api", urls["telegram"], "--telegram-token", TELEGRAM_TOKEN,
-                                        "--telegram-secret-token", TELEGRAM_SECRET,
-                                        "--telegram-provider-token", PROVIDER_TOKEN,
-                                        "--stripe-api-key", STRIPE_KEY, "--stripe-api-base", urls["stripe"],
-                                        "--stripe-webhook-secret", endpoint.json()["secret"],
-                                        "--payme-key", PAYME_KEY, "--click-service-id", str(CLICK_SERVICE_ID),
-                                        "--click-secret-key", CLICK_SECRET], f"{urls['app']}/_lab/none"))
-            hooked = http.post(f"{urls['telegram']}/bot{TELEGRAM_TOKEN}/setWebhook",
-                               json={"url": f"{urls['app']}/telegram/webhook", "secret_token": TELEGRAM_SECRET})
-            assert hooked.json()["result"] is True, hooked.text
-            yield Lab(urls["telegram"], urls["stripe"], urls["app"], http)
-        finally:
-            _stop(procs)
+def lab(tmp_path_factory):
+    """The three servers as `make load-http` starts and wires them (their stderr in a temporary folder), the
+    app on its embedded fakeredis with the sample shelf."""
+    servers = start_servers(tmp_path_factory.mktemp("served"), restock=0, redis_url="")
+    try:
+        with httpx.Client(timeout=10) as http:
+            yield Lab(servers.telegram, servers.stripe, servers.app, http)
+    finally:
+        stop_servers(servers)
 
 
 # ---- waiting, bounded --------------------------------------------------------------------------------------
