@@ -181,14 +181,16 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start_process(command: list[str], url: str, cwd=None) -> subprocess.Popen:
-    """Start a server process (ours or a peer, for benchmarks) and wait until `url` answers."""
+def start_process(command: list[str], url: str, cwd=None, stderr=subprocess.DEVNULL, wait: float = 20
+                  ) -> subprocess.Popen:
+    """Start a server process (ours or a peer, for benchmarks) and wait until `url` answers (at most `wait`
+    seconds). `stderr`: where its stderr goes (a file, to read a traceback later)."""
     import httpx
 
     # no shell and no outside input: `command` is an argument list our tests and benchmarks build
     proc = subprocess.Popen(command, cwd=cwd, stdout=subprocess.DEVNULL,  # nosec B603  # our own list, no shell
-                            stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 20
+                            stderr=stderr)
+    deadline = time.monotonic() + wait
     while time.monotonic() < deadline:
         try:
             httpx.get(url, timeout=0.5)

@@ -34,7 +34,7 @@ from pathlib import Path
 
 import httpx
 
-from ..serve import HOST, free_port, stop_process
+from ..serve import HOST, free_port, start_process, stop_process
 from ..shop_server import DEFAULTS
 from .http_invariants import World, check_all
 
@@ -61,23 +61,14 @@ class Servers:
     profiled: subprocess.Popen | None = None  # the server under pyinstrument, if any
 
 
-def _start(command: list[str], url: str, log_path: Path, env=None) -> tuple[subprocess.Popen, object]:
-    """Like serve.start_process, with stderr kept in a file (a traceback under load is worth reading)."""
+def _start(command: list[str], url: str, log_path: Path) -> tuple[subprocess.Popen, object]:
+    """serve.start_process, with stderr kept in a file (a traceback under load is worth reading)."""
     log = open(log_path, "wb")  # noqa: SIM115  # closed with the servers
-    # no shell and no outside input: our own argument list
-    proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=log, env=env)  # nosec B603  # our own list, no shell
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            httpx.get(url, timeout=0.5)
-            return proc, log
-        except httpx.TransportError:
-            if proc.poll() is not None:
-                break
-            time.sleep(0.1)
-    stop_process(proc)
-    log.close()
-    raise RuntimeError(f"{' '.join(command[3:5])} did not start; see {log_path}")
+    try:
+        return start_process(command, url, stderr=log, wait=30), log
+    except RuntimeError:
+        log.close()
+        raise RuntimeError(f"{' '.join(command[3:5])} did not start; see {log_path}") from None
 
 
 def _profiled(command: list[str], name: str, profile: str | None, out: Path) -> list[str]:
