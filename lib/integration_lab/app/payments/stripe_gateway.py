@@ -4,18 +4,31 @@ Every write carries an idempotency key derived from the order, so a repeated or 
 charge twice: one PaymentIntent per order (`order-<id>-intent`), one key per buyer attempt to confirm
 (`order-<id>-confirm-<n>`). The SDK's own retries reuse the key, so a lost answer is replayed, not re-run.
 Each outcome is written to the ledger and turned into the sentence the bot sends (buyer_messages).
+
+With a circuit breaker, a buyer's payment that meets Stripe down (a connection failure, a 5xx, a 429 the
+SDK's own retries did not outlast) counts towards opening it, and while it is open a payment is answered
+"try again" at once, without calling Stripe; with a bulkhead, at most its limit of payments talk to Stripe
+at once, and the next buyer hears "try again" instead of waiting on a Stripe that hangs. Neither can
+take money twice: a refused payment never reached Stripe, and the next try reuses the order's keys.
 """
 
 from __future__ import annotations
 
+from contextlib import AsyncExitStack
 from dataclasses import dataclass
 
 import stripe
 
+from ..resilience import Bulkhead, BulkheadFull, CircuitBreaker, CircuitOpen
 from . import buyer_messages as say
 from .ledger import Ledger
 
 PROVIDER = "stripe"
+UNWELL = (stripe.APIConnectionError, stripe.APIError, stripe.RateLimitError)  # Stripe's side, not the card's
+
+
+def trips_breaker(error: BaseException) -> bool:
+    return isinstance(error, UNWELL)
 
 
 @dataclass(frozen=True)
@@ -29,8 +42,10 @@ class Checkout:
 
 
 class StripeGateway:
-    def __init__(self, client: stripe.StripeClient, ledger: Ledger, return_url: str | None = None):
+    def __init__(self, client: stripe.StripeClient, ledger: Ledger, return_url: str | None = None,
+                 breaker: CircuitBreaker | None = None, bulkhead: Bulkhead | None = None):
         self.client, self.ledger, self.return_url = client, ledger, return_url
+        self.breaker, self.bulkhead = breaker, bulkhead
 
     async def pay(self, order_id: str, payment_method: str, capture: str = "automatic") -> Checkout:
         order = await self.ledger.order(order_id)
@@ -40,7 +55,21 @@ class StripeGateway:
             return Checkout(order_id, "canceled", say.CANCELED)
         if order.paid_by:
             return Checkout(order_id, "already_paid", say.ALREADY_PAID)
-        intent = None
+        try:
+            async with AsyncExitStack() as guards:
+                if self.bulkhead is not None:
+                    await guards.enter_async_context(self.bulkhead)
+                if self.breaker is None:
+                    return await self._pay(order, payment_method, capture)
+                return await self.breaker.call(self._pay, order, payment_method, capture)
+        except (CircuitOpen, BulkheadFull, *UNWELL) as unwell:
+            code = "circuit_open" if isinstance(unwell, CircuitOpen) else \
+                "bulkhead_full" if isinstance(unwell, BulkheadFull) else None
+            return Checkout(order_id, "try_again", say.TRY_AGAIN, code=code)
+
+    async def _pay(self, order, payment_method: str, capture: str) -> Checkout:
+        """Create (once) and confirm the order's PaymentIntent; Stripe being unwell is raised to `pay`."""
+        order_id, intent = order.order_id, None
         try:
             intent = await self._intent(order, capture)
             await self.ledger.attempt(order_id, PROVIDER, intent.id, order.amount, order.currency)
@@ -60,8 +89,6 @@ class StripeGateway:
                 # e.g. already succeeded after a confirm whose answer was lost: go by what Stripe has now
                 return await self.settle_from(order_id, await self.client.v1.payment_intents.retrieve_async(intent.id))
             raise
-        except (stripe.APIConnectionError, stripe.APIError, stripe.RateLimitError):
-            return Checkout(order_id, "try_again", say.TRY_AGAIN)
         return await self.settle_from(order_id, intent)
 
     async def open_intent(self, order_id: str, capture: str = "automatic"):

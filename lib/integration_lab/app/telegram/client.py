@@ -1,8 +1,18 @@
 """Our Bot API client: httpx, typed errors, and retries that cannot send a message twice.
 
-429 is always retried after `retry_after` (Telegram did not run the call). 5xx answers and timeouts are
-retried only for calls that are safe to repeat (reads and webhook settings): a sendMessage that timed
-out may have been delivered, and sending it again would show the buyer the message twice.
+Retries are tenacity's, waiting on the sleep we are given (a notebook's lab clock):
+
+    429                       always retried after `retry_after` (Telegram did not run the call)
+    connect or pool timeout,  always retried: the request never left us
+    refused connection
+    5xx, read/write timeout   retried with backoff and seeded jitter only for calls safe to repeat (reads,
+                              webhook settings): a sendMessage that timed out may have been delivered, and
+                              sending it again would show the buyer the message twice
+    401, 403, other 4xx       never retried: the same call would get the same answer
+
+Each phase of a request has its own timeout (httpx.Timeout: connect, write, read, pool). With a circuit
+breaker, 5xx answers and timeouts count towards opening it, and an open breaker refuses calls without
+sending them (NotSent); with a bulkhead, at most its limit of calls are in flight at once.
 """
 
 from __future__ import annotations
@@ -15,6 +25,9 @@ from dataclasses import dataclass
 from typing import Any, Awaitable, Callable
 
 import httpx
+from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt
+
+from ..resilience import Bulkhead, BulkheadFull, CircuitBreaker, CircuitOpen, SeededJitter
 
 ATTEMPTS_KEPT = 1000  # the newest calls on the wire, for tables and tests; older ones are dropped
 URLS_KEPT = 64  # methods whose absolute URL is kept (a bot calls a handful; `call` takes any name)
@@ -67,10 +80,25 @@ class ServerError(TelegramError):
 
 
 class TimedOut(TelegramError):
-    """No answer: the call may or may not have run, so only calls safe to repeat are retried."""
+    """No answer. `sent` False: the request never left (connect or pool timeout, a refused connection), so
+    any call may be repeated; otherwise it may have run, and only calls safe to repeat are retried."""
 
-    def __init__(self, method: str, description: str = "no answer in time"):
+    def __init__(self, method: str, description: str = "no answer in time", sent: bool = True):
         super().__init__(method, 0, description)
+        self.sent = sent
+
+
+class NotSent(TelegramError):
+    """Our own refusal before the wire: the breaker is open or the bulkhead is full. Try at `retry_at`."""
+
+    def __init__(self, method: str, description: str, retry_at: float | None = None):
+        super().__init__(method, 0, description)
+        self.retry_at = retry_at
+
+
+def trips_breaker(error: BaseException) -> bool:
+    """What says Telegram itself is unwell: 5xx and silence. A 429 or a 4xx is an answer about our call."""
+    return isinstance(error, (ServerError, TimedOut))
 
 
 _BY_CODE = {400: BadRequest, 401: Unauthorized, 403: Forbidden, 404: NotFound, 409: Conflict, 429: FloodWait}
@@ -103,45 +131,74 @@ class Attempt:
     waited: float  # seconds slept before the next attempt (0 when none)
 
 
+TIMEOUT = httpx.Timeout(10.0, connect=5.0)  # seconds per phase: connect, write, read, pool
+BACKOFF, BACKOFF_CAP = 1.0, 30.0  # seconds: the first retry's wait (before jitter), and the most
+
+
+def repeatable(error: BaseException) -> bool:
+    """Whether repeating the call is safe (see the module's table)."""
+    if isinstance(error, FloodWait):
+        return True
+    if isinstance(error, TimedOut) and not error.sent:
+        return True
+    return isinstance(error, (ServerError, TimedOut)) and error.method.lower() in SAFE_TO_REPEAT
+
+
 class BotApi:
     def __init__(self, token: str, base_url: str = "https://api.telegram.org",
                  transport: httpx.AsyncBaseTransport | None = None,
                  sleep: Callable[[float], Awaitable[None]] = asyncio.sleep, max_retries: int = 3,
-                 timeout: float = 10.0):
+                 timeout: float | httpx.Timeout = TIMEOUT, breaker: CircuitBreaker | None = None,
+                 bulkhead: Bulkhead | None = None, jitter_seed: int = 0):
         self._token = token
-        self._http = httpx.AsyncClient(base_url=base_url.rstrip("/"), transport=transport, timeout=timeout,
+        self._timeout = timeout if isinstance(timeout, httpx.Timeout) else httpx.Timeout(timeout)
+        self._http = httpx.AsyncClient(base_url=base_url.rstrip("/"), transport=transport, timeout=self._timeout,
                                        verify=_tls() if transport is None else True)
-        self._timeout = timeout
         self._urls: dict[str, httpx.URL] = {}  # per method: httpx parses and merges a relative URL on every call
         self.sleep, self.max_retries = sleep, max_retries
+        self.breaker, self.bulkhead = breaker, bulkhead
+        told = lambda error: error.retry_after if isinstance(error, FloodWait) else None  # noqa: E731
+        self._wait = SeededJitter(BACKOFF, BACKOFF_CAP, jitter_seed, told)
         self.attempts: deque[Attempt] = deque(maxlen=ATTEMPTS_KEPT)  # what happened on the wire
 
     async def call(self, method: str, /, **params: Any) -> Any:
         params = {k: v for k, v in params.items() if v is not None}
-        for attempt in range(1, self.max_retries + 2):
-            try:
-                return self._record(method, attempt, await self._once(method, params))
-            except (FloodWait, ServerError, TimedOut) as error:
-                wait = self._retry_wait(error, attempt)
-                self.attempts.append(Attempt(method, attempt, error.description, wait or 0))
-                if wait is None:
-                    raise
-                await self.sleep(wait)
-            except TelegramError as error:
-                self.attempts.append(Attempt(method, attempt, error.description, 0))
-                raise
-        raise AssertionError("unreachable")
-
-    def _retry_wait(self, error: TelegramError, attempt: int) -> float | None:
-        if attempt > self.max_retries:
-            return None
-        if isinstance(error, FloodWait):
-            return error.retry_after
-        return 2.0 ** (attempt - 1) if error.method.lower() in SAFE_TO_REPEAT else None
-
-    def _record(self, method: str, attempt: int, result: Any) -> Any:
+        retrying = AsyncRetrying(stop=stop_after_attempt(self.max_retries + 1), wait=self._wait,
+                                 retry=retry_if_exception(repeatable), sleep=self.sleep, reraise=True,
+                                 before_sleep=self._note_retry)
+        attempt = 0
+        try:
+            async for trying in retrying:
+                with trying:
+                    attempt = trying.retry_state.attempt_number
+                    result = await self._guarded(method, params)
+        except TelegramError as error:
+            self.attempts.append(Attempt(method, attempt, error.description, 0))
+            raise
         self.attempts.append(Attempt(method, attempt, "ok", 0))
         return result
+
+    def _note_retry(self, state: RetryCallState) -> None:
+        error = state.outcome.exception()
+        self.attempts.append(Attempt(error.method, state.attempt_number, error.description, state.next_action.sleep))
+
+    async def _guarded(self, method: str, params: dict) -> Any:
+        """One attempt, through the bulkhead and the breaker when there are any."""
+        if self.bulkhead is None:
+            return await self._through_breaker(method, params)
+        try:
+            async with self.bulkhead:
+                return await self._through_breaker(method, params)
+        except BulkheadFull as full:
+            raise NotSent(method, f"not sent: {full}") from None
+
+    async def _through_breaker(self, method: str, params: dict) -> Any:
+        if self.breaker is None:
+            return await self._once(method, params)
+        try:
+            return await self.breaker.call(self._once, method, params)
+        except CircuitOpen as refused:
+            raise NotSent(method, f"not sent: {refused}", refused.retry_at) from None
 
     def _url(self, method: str) -> httpx.URL:
         url = self._urls.get(method)
@@ -152,12 +209,21 @@ class BotApi:
         return url
 
     async def _once(self, method: str, params: dict) -> Any:
+        timeout = self._timeout
+        if method.lower() == "getupdates":  # a long poll is answered up to its own timeout later
+            timeout = httpx.Timeout(timeout.read + int(params.get("timeout", 0)), connect=timeout.connect,
+                                    write=timeout.write, pool=timeout.pool)
         try:
-            wait = self._timeout + int(params.get("timeout", 0)) if method.lower() == "getupdates" else self._timeout
-            response = await self._http.post(self._url(method), json=params, timeout=wait)
-        except httpx.TimeoutException:
-            raise TimedOut(method) from None
-        except httpx.TransportError:  # refused or cut: a TelegramError too, so callers that note a lost reply do
+            response = await self._http.post(self._url(method), json=params, timeout=timeout)
+        except (httpx.ConnectTimeout, httpx.PoolTimeout) as error:
+            phase = "connect" if isinstance(error, httpx.ConnectTimeout) else "pool"
+            raise TimedOut(method, f"no answer in time ({phase})", sent=False) from None
+        except httpx.TimeoutException as error:
+            phase = "write" if isinstance(error, httpx.WriteTimeout) else "read"
+            raise TimedOut(method, f"no answer in time ({phase})") from None
+        except httpx.ConnectError:  # refused: nothing was sent
+            raise TimedOut(method, "no answer: the connection failed", sent=False) from None
+        except httpx.TransportError:  # cut mid-call: a TelegramError too, so callers that note a lost reply do
             raise TimedOut(method, "no answer: the connection failed") from None
         try:
             body = response.json()
