@@ -6,7 +6,6 @@ carries a `Request-Id`; errors are `{"error": {...}}` with Stripe's status codes
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import json
 from typing import Any
@@ -111,7 +110,7 @@ async def _handle(fake: StripeFake, method: str, path: str, query: bytes | str, 
     call = Call(request_id, idempotency_key, headers.get("stripe-version") or API_VERSION)
     fault = fake.faults.take(route.name)
     if fault and fault.kind == "latency":
-        await asyncio.sleep(float(fault.options.get("seconds", 1)))
+        await fake.sleep(float(fault.options.get("seconds", 1)))
     if fault and fault.kind == "lost_request":
         raise SimulatedTimeout(float(fault.options.get("seconds", 30)), applied=False)
     if fault and fault.kind in ("api_error", "rate_limit"):

@@ -7,6 +7,7 @@ Everything reads time from the lab clock and ids from the seeded factory, so a s
 
 from __future__ import annotations
 
+import asyncio
 import copy
 from dataclasses import dataclass, field
 from typing import Any
@@ -65,6 +66,7 @@ class StripeFake:
         self.endpoints: dict[str, Endpoint] = {}
         self.idempotency = Replays(IDEMPOTENCY_TTL, history)
         self.faults = FaultPlan(API_FAULTS)
+        self.sleep = asyncio.sleep  # how a latency fault waits; a notebook's fake waits on the lab clock instead
         self.deliveries = Deliveries(self, history)
 
     # ids and time ---------------------------------------------------------------------------------
