@@ -5,11 +5,30 @@
     POST /click/complete         Click SHOP-API complete (action 1)
     POST /stripe/webhook         Stripe events (Stripe-Signature)
     POST /telegram/webhook       Telegram updates (X-Telegram-Bot-Api-Secret-Token)
+    GET  /healthz                each dependency's health (below)
 
 and the lab's test controls under /_lab/: orders to pay, the clock, a Redis outage, the outbox
 (`GET /_lab/outbox`, `POST /_lab/outbox/drain`) and the stock (`GET /_lab/stock`). The handlers are the
 ones notebooks drive in-process; this only wires app/ (the shop in app/shop) to one Redis, one ledger and
 one clock. The outbox is drained every second in the background.
+
+GET /healthz answers within HEALTH_TIMEOUT (plus a moment) even when every dependency hangs: Redis gets
+one PING bounded by HEALTH_TIMEOUT, and Telegram and Stripe are judged by their circuit breakers, without
+calling them (closed: ok, half_open: degraded, open: down):
+
+    {"status": "ok" | "degraded" | "down",
+     "checked_at_ms": 1767603600000,                      # the shop's clock
+     "dependencies": {
+       "redis":    {"status": "ok" | "down", "detail": "PING answered" | "PING failed: ConnectionError"
+                                                         | "no answer to PING within 0.25 s"},
+       "telegram": {"status": "ok" | "degraded" | "down",
+                    "breaker": {"state": "closed" | "half_open" | "open", "failures": 0, "refused": 0,
+                                "retry_at_ms": null | 1767603630000}},
+       "stripe":   {"status": …, "breaker": {…}}  or  {"status": "not_configured"}}}
+
+`status` is "ok" when every configured dependency is ok, "down" when every one is down, else "degraded"
+(with Redis down the bot still answers /catalog and /help, and payment callbacks get their provider's
+retry answer). HTTP 200 for ok and degraded, 503 for down.
 """
 
 from __future__ import annotations
@@ -29,9 +48,12 @@ from .app.payments.payme_errors import INTERNAL_ERROR, INVALID_REQUEST, PaymeErr
 from .app.payments.payme_merchant import PaymeMerchant
 from .app.payments.stripe_webhook import StripeWebhooks, stripe_webhook_app
 from .app.ratelimit import RateLimiter
+from .app.payments import stripe_gateway
 from .app.payments.stripe_gateway import StripeGateway
+from .app.resilience import CircuitBreaker
 from .app.sessions import SessionStore
 from .app.shop import CATALOG, PaymentOptions, ShopParts, build_parts
+from .app.telegram import client as telegram_client
 from .app.telegram.client import BotApi
 from .app.telegram.runners import webhook_app
 from .app.telegram.shop_bot import ShopBot
@@ -58,6 +80,8 @@ DEFAULTS = {  # nosec B105  # lab-only credentials: each is an option of `serve 
     "telegram_provider_token": "284685063:TEST:lab_provider_token_for_local_tests",  # made up, Stripe-TEST style
 }
 DRAIN_EVERY = 1.0  # seconds between background outbox drains
+HEALTH_TIMEOUT = 0.25  # seconds /healthz waits for Redis's PING
+BREAKER_HEALTH = {"closed": "ok", "half_open": "degraded", "open": "down"}
 
 
 @dataclass
@@ -87,6 +111,7 @@ class Shop:
     app: Any = field(repr=False)
     cut: RedisCut | None = field(default=None, repr=False)  # the Redis outage control (/_lab/redis)
     parts: ShopParts | None = None  # catalog, stock, checkout, fulfilment, outbox, refunds (app/shop)
+    breakers: dict[str, CircuitBreaker] = field(default_factory=dict)  # "telegram", "stripe" (if configured)
 
     @property
     def outbox(self):
@@ -113,10 +138,16 @@ async def build_shop(options: Options, backend: RedisBackend | None = None, cloc
     if stripe_client is None and options.stripe_api_key:
         bases = {"api": options.stripe_api_base} if options.stripe_api_base else {}
         stripe_client = stripe.StripeClient(options.stripe_api_key, base_addresses=bases)
-    gateway = StripeGateway(stripe_client, ledger) if stripe_client is not None else None
+    breakers = {"telegram": CircuitBreaker("telegram", clock, trips=telegram_client.trips_breaker)}
+    gateway = None
+    if stripe_client is not None:
+        breakers["stripe"] = CircuitBreaker("stripe", clock, trips=stripe_gateway.trips_breaker)
+        gateway = StripeGateway(stripe_client, ledger, breaker=breakers["stripe"])
     waits = {"sleep": sleep} if sleep is not None else {}
-    api = BotApi(options.telegram_token, options.telegram_api, transport=telegram_transport, **waits)
-    quiet = BotApi(options.telegram_token, options.telegram_api, transport=telegram_transport, max_retries=0)
+    api = BotApi(options.telegram_token, options.telegram_api, transport=telegram_transport,
+                 breaker=breakers["telegram"], **waits)
+    quiet = BotApi(options.telegram_token, options.telegram_api, transport=telegram_transport, max_retries=0,
+                   breaker=breakers["telegram"])
     parts = await build_parts(api, quiet, ledger, clock,
                               catalog, PaymentOptions(options.telegram_provider_token,
                                                       click_service_id=options.click_service_id), gateway)
@@ -129,7 +160,7 @@ async def build_shop(options: Options, backend: RedisBackend | None = None, cloc
                               on_refused=parts.fulfilment.stripe_refused)
     bot = ShopBot(api, SessionStore(redis, keys, clock), RateLimiter(redis, keys, clock, IdFactory(0)), catalog,
                   redis, keys, shop=parts)
-    shop = Shop(backend, clock, ledger, payme, click, webhooks, bot, None, RedisCut.of(redis), parts)
+    shop = Shop(backend, clock, ledger, payme, click, webhooks, bot, None, RedisCut.of(redis), parts, breakers)
     shop.app = _router(shop, stripe_webhook_app(webhooks),
                        webhook_app(bot, options.telegram_token, options.telegram_secret_token, clock))
     return shop
@@ -144,6 +175,9 @@ def _router(shop: Shop, stripe_app, telegram_app):
         verb, path = scope["method"], scope["path"]
         if path.startswith("/telegram/"):  # bounds its bodies and answers its own failures
             return await telegram_app(scope, receive, send)
+        if path == "/healthz" and verb in ("GET", "HEAD"):  # no body to read; never waits on a dependency
+            health = await healthz(shop)
+            return await _send_json(send, 503 if health["status"] == "down" else 200, health)
         try:
             headers, body = await read_request(scope, receive, limit=BODY_LIMIT)
         except BodyTooLarge as refused:
@@ -188,6 +222,29 @@ async def _delegate(app, scope, body: bytes, send) -> None:
         if started:
             raise
         await _send_json(send, *_failed(scope["method"], scope["path"], failure))
+
+
+async def healthz(shop: Shop) -> dict:
+    """Each dependency's health, in the shape the module's docstring shows."""
+    checked_at = shop.clock.ms()
+    try:
+        await asyncio.wait_for(shop.backend.client.ping(), HEALTH_TIMEOUT)
+        redis = {"status": "ok", "detail": "PING answered"}
+    except asyncio.TimeoutError:
+        redis = {"status": "down", "detail": f"no answer to PING within {HEALTH_TIMEOUT:g} s"}
+    except (RedisError, OSError) as failure:
+        redis = {"status": "down", "detail": f"PING failed: {type(failure).__name__}"}
+    dependencies = {"redis": redis}
+    for name in ("telegram", "stripe"):
+        breaker = shop.breakers.get(name)
+        if breaker is None:
+            dependencies[name] = {"status": "not_configured"}
+        else:
+            described = breaker.describe()
+            dependencies[name] = {"status": BREAKER_HEALTH[described["state"]], "breaker": described}
+    seen = [d["status"] for d in dependencies.values() if d["status"] != "not_configured"]
+    status = "ok" if all(s == "ok" for s in seen) else "down" if all(s == "down" for s in seen) else "degraded"
+    return {"status": status, "checked_at_ms": checked_at, "dependencies": dependencies}
 
 
 def _failed(verb: str, path: str, failure: Exception) -> tuple[int, Any]:

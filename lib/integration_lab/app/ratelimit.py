@@ -9,6 +9,10 @@ The wire is kept lean, since a decision is on every request's path: one packed a
 (now_ms, cost, grace_ms, then each limit's limit and period_ms (GCRA: limit, period_ms, burst), then the
 sliding log's request id) that the script decodes in one C call; one integer back (`_decision` reads it);
 scripts that run as few commands as each algorithm allows.
+
+When Redis cannot be asked (a dropped connection, a timeout), the policy decides without it: `on_outage`
+"open" lets the request through (browsing: a repeated read costs nothing), "closed" refuses it (anything
+that writes or costs money). Such a Decision says `degraded=True` and counts nothing.
 """
 
 from __future__ import annotations
@@ -17,17 +21,19 @@ import re
 from dataclasses import dataclass
 from functools import cached_property
 
-from redis.exceptions import NoScriptError
+from redis.exceptions import NoScriptError, RedisError
 
 from ..runtime.keyspace import Keyspace
 from .scripts import register
 
 ALGORITHMS = ("fixed_window", "sliding_log", "sliding_counter", "gcra")
+OUTAGE_POLICIES = ("open", "closed")  # on a Redis outage: let the request through, or refuse it
 
 # Keys outlive what they count by this much. The count never depends on expiry (windows are in the key
 # names, times are stored), so the grace only absorbs clocks that differ: app servers' clocks against
 # each other, and the lab clock against a real server's own TTL clock.
 GRACE_MS = 1000
+OUTAGE_RETRY_MS = 1000  # what a refusal taken without Redis asks the caller to wait: it cannot know more
 
 _UNITS = {"second": 1, "minute": 60, "hour": 3600, "day": 86400}
 _LIMIT_TEXT = re.compile(r"^\s*(-?\d+)\s*(?:/|per)\s*(\d+(?:\.\d+)?)?\s*(second|minute|hour|day|s)s?\s*$")
@@ -77,10 +83,13 @@ class Policy:
     action: str
     limits: tuple[Limit, ...]
     algorithm: str = "sliding_log"
+    on_outage: str = "closed"  # when Redis cannot be asked: "open" allows, "closed" refuses
 
     def __post_init__(self):
         if not self.action:
             raise ValueError("a policy needs an action name")
+        if self.on_outage not in OUTAGE_POLICIES:
+            raise ValueError(f"on_outage must be 'open' or 'closed', got {self.on_outage!r}")
         if self.algorithm not in ALGORITHMS:
             raise ValueError(f"unknown algorithm {self.algorithm!r}; choose one of {', '.join(ALGORITHMS)}")
         limits = tuple(lim if isinstance(lim, Limit) else Limit.parse(lim) for lim in self.limits)
@@ -113,6 +122,7 @@ class Decision:
     remaining: int
     retry_after_ms: int
     blocked_by: Limit | None = None
+    degraded: bool = False  # decided without Redis, by the policy's `on_outage`
 
     @property
     def retry_after(self) -> float:
@@ -123,6 +133,7 @@ class Decision:
 class RateLimiter:
     def __init__(self, redis, keys: Keyspace, clock, ids):
         self._redis, self._keys, self._clock, self._ids = redis, keys, clock, ids
+        self.outage_decisions = {"open": 0, "closed": 0}  # decisions taken without Redis, by policy
         self._scripts = {name: register(redis, name) for name in ALGORITHMS}
         self._head = keys.key("rl", "{")  # + subject + a limit's tail: keys.key("rl", "{subject}", action, …)
 
@@ -158,10 +169,19 @@ class RateLimiter:
             packed = f"[{now_ms},{cost},{limits_part}]"
         keys, script = self._keys_for(policy, subject, now_ms), self._scripts[policy.algorithm]
         try:
-            answer = await self._redis.evalsha(script.sha, len(keys), *keys, packed)
-        except NoScriptError:  # a server that has not seen it yet: the Script loads it and runs it
-            answer = await script(keys=keys, args=(packed,))
+            try:
+                answer = await self._redis.evalsha(script.sha, len(keys), *keys, packed)
+            except NoScriptError:  # a server that has not seen it yet: the Script loads it and runs it
+                answer = await script(keys=keys, args=(packed,))
+        except (RedisError, OSError):  # Redis cannot be asked: the policy decides, and nothing is counted
+            return self._without_redis(policy)
         return _decision(policy, int(answer))
+
+    def _without_redis(self, policy: Policy) -> Decision:
+        self.outage_decisions[policy.on_outage] += 1
+        if policy.on_outage == "open":
+            return Decision(True, 0, 0, degraded=True)
+        return Decision(False, 0, OUTAGE_RETRY_MS, degraded=True)
 
 
 def _decision(policy: Policy, answer: int) -> Decision:

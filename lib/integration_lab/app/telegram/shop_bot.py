@@ -15,20 +15,32 @@ any command leaves the update unremembered and Telegram's redelivery runs it aga
 atomic script and repeatable: a session move or cart change carries the update's id, so a redelivery
 finds it already made instead of adding the item twice or being refused. The command rate limiter counts
 the redelivery as another command (a cut costs the buyer one command of their budget, never money).
+
+A full Redis outage (`degrade=True`, the default): the read-only commands, /catalog and /help, still answer
+from the bot's own products. Their dedupe check, session touch, held-back-delivery resume and rate limit may
+fail (the limiter then lets browsing through: BROWSE_POLICY is the command policy, fail-open); a redelivered
+read-only update answered twice is harmless, so it is not remembered. Every writing step (/start, /buy,
+buttons, payments) still fails with the Redis error, so nothing is half-written and Telegram redelivers the
+update (the webhook answers 500; polling leaves it unconfirmed); a command refused by the limiter only
+because Redis could not be asked fails the same way rather than telling the buyer to slow down.
+`degrade=False` is the old behaviour: any Redis error fails the update.
 """
 
 from __future__ import annotations
 
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
+
+from redis.exceptions import ConnectionError as RedisConnectionError, RedisError
 
 from ..ratelimit import Policy, RateLimiter
 from ..sessions import InvalidTransition, Session, SessionExpired, SessionStore
 from .client import BotApi, ChatMigrated, TelegramError
 
 HELP = "Commands: /catalog to browse, /buy <sku> to add to your cart, /help for this list."
-COMMAND_POLICY = Policy("telegram_command", ("5/10s",), "sliding_log")
+COMMAND_POLICY = Policy("telegram_command", ("5/10s",), "sliding_log")  # on a Redis outage: refused
+READ_ONLY = ("/catalog", "/help")  # commands that write nothing the buyer relies on: they answer in an outage
 UPDATE_MEMORY = 86400  # seconds an update_id is remembered (Telegram stops redelivering long before)
 LOG_KEPT = 1000  # recent updates kept in memory for notebooks; the record of what was handled is in Redis
 
@@ -43,14 +55,21 @@ class Handled:
     user_id: int | None
     input: str
     reply: str
+    degraded: bool = False  # answered without Redis (a read-only command during an outage)
+
+
+class StoreDown(RedisConnectionError):
+    """A step could not be decided without Redis: the update fails, and Telegram delivers it again."""
 
 
 class ShopBot:
     def __init__(self, api: BotApi, sessions: SessionStore, limiter: RateLimiter, products: dict[str, Any],
-                 redis, keys, policy: Policy = COMMAND_POLICY, shop: Any = None):
+                 redis, keys, policy: Policy = COMMAND_POLICY, shop: Any = None, degrade: bool = True):
         self.api, self.sessions, self.limiter, self.products = api, sessions, limiter, products
         self.shop = shop  # app.shop.ShopParts, or None: a bot that only keeps carts
         self.redis, self.keys, self.policy = redis, keys, policy
+        self.browse_policy = replace(policy, on_outage="open")  # same limits and keys, fail-open
+        self.degrade = degrade  # False: any Redis error fails the update (read-only commands too)
         self.log: deque[Handled] = deque(maxlen=LOG_KEPT)
         self.moved_chats: dict[int, int] = {}  # group id -> supergroup id, learnt from ChatMigrated
         self.undelivered: deque[tuple[int, str]] = deque(maxlen=LOG_KEPT)  # (chat, Telegram's description)
@@ -59,12 +78,38 @@ class ShopBot:
         """Handle one update unless it was handled before. Returns what was done (None for a repeat)."""
         seen = self.keys.key("tg-update", update["update_id"])
         arrived = self.sessions.clock.ms()  # for the pre-checkout deadline, on the lab clock
-        if await self.redis.exists(seen):
+        read_only = self.degrade and self._read_only(update)
+        try:
+            repeat = await self.redis.exists(seen)
+        except RedisError:
+            if not read_only:
+                raise
+            repeat = None  # cannot tell: answering a read-only command twice is harmless
+        if repeat:
             return None
         handled = await self._dispatch(update, arrived)
-        await self.redis.set(seen, 1, ex=UPDATE_MEMORY)
+        if repeat is None:
+            handled.degraded = True
+        else:
+            try:
+                await self.redis.set(seen, 1, ex=UPDATE_MEMORY)
+            except RedisError:
+                if not read_only:
+                    raise
+                handled.degraded = True
         self.log.append(handled)
         return handled
+
+    @staticmethod
+    def _read_only(update: dict) -> bool:
+        """A person's /catalog or /help (nothing else in the update)."""
+        message = update.get("message")
+        if not isinstance(message, dict) or not isinstance(message.get("text"), str):
+            return False
+        if "successful_payment" in message or "refunded_payment" in message:
+            return False
+        command = message["text"].strip().partition(" ")[0].split("@")[0].lower()
+        return command in READ_ONLY
 
     async def _dispatch(self, update: dict, arrived: int) -> Handled:
         uid = update["update_id"]
@@ -75,8 +120,13 @@ class ShopBot:
             return await self._on_payment_query(update, arrived)
         message = update.get("message") or {}
         text, user = message.get("text"), message.get("from") or {}
+        read_only = self.degrade and self._read_only(update)
         if self.shop is not None and isinstance(user.get("id"), int):
-            await self.shop.outbox.resume(message["chat"]["id"])  # they write again: held-back deliveries go
+            try:
+                await self.shop.outbox.resume(message["chat"]["id"])  # they write again: held-back deliveries go
+            except RedisError:
+                if not read_only:
+                    raise  # the next message resumes them; a browsing buyer still gets an answer
             if "successful_payment" in message:
                 return Handled(uid, user["id"], "(successful_payment)",
                                await self.shop.fulfilment.successful_payment(message))
@@ -86,7 +136,9 @@ class ShopBot:
         if not text or not isinstance(user.get("id"), int):  # not a person's text (a photo, a channel post)
             return Handled(uid, user.get("id"), f"({next((k for k in update if k != 'update_id'), 'empty')})", "")
         chat_id = message["chat"]["id"]
-        decision = await self.limiter.hit(self.policy, user["id"])
+        decision = await self.limiter.hit(self.browse_policy if read_only else self.policy, user["id"])
+        if decision.degraded and not (decision.allowed and self.degrade):
+            raise StoreDown("Redis is down: the command could not be rate-limited")
         if not decision.allowed:
             reply = f"Too many commands; try again in {decision.retry_after:g} s."
         else:
@@ -103,7 +155,11 @@ class ShopBot:
         if command == "/help":
             return HELP
         if command == "/catalog":
-            await self._ensure_session(user_id)
+            try:
+                await self._ensure_session(user_id)
+            except RedisError:
+                if not self.degrade:
+                    raise  # browsing without a session is fine: /buy starts one when Redis is back
             return "Catalog: " + ", ".join(f"{p.title} {money(p.price, p.currency)}" for p in self.products.values())
         if command == "/refund" and self.shop is not None:
             return await self.shop.refunds.request(user_id, argument.strip())
