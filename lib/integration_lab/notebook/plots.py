@@ -95,3 +95,38 @@ def sequence_lanes(arrows: pd.DataFrame, title: str, actors=("buyer", "Telegram"
     fig.tight_layout()
     plt.close(fig)
     return fig
+
+
+BREAKER_COLOURS = {"closed": "tab:green", "half_open": "gold", "open": "tab:red"}
+
+
+def breaker_timeline(seconds: pd.DataFrame, changes: pd.DataFrame, title: str):
+    """Two lanes over lab seconds: the breaker's state on top (half-open moments marked, since a probe
+    starts and ends inside one second), calls on the wire and messages sent per second below. A run without a
+    breaker has an empty top lane. The tables beside it are `seconds` and `changes` themselves."""
+    fig, (lane, ax) = plt.subplots(2, 1, figsize=(9, 3.2), sharex=True, gridspec_kw={"height_ratios": [1, 4]})
+    end = int(seconds["second"].max()) + 1 if len(seconds) else 1
+    marks = list(changes.itertuples(index=False))
+    for i, change in enumerate(marks):
+        until = marks[i + 1].second if i + 1 < len(marks) else end
+        if change.state == "half_open":
+            lane.scatter([change.second], [0.5], marker="v", s=80, color=BREAKER_COLOURS["half_open"],
+                         edgecolors="black", zorder=3)
+        elif until > change.second:
+            lane.axvspan(change.second, until, color=BREAKER_COLOURS.get(change.state, "grey"))
+    lane.set_yticks([])
+    lane.set_ylim(0, 1)
+    lane.set_ylabel("breaker", rotation=0, ha="right", va="center")
+    ax.bar(seconds["second"], seconds["calls"], width=0.9, color="tab:blue", label="calls to Telegram")
+    ax.bar(seconds["second"], seconds["sent"], width=0.5, color="black", label="messages sent")
+    handles, _ = ax.get_legend_handles_labels()
+    if marks:
+        handles += [Patch(color=colour, label=f"breaker {state}") for state, colour in BREAKER_COLOURS.items()]
+    ax.set_xlim(-1, end + 1)
+    ax.set_xlabel("lab seconds since the weather began")
+    ax.set_ylabel("per second")
+    lane.set_title(title)
+    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.0, 1.25))
+    fig.tight_layout()
+    plt.close(fig)
+    return fig

@@ -7,9 +7,17 @@ next (a restart continues where the old process stopped); a job marked sent is n
 
     429          wait Telegram's retry_after on the clock (the job's due time in the `outbox:due` ZSET)
     5xx, timeout back off, doubling, capped
+    breaker open not sent: the job waits until the breaker lets a probe through
     403          the buyer blocked the bot: park the job; `resume(chat_id)` when they write again
+    401          our token was refused (revoked): hold the job, never fail it; it goes once the token works
     other 4xx    Telegram will never take it: failed, kept for the retention
     ok           mark sent (message_id); the goods job then tells the ledger `deliver`
+
+Two circuit breakers stand between a storm and Telegram. Per chat: a 403 parks that chat's jobs (in Redis,
+so every process sees it) until the buyer writes again. Global: the Bot API client's breaker (BotApi
+`breaker=`) counts 5xx answers and timeouts; once open, the rest of a drain is not sent, and every job
+waits for the breaker's next probe instead of each backing off on its own and hammering a Telegram that is
+down. A refusal costs no call on the wire.
 
 The one window no code can close: Telegram accepted a sendMessage and we die (or Redis is cut) before the
 mark lands. The lease then runs out and the message is sent again: at least once, never lost. The window is
@@ -23,12 +31,13 @@ import json
 from dataclasses import dataclass
 
 from ..scripts import register
-from ..telegram.client import BotApi, FloodWait, Forbidden, ServerError, TelegramError, TimedOut
+from ..telegram.client import BotApi, FloodWait, Forbidden, NotSent, ServerError, TelegramError, TimedOut, Unauthorized
 
 LEASE = 60.0  # seconds a claimed job is left to its sender before another may take it
 BACKOFF, BACKOFF_CAP = 2.0, 300.0  # seconds: first wait after a 5xx or timeout, and the most
 RETENTION = 7 * 24 * 3600  # seconds a sent (or failed) job's record is kept, then Redis drops it
 BATCH = 100  # jobs looked at per drain
+HOLD_UNAUTHORIZED = 60.0  # seconds a job waits after a 401 before trying the (hopefully replaced) token again
 
 
 @dataclass(frozen=True)
@@ -87,6 +96,10 @@ class Outbox:
     async def _send(self, job: dict) -> dict:
         try:
             message = await self.api.send_message(int(job["chat_id"]), job["text"])
+        except NotSent as refused:  # the breaker is open: wait for its probe, nothing went out
+            until = round((refused.retry_at or self.clock.time()) * 1000)
+            await self._set(job, "retry", max(until, self.clock.ms()), refused.description)
+            return {"job": job["id"], "outcome": "breaker_open", "detail": refused.description, "until": until}
         except FloodWait as wait:
             until = self.clock.ms() + wait.retry_after * 1000
             await self._set(job, "retry", until, wait.description)
@@ -95,6 +108,9 @@ class Outbox:
             delay = min(BACKOFF_CAP, BACKOFF * 2 ** (int(job["attempts"]) - 1))
             await self._set(job, "retry", self.clock.ms() + round(delay * 1000), error.description)
             return {"job": job["id"], "outcome": "backoff", "detail": f"{delay:g} s"}
+        except Unauthorized as error:  # our token, not the buyer: the goods are owed all the same
+            await self._set(job, "retry", self.clock.ms() + round(HOLD_UNAUTHORIZED * 1000), error.description)
+            return {"job": job["id"], "outcome": "held", "detail": error.description}
         except Forbidden as error:
             await self._set(job, "park", 0, error.description)
             return {"job": job["id"], "outcome": "parked", "detail": error.description}
