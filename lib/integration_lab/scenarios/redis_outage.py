@@ -34,6 +34,7 @@ class OutageWorld:
     journey: JourneyWorld
     catalog: Catalog
     degrade: bool
+    lab: Any = field(default=None, repr=False)
     actions: list[dict] = field(default_factory=list)  # one row per buyer action
     callbacks: list[dict] = field(default_factory=list)  # one row per provider callback
     pages: list[dict] = field(default_factory=list)  # one row per catalog page read
@@ -50,6 +51,18 @@ class OutageWorld:
         return self.journey._t()
 
     # Redis ---------------------------------------------------------------------------------------------
+    async def advance(self, seconds: float) -> None:
+        """Time passes on the lab clock. On a real server the lab follows it by moving TTLs (lab.advance), on
+        our Redis client: that is the lab's business, not the shop's, so the cut lets it through."""
+        cut, armed = self.shop.cut, self.shop.cut.allowed
+        cut.reconnect()
+        try:
+            with self.journey.trace.aside():
+                await self.lab.advance(seconds)
+        finally:
+            if armed is not None:
+                cut.fail_after(armed)
+
     def redis_down(self) -> None:
         self.shop.cut.disconnect()
         self.journey.trace.note("Redis", "our shop", "down")
@@ -148,7 +161,9 @@ async def outage_world(lab, degrade: bool = True) -> OutageWorld:
     products = {n: {"sku": sku, "title": p.title, "price": p.prices[p.currency], "currency": p.currency}
                 for n, (sku, p) in enumerate(CATALOG.items(), start=1)}
     catalog = Catalog(TaggedCache(lab.redis, lab.keys, lab.clock), products, page_size=PAGE_SIZE, degrade=degrade)
-    return OutageWorld(journey, catalog, degrade)
+    world = OutageWorld(journey, catalog, degrade, lab)
+    journey.advance = world.advance  # the journey's own waits (a buyer thinking) pass through the cut too
+    return world
 
 
 # the two stories ---------------------------------------------------------------------------------------------
