@@ -162,6 +162,17 @@ class BulkheadRun:
                          ).value_counts().sort_index().items())})
         return pd.DataFrame(rows).set_index("wants")
 
+    def per_worker(self) -> pd.DataFrame:
+        """What the picture shows, per worker: lab seconds held by Stripe, payments and browsers handled."""
+        rows = []
+        for w in range(1, self.workers + 1):
+            mine = [j for j in self.jobs if j.worker == w]
+            held = sum((self.until if j.answered is None else j.answered) - j.started for j in mine if j.wants == "pay")
+            rows.append({"worker": f"worker {w}", "held by Stripe (s)": held,
+                         "payments": sum(j.wants == "pay" for j in mine),
+                         "browsers answered": sum(j.wants == "browse" and j.answered is not None for j in mine)})
+        return pd.DataFrame(rows).set_index("worker")
+
     def stripe_calls(self) -> pd.DataFrame:
         """The bulkhead's counters: payments let through to Stripe, refused, most at once."""
         if self.bulkhead is None:
