@@ -36,7 +36,7 @@ def decision_timeline(decisions: pd.DataFrame, title: str, window: float | None 
     return fig
 
 
-OUTCOME_COLOURS = {"repaired": "tab:green", "not reached": "lightgrey", "stranded": "tab:red",
+OUTCOME_COLOURS = {"repaired": "tab:green", "answered without Redis": "yellowgreen", "not reached": "lightgrey", "stranded": "tab:red",
                    "doubled": "darkred", "orphan keys": "tab:orange"}
 
 

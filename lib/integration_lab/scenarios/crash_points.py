@@ -12,6 +12,8 @@ then the flow goes on. Each run is judged against the uncut run:
 - stranded: a payment the provider was told succeeded is missing from the ledger or from the provider's
   statement (GetStatement for Payme), or a final answer differs from the uncut run's;
 - orphan keys: the keyspace holds keys the uncut run does not (or lacks some);
+- answered without Redis: a read-only command (/catalog, /help) met the cut and was answered anyway, from
+  the source, without being remembered (answering it twice is harmless), so its keys are missing;
 - repaired: the cut was met and none of the above; not reached: k was past the flow's last command.
 """
 
@@ -53,6 +55,7 @@ class Flow:
     statement: Callable[[], Awaitable[set[str]]]  # refs the provider's own statement shows as paid
     ledger: Any
     close: Callable[[], Awaitable[None]] = field(default=lambda: _nothing())
+    degraded: Callable[[], list[str]] = field(default=lambda: [])  # requests answered without Redis
 
 
 async def _nothing() -> None:
@@ -203,7 +206,8 @@ async def _telegram_flow(lab) -> Flow:
                 Request("[buy:tea]", presses(3, "buy:tea"), _failed), Request("/buy beans", says(4, "/buy beans"), _failed),
                 Request("[checkout]", presses(5, "checkout"), _failed)]
 
-    return Flow("telegram-update", requests, _paid_nothing, None, world.close)
+    return Flow("telegram-update", requests, _paid_nothing, None, world.close,
+                lambda: [h.input for h in world.bot.log if h.degraded])
 
 
 def _handle(bot, update: dict) -> Callable[[], Awaitable[str | None]]:
@@ -237,6 +241,7 @@ class Run:
     hit: str = ""  # the request that met the cut
     first: Any = None  # what it answered then
     resends: int = 0
+    degraded: list[str] = field(default_factory=list)  # requests answered without Redis
 
 
 async def run_flow(lab, cut: RedisCut, name: str, k: int | None) -> tuple[Run, dict[str, Any]]:
@@ -261,6 +266,7 @@ async def run_flow(lab, cut: RedisCut, name: str, k: int | None) -> tuple[Run, d
                 run.told_paid.add(ref)
         cut.reconnect()
         cut.log = None
+        run.degraded = flow.degraded()
         facts = await _facts(lab, flow)
     finally:
         cut.reconnect()
@@ -287,7 +293,7 @@ def judge(reference: Run, ref_facts: dict, run: Run, facts: dict) -> str:
     if run.answers != reference.answers:
         return "stranded"  # a resend did not get the answer it would have got with no cut
     if facts["keys"] != ref_facts["keys"]:
-        return "orphan keys"
+        return "answered without Redis" if run.hit in run.degraded else "orphan keys"
     return "repaired" if run.hit else "not reached"
 
 
@@ -310,7 +316,7 @@ async def sweep(lab, name: str) -> pd.DataFrame:
 def reference_table(sweep_table: pd.DataFrame) -> pd.DataFrame:
     """How many cut points met each outcome."""
     counts = sweep_table.groupby("outcome").size()
-    outcomes = ["repaired", "not reached", "stranded", "doubled", "orphan keys"]
+    outcomes = ["repaired", "answered without Redis", "not reached", "stranded", "doubled", "orphan keys"]
     return pd.DataFrame([{"outcome": o, "cut points": int(counts.get(o, 0))} for o in outcomes])
 
 
