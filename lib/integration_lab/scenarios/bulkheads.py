@@ -22,7 +22,6 @@ import contextvars
 from dataclasses import dataclass, field
 from typing import Any
 
-import matplotlib.pyplot as plt
 import pandas as pd
 from matplotlib.patches import Patch
 
@@ -185,6 +184,8 @@ class BulkheadRun:
 
     def picture(self, title: str):
         """Which worker was busy with what, over lab time (the timeline table is what nbval compares)."""
+        import matplotlib.pyplot as plt  # here, not at the top: pyplot hooks into a shell, and the kernel fork
+        # server preloads every scenarios module in a parent that has none (matrix/forkserver.py)
         colours = {"pay": "tab:red", "browse": "tab:green"}
         fig, ax = plt.subplots(figsize=(9, 1.2 + 0.5 * self.workers))
         for j in self.jobs:
