@@ -35,7 +35,8 @@ async def test_all_well(world):
     assert health == {"status": "ok", "checked_at_ms": world.lab.clock.ms(), "dependencies": {
         "redis": {"status": "ok", "detail": "PING answered"},
         "telegram": {"status": "ok", "breaker": {"state": "closed", "failures": 0, "refused": 0, "retry_at_ms": None}},
-        "stripe": {"status": "ok", "breaker": {"state": "closed", "failures": 0, "refused": 0, "retry_at_ms": None}}}}
+        "stripe": {"status": "ok", "breaker": {"state": "closed", "failures": 0, "refused": 0, "retry_at_ms": None},
+                   "bulkhead": {"limit": 8, "in_flight": 0, "admitted": 0, "refused": 0, "peak": 0}}}}
 
 
 async def test_a_telegram_storm_opens_the_breaker_and_healthz_says_so(world):

@@ -8,6 +8,7 @@ import json
 import httpx
 import pytest
 
+from integration_lab.app.payments.buyer_messages import TRY_AGAIN
 from integration_lab.app.resilience import CircuitBreaker, CircuitOpen
 from integration_lab.app.shop.outbox import Job, Outbox
 from integration_lab.app.telegram.client import (BotApi, NotSent, ServerError, TimedOut, Unauthorized,
@@ -216,3 +217,33 @@ def test_a_breaker_needs_sensible_settings():
         CircuitBreaker("x", clock, reset_after=0)
     assert json.dumps(CircuitBreaker("x", clock).describe()) == \
         '{"state": "closed", "failures": 0, "refused": 0, "retry_at_ms": null}'
+
+
+async def test_the_shops_stripe_route_answers_try_again_when_stripe_is_down_and_stops_asking(lab):
+    from integration_lab.scenarios.journeys import journey_world
+    world = await journey_world(lab)
+    try:
+        breaker = world.shop.breakers["stripe"]
+        world.stripe_fake.faults.add("api_error", "*", times=5)  # five failures open the breaker (its default)
+        answers = []
+        for n in range(7):
+            buyer = f"Buyer {n}"
+            await world.checks_out(buyer, "tea")
+            await world.presses(buyer, "Card (Stripe)")
+            answers.append(world.shop.bot.log[-1].reply)  # the toast on the buyer's Pay button
+        assert answers == [TRY_AGAIN] * 7  # an answer each, never a failed update Telegram would redeliver
+        assert breaker.state == "open" and breaker.refused == 2  # the last two never reached Stripe
+        assert world.stripe_fake.faults.take("*") is None  # exactly five calls met the five faults
+        assert (await healthz_of(world.shop))["dependencies"]["stripe"]["status"] == "down"
+        lab.clock.advance(breaker.reset_after)
+        await world.checks_out("Buyer 7", "tea")
+        await world.presses("Buyer 7", "Card (Stripe)")  # the probe: Stripe answers again
+        assert world.chat("Buyer 7")["text"].iloc[-1].startswith("Pay 12.50 USD by card with Stripe")
+        assert breaker.state == "closed"
+    finally:
+        await world.close()
+
+
+async def healthz_of(shop) -> dict:
+    from integration_lab.shop_server import healthz
+    return await healthz(shop)

@@ -24,7 +24,9 @@ calling them (closed: ok, half_open: degraded, open: down):
        "telegram": {"status": "ok" | "degraded" | "down",
                     "breaker": {"state": "closed" | "half_open" | "open", "failures": 0, "refused": 0,
                                 "retry_at_ms": null | 1767603630000}},
-       "stripe":   {"status": …, "breaker": {…}}  or  {"status": "not_configured"}}}
+       "stripe":   {"status": …, "breaker": {…},
+                    "bulkhead": {"limit": 8, "in_flight": 0, "admitted": 0, "refused": 0, "peak": 0}}
+                   or  {"status": "not_configured"}}}
 
 `status` is "ok" when every configured dependency is ok, "down" when every one is down, else "degraded"
 (with Redis down the bot still answers /catalog and /help, and payment callbacks get their provider's
@@ -50,7 +52,7 @@ from .app.payments.stripe_webhook import StripeWebhooks, stripe_webhook_app
 from .app.ratelimit import RateLimiter
 from .app.payments import stripe_gateway
 from .app.payments.stripe_gateway import StripeGateway
-from .app.resilience import CircuitBreaker
+from .app.resilience import Bulkhead, CircuitBreaker
 from .app.sessions import SessionStore
 from .app.shop import CATALOG, PaymentOptions, ShopParts, build_parts
 from .app.telegram import client as telegram_client
@@ -97,6 +99,7 @@ class Options:
     telegram_provider_token: str = field(default=DEFAULTS["telegram_provider_token"], repr=False)
     stripe_api_key: str | None = field(default=None, repr=False)  # with it, the shop takes cards through Stripe
     stripe_api_base: str | None = None  # e.g. `serve stripe`'s URL; None: Stripe itself
+    stripe_concurrency: int = 8  # payments talking to Stripe at once (a bulkhead); the next hears "try again"
 
 
 @dataclass
@@ -112,6 +115,7 @@ class Shop:
     cut: RedisCut | None = field(default=None, repr=False)  # the Redis outage control (/_lab/redis)
     parts: ShopParts | None = None  # catalog, stock, checkout, fulfilment, outbox, refunds (app/shop)
     breakers: dict[str, CircuitBreaker] = field(default_factory=dict)  # "telegram", "stripe" (if configured)
+    bulkheads: dict[str, Bulkhead] = field(default_factory=dict)  # "stripe" (if configured)
 
     @property
     def outbox(self):
@@ -139,10 +143,11 @@ async def build_shop(options: Options, backend: RedisBackend | None = None, cloc
         bases = {"api": options.stripe_api_base} if options.stripe_api_base else {}
         stripe_client = stripe.StripeClient(options.stripe_api_key, base_addresses=bases)
     breakers = {"telegram": CircuitBreaker("telegram", clock, trips=telegram_client.trips_breaker)}
-    gateway = None
+    gateway, bulkheads = None, {}
     if stripe_client is not None:
         breakers["stripe"] = CircuitBreaker("stripe", clock, trips=stripe_gateway.trips_breaker)
-        gateway = StripeGateway(stripe_client, ledger, breaker=breakers["stripe"])
+        bulkheads["stripe"] = Bulkhead("stripe", options.stripe_concurrency)
+        gateway = StripeGateway(stripe_client, ledger, breaker=breakers["stripe"], bulkhead=bulkheads["stripe"])
     waits = {"sleep": sleep} if sleep is not None else {}
     api = BotApi(options.telegram_token, options.telegram_api, transport=telegram_transport,
                  breaker=breakers["telegram"], **waits)
@@ -160,7 +165,8 @@ async def build_shop(options: Options, backend: RedisBackend | None = None, cloc
                               on_refused=parts.fulfilment.stripe_refused)
     bot = ShopBot(api, SessionStore(redis, keys, clock), RateLimiter(redis, keys, clock, IdFactory(0)), catalog,
                   redis, keys, shop=parts)
-    shop = Shop(backend, clock, ledger, payme, click, webhooks, bot, None, RedisCut.of(redis), parts, breakers)
+    shop = Shop(backend, clock, ledger, payme, click, webhooks, bot, None, RedisCut.of(redis), parts, breakers,
+                bulkheads)
     shop.app = _router(shop, stripe_webhook_app(webhooks),
                        webhook_app(bot, options.telegram_token, options.telegram_secret_token, clock))
     return shop
@@ -242,6 +248,8 @@ async def healthz(shop: Shop) -> dict:
         else:
             described = breaker.describe()
             dependencies[name] = {"status": BREAKER_HEALTH[described["state"]], "breaker": described}
+            if name in shop.bulkheads:
+                dependencies[name]["bulkhead"] = shop.bulkheads[name].describe()
     seen = [d["status"] for d in dependencies.values() if d["status"] != "not_configured"]
     status = "ok" if all(s == "ok" for s in seen) else "down" if all(s == "down" for s in seen) else "degraded"
     return {"status": status, "checked_at_ms": checked_at, "dependencies": dependencies}

@@ -31,6 +31,14 @@ def trips_breaker(error: BaseException) -> bool:
     return isinstance(error, UNWELL)
 
 
+class StripeUnavailable(Exception):
+    """Stripe did not answer well, or was not asked (`code`: circuit_open, bulkhead_full, or None)."""
+
+    def __init__(self, code: str | None):
+        super().__init__(code or "stripe did not answer")
+        self.code = code
+
+
 @dataclass(frozen=True)
 class Checkout:
     order_id: str
@@ -56,16 +64,26 @@ class StripeGateway:
         if order.paid_by:
             return Checkout(order_id, "already_paid", say.ALREADY_PAID)
         try:
+            return await self._guarded(self._pay, order, payment_method, capture)
+        except StripeUnavailable as unavailable:
+            return Checkout(order_id, "try_again", say.TRY_AGAIN, code=unavailable.code)
+
+    async def _guarded(self, call, *args):
+        """`call` through the bulkhead and the breaker, when there are any; Stripe being unwell, or a refusal
+        by either, is raised as StripeUnavailable (nothing was charged: the next try reuses the keys)."""
+        try:
             async with AsyncExitStack() as guards:
                 if self.bulkhead is not None:
                     await guards.enter_async_context(self.bulkhead)
                 if self.breaker is None:
-                    return await self._pay(order, payment_method, capture)
-                return await self.breaker.call(self._pay, order, payment_method, capture)
-        except (CircuitOpen, BulkheadFull, *UNWELL) as unwell:
-            code = "circuit_open" if isinstance(unwell, CircuitOpen) else \
-                "bulkhead_full" if isinstance(unwell, BulkheadFull) else None
-            return Checkout(order_id, "try_again", say.TRY_AGAIN, code=code)
+                    return await call(*args)
+                return await self.breaker.call(call, *args)
+        except CircuitOpen:
+            raise StripeUnavailable("circuit_open") from None
+        except BulkheadFull:
+            raise StripeUnavailable("bulkhead_full") from None
+        except UNWELL as unwell:
+            raise StripeUnavailable(None) from unwell
 
     async def _pay(self, order, payment_method: str, capture: str) -> Checkout:
         """Create (once) and confirm the order's PaymentIntent; Stripe being unwell is raised to `pay`."""
@@ -93,9 +111,10 @@ class StripeGateway:
 
     async def open_intent(self, order_id: str, capture: str = "automatic"):
         """The order's PaymentIntent, created once (an idempotency key per order) and noted in the ledger as
-        an attempt, for a buyer who confirms it with their card (and 3-D Secure) on Stripe's side."""
+        an attempt, for a buyer who confirms it with their card (and 3-D Secure) on Stripe's side. Raises
+        StripeUnavailable, through the same breaker and bulkhead as `pay`, when Stripe cannot be asked."""
         order = await self.ledger.order(order_id)
-        intent = await self._intent(order, capture)
+        intent = await self._guarded(self._intent, order, capture)
         await self.ledger.attempt(order_id, PROVIDER, intent.id, order.amount, order.currency)
         return intent
 

@@ -17,7 +17,8 @@ from dataclasses import dataclass, field
 
 from ..payments.ledger import Ledger, LedgerError
 from ..payments.payment_links import click_payment_link, payme_checkout_link
-from ..payments.stripe_gateway import StripeGateway
+from ..payments.buyer_messages import TRY_AGAIN
+from ..payments.stripe_gateway import StripeGateway, StripeUnavailable
 from ..telegram.client import BotApi
 from .catalog import Product, cart_prices, count, money
 from .orders import ShopOrder, ShopOrders
@@ -135,7 +136,10 @@ class Checkout:
     async def _stripe(self, record: ShopOrder, order_id: str, price: int) -> str:
         if self.stripe is None:
             return "Card payments with Stripe are not available right now."
-        intent = await self.stripe.open_intent(order_id)
+        try:
+            intent = await self.stripe.open_intent(order_id)
+        except StripeUnavailable:  # down, or its breaker open, or its bulkhead full: an answer, not a failure
+            return TRY_AGAIN
         text = (f"Pay {money(price, 'USD')} by card with Stripe (payment {intent.id}); we will confirm here as "
                 "soon as Stripe tells us it went through.")
         await self.api.send_message(record.chat_id, text)
