@@ -136,7 +136,7 @@ async def test_a_successful_payment_during_the_outage_is_redelivered_and_settled
     checkout = j.people.pay(user["id"], user, invoice.message_id)
     await j.sync()  # the pre-checkout is answered: Telegram takes the Stars
     assert j.telegram.payments.refresh(checkout).status == "paid"
-    world.redis_down()
+    await world.redis_down()
     with pytest.raises(RedisError):
         await j.sync()  # successful_payment: not confirmed, Telegram keeps it
     world.shop.cut.reconnect()

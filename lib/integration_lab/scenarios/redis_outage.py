@@ -17,6 +17,7 @@ import inspect
 from dataclasses import dataclass, field
 from typing import Any
 
+import httpx
 import pandas as pd
 from redis.exceptions import RedisError
 
@@ -38,6 +39,8 @@ class OutageWorld:
     actions: list[dict] = field(default_factory=list)  # one row per buyer action
     callbacks: list[dict] = field(default_factory=list)  # one row per provider callback
     pages: list[dict] = field(default_factory=list)  # one row per catalog page read
+    health: list[dict] = field(default_factory=list)  # what GET /healthz answered before, during and after
+    repaired_at: int | None = None  # trace rows up to the redeliveries after Redis came back
 
     @property
     def shop(self):
@@ -63,15 +66,30 @@ class OutageWorld:
             if armed is not None:
                 cut.fail_after(armed)
 
-    def redis_down(self) -> None:
+    async def redis_down(self) -> None:
+        await self.ask_health("before the outage")
         self.shop.cut.disconnect()
-        self.journey.trace.note("Redis", "our shop", "down")
+        self.journey.trace.note("Redis", "our bot", "down: every command fails")
+        await self.ask_health("Redis down")
 
     async def redis_back(self) -> None:
         """Redis answers again; Telegram redelivers what the bot could not handle."""
         self.shop.cut.reconnect()
-        self.journey.trace.note("Redis", "our shop", "back")
+        self.journey.trace.note("Redis", "our bot", "back")
         await self._hear("Telegram", "redelivers")
+        self.repaired_at = len(self.journey.trace.rows())  # the outage's story ends here (outage_arrows)
+        await self.ask_health("Redis back")
+
+    async def ask_health(self, moment: str) -> None:
+        """GET /healthz on the shop's own ASGI app, as a load balancer would."""
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=self.shop.app), base_url="https://shop.lab") \
+                as http:
+            response = await http.get("/healthz")
+        health = response.json()
+        self.health.append({"moment": moment, "HTTP": response.status_code, "status": health["status"],
+                            **{name: dependency["status"] + (f" ({dependency['detail']})" if "detail" in dependency
+                                                             else "")
+                               for name, dependency in health["dependencies"].items()}})
 
     # buyers ---------------------------------------------------------------------------------------------
     async def says(self, name: str, text: str) -> None:
@@ -141,6 +159,17 @@ class OutageWorld:
     def pages_table(self) -> pd.DataFrame:
         return pd.DataFrame(self.pages, columns=["t (s)", "page", "Redis", "served from", "items"])
 
+    def outage_arrows(self) -> pd.DataFrame:
+        """The journey's arrows from Redis going down to the redeliveries after it came back."""
+        arrows = self.journey.arrows()
+        down = arrows.index[(arrows["from"] == "Redis") & arrows["message"].str.startswith("down")]
+        if not len(down):
+            return arrows.iloc[0:0]
+        return arrows.iloc[down[0]:self.repaired_at].reset_index(drop=True)
+
+    def health_table(self) -> pd.DataFrame:
+        return pd.DataFrame(self.health, columns=["moment", "HTTP", "status", "redis", "telegram", "stripe"])
+
     def limiter_table(self) -> pd.DataFrame:
         """Command rate-limit decisions taken without Redis, by the policy's outage rule."""
         taken = self.shop.bot.limiter.outage_decisions
@@ -172,7 +201,7 @@ async def browsing(world: OutageWorld) -> None:
     await world.says("Ada", "/start")
     await world.says("Ada", "/catalog")
     await world.read_page(1)
-    world.redis_down()
+    await world.redis_down()
     await world.says("Ada", "/catalog")
     await world.says("Ada", "/help")
     await world.says("Bo", "/catalog")
@@ -197,7 +226,7 @@ async def checkout(world: OutageWorld) -> dict[str, str]:
     txid, _ = await j.payme.create(orders["payme"], amount["payme"])
     intent = [p["ref"] for p in await world.shop.ledger.payments(orders["stripe"]) if p["provider"] == "stripe"][-1]
 
-    world.redis_down()
+    await world.redis_down()
     await world.says("Eve", "/catalog")
     await world.callback("Payme", "PerformTransaction", lambda: _payme(j.payme.perform(txid)))
     await world.callback("Click", "Prepare", lambda: _click(j, orders["click"], amount["click"]))
