@@ -109,6 +109,7 @@ bench: setup
 	$(PY) benchmarks/bench_saturation.py
 	$(PY) benchmarks/bench_stripe.py
 	$(PY) benchmarks/bench_hostile.py
+	$(PY) benchmarks/bench_resilience.py
 	$(PY) benchmarks/bench_load.py --buyers 2000
 
 # In-process (python -m integration_lab load): our real code and the fakes on the lab clock, on fakeredis, or
