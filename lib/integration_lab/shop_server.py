@@ -141,7 +141,9 @@ async def build_shop(options: Options, backend: RedisBackend | None = None, cloc
     ledger = Ledger(redis, keys, clock)
     if stripe_client is None and options.stripe_api_key:
         bases = {"api": options.stripe_api_base} if options.stripe_api_base else {}
-        stripe_client = stripe.StripeClient(options.stripe_api_key, base_addresses=bases)
+        # the SDK's own retries (network errors, 409, 429, 5xx) reuse each call's idempotency key; the gateway's
+        # breaker counts only what is left after them
+        stripe_client = stripe.StripeClient(options.stripe_api_key, base_addresses=bases, max_network_retries=2)
     breakers = {"telegram": CircuitBreaker("telegram", clock, trips=telegram_client.trips_breaker)}
     gateway, bulkheads = None, {}
     if stripe_client is not None:
