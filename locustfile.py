@@ -4,11 +4,11 @@ control API plays the person in the chat, the Stripe fake's API the cardholder, 
 requests go to the app's /payme and /click/… as those providers send them.
 
 One journey per task, each as a fresh Telegram user: /start, /catalog, /buy <sku>, Checkout, a way to pay
-drawn from LAB_ROUTES, pay, then wait for the goods message. Between steps the buyer reads for a while
-(LAB_THINK seconds; a buyer's first journey also starts after up to that long, so arrivals spread out); the
-chat is first read LAB_POLL seconds after an action, then at doubling intervals up to a second, for a bot
-reply at most LAB_WAIT seconds. A reply that
-never comes or says something unexpected is a failure in Locust's table ("bot: …"); an "out of stock"
+taken in turn from LAB_ROUTES (each as often as its weight), pay, then wait for the goods message. Between
+steps the buyer reads for a while (LAB_THINK seconds; a buyer's first journey also starts after up to that
+long, so arrivals spread out); the chat is first read LAB_POLL seconds after an action, then at doubling
+intervals up to a second, for a bot reply at most LAB_WAIT seconds. A reply that never comes or says
+something unexpected is a failure in Locust's table ("bot: …"); an "out of stock"
 checkout ends the journey as sold out (a fact of the shelf, not a failure).
 
 Every buyer appends what it did to LAB_JOURNAL (JSON lines; safe with several Locust processes on one
@@ -68,6 +68,17 @@ ANSWERS = {"stars": r"^Lab Shop order \S+: invoice \d+ XTR$", "card": r"^Lab Sho
 # a fresh Telegram user per journey, unique across processes and machines: a random prefix per process
 _PREFIX = random.SystemRandom().randrange(1, 1 << 30)
 _journeys = iter(range(1, 1 << 20))
+_credit = dict.fromkeys(ROUTES, 0.0)
+
+
+def next_route() -> str:
+    """The mix's routes in turn, each as often as its weight says (smooth weighted round-robin): a short run
+    takes every way to pay, where a random draw could leave one out."""
+    for name, weight in ROUTES.items():
+        _credit[name] += weight
+    chosen = max(_credit, key=_credit.get)
+    _credit[chosen] -= sum(ROUTES.values())
+    return chosen
 
 
 def journal(**entry) -> None:
@@ -154,7 +165,7 @@ class Buyer(FastHttpUser):
     def journey(self) -> None:
         self.user_id = _PREFIX * 100_000 + next(_journeys) % 100_000
         self.user = {"id": self.user_id, "first_name": f"Buyer{self.user_id}"}
-        route = random.choices(list(ROUTES), weights=list(ROUTES.values()))[0]
+        route = next_route()
         sku = random.choice(SKUS)
         if not getattr(self, "arrived", False):  # buyers arrive spread out, not all in the second they spawn
             self.arrived = True
