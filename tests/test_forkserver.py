@@ -150,6 +150,20 @@ def test_nothing_preloaded_looks_for_a_shell():
     assert "matplotlib.pyplot" in SHELL_AWARE
 
 
+def test_every_preloaded_lab_module_leaves_shell_aware_modules_unimported():
+    """What the fork server's parent imports must not pull in pyplot or tqdm.auto (a scenario module that
+    imported pyplot at its top once made every `make run` fall back to starting kernels the usual way)."""
+    probe = ("import importlib, sys\n"
+             "from integration_lab.matrix.forkserver import SHELL_AWARE, _lab_modules\n"
+             "for name in _lab_modules():\n"
+             "    importlib.import_module(name)\n"
+             "    hooked = [m for m in SHELL_AWARE if m in sys.modules]\n"
+             "    if hooked:\n"
+             "        sys.exit(f'{name} imports {hooked}')\n")
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+
+
 def test_without_a_fork_server_the_matrix_says_so_and_starts_kernels_the_usual_way(monkeypatch, capsys):
     from integration_lab.matrix import execute as matrix
 
