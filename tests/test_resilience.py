@@ -3,10 +3,13 @@ fails when its pattern is taken out."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 
 import httpx
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from integration_lab.app.payments.buyer_messages import TRY_AGAIN
 from integration_lab.app.resilience import CircuitBreaker, CircuitOpen
@@ -209,6 +212,26 @@ async def test_stripe_down_opens_the_gateways_breaker_and_payments_are_refused_w
     assert paid.outcome == "paid" and world.gateway.breaker.state == "closed"
 
 
+async def test_a_cancelled_probe_frees_the_half_open_slot_without_deciding():
+    clock = FrozenClock("2026-01-05T09:00:00Z")
+    breaker = CircuitBreaker("x", clock, failures=1, reset_after=5)
+    breaker.failure(RuntimeError("down"))
+    clock.advance(5)
+
+    async def hangs():
+        await asyncio.sleep(3600)
+
+    probe = asyncio.ensure_future(breaker.call(hangs))
+    await asyncio.sleep(0)
+    probe.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await probe
+    assert breaker.state == "half_open"
+    breaker.before()  # the next caller is the probe now, instead of every caller being refused for ever
+    breaker.success()
+    assert breaker.state == "closed"
+
+
 def test_a_breaker_needs_sensible_settings():
     clock = FrozenClock("2026-01-05T09:00:00Z")
     with pytest.raises(ValueError):
@@ -247,3 +270,52 @@ async def test_the_shops_stripe_route_answers_try_again_when_stripe_is_down_and_
 async def healthz_of(shop) -> dict:
     from integration_lab.shop_server import healthz
     return await healthz(shop)
+
+
+# the breaker against a model, over generated histories -------------------------------------------------
+
+EVENTS = st.lists(st.one_of(st.just("ok"), st.just("fail"), st.just("answer"), st.just("probe-out"),
+                            st.integers(min_value=1, max_value=40)), max_size=60)
+
+
+@settings(max_examples=300, deadline=None)
+@given(events=EVENTS, failures=st.integers(min_value=1, max_value=4), reset_after=st.integers(min_value=1, max_value=30))
+def test_the_breaker_agrees_with_its_model_over_any_history(events, failures, reset_after):
+    """'ok' / 'fail' (a failure that trips it) / 'answer' (an error that does not: the service answered)
+    complete a call; 'probe-out' starts a call left in flight; a number moves the clock. The model: closed
+    until `failures` tripping failures in a row, then open for `reset_after` s, then one probe at a time."""
+    clock = FrozenClock("2026-01-05T09:00:00Z")
+    breaker = CircuitBreaker("x", clock, failures, reset_after, trips=lambda error: isinstance(error, ValueError))
+    state, in_row, opened_at, probing = "closed", 0, 0.0, False  # the model
+    for event in events:
+        if isinstance(event, int):
+            clock.advance(event)
+            continue
+        if state == "open" and clock.time() >= opened_at + reset_after:
+            state = "half_open"
+        refused = state == "open" or (state == "half_open" and probing)
+        if event == "probe-out":
+            if refused:
+                with pytest.raises(CircuitOpen):
+                    breaker.before()
+            else:
+                breaker.before()
+                probing = state == "half_open"
+            continue
+        if refused:
+            with pytest.raises(CircuitOpen):
+                breaker.before()
+            continue
+        breaker.before()
+        if event in ("ok", "answer"):  # an answer that is not a tripping failure: the service is up
+            breaker.success() if event == "ok" else breaker.failure(KeyError("answer"))
+            state, in_row, probing = "closed", 0, False
+        else:
+            breaker.failure(ValueError("down"))
+            in_row += 1
+            probing = False
+            if state == "half_open" or in_row >= failures:
+                state, opened_at = "open", clock.time()
+        assert breaker.state == state, (event, breaker.changes)
+    changes = [c.state for c in breaker.changes]
+    assert all(a != b for a, b in zip(changes, changes[1:])), changes  # every change is a change

@@ -11,6 +11,7 @@ counter, one probe at a time, and a record of every change for the timeline.
 
 from __future__ import annotations
 
+import asyncio
 from collections import deque
 from dataclasses import dataclass
 from typing import Any, Awaitable, Callable
@@ -69,9 +70,10 @@ class CircuitBreaker:
             self._move(CLOSED, "a probe succeeded")
 
     def failure(self, error: BaseException | None = None) -> None:
-        """Count a failure that says the service is unwell (`trips`); any other error counts as an answer."""
+        """Count a failure that says the service is unwell (`trips`); any other error is an answer from a
+        service that is up (a 4xx, a declined card), so it counts as a success."""
         if error is not None and not self.trips(error):
-            return self.success() if self._state == HALF_OPEN else None
+            return self.success()
         self._probing = False
         self._failed += 1
         if self._state == HALF_OPEN or self._failed >= self.failures:
@@ -83,6 +85,9 @@ class CircuitBreaker:
         self.before()
         try:
             result = await fn(*args, **kwargs)
+        except asyncio.CancelledError:  # we gave up on it, the service said nothing: the next call probes
+            self._probing = False
+            raise
         except BaseException as error:
             self.failure(error)
             raise
