@@ -319,3 +319,27 @@ def test_the_breaker_agrees_with_its_model_over_any_history(events, failures, re
         assert breaker.state == state, (event, breaker.changes)
     changes = [c.state for c in breaker.changes]
     assert all(a != b for a, b in zip(changes, changes[1:])), changes  # every change is a change
+
+
+async def test_serve_apps_stripe_calls_have_per_phase_timeouts_and_count_towards_its_breaker(monkeypatch):
+    """build_shop's Stripe client: a Stripe that accepts and never answers costs a read timeout per try (the
+    SDK's two retries included), not the SDK's 80 s default; the gateway says Stripe is unavailable and its
+    breaker counts one failure."""
+    from integration_lab import shop_server
+    from integration_lab.app.payments.stripe_gateway import StripeUnavailable
+    from integration_lab.runtime.stalls import never_reads
+
+    monkeypatch.setattr(shop_server, "STRIPE_TIMEOUT", httpx.Timeout(5.0, read=0.3))
+    async with never_reads() as silent:
+        shop = await shop_server.build_shop(shop_server.Options(stripe_api_key="sk_test_lab", stripe_api_base=silent))
+        try:
+            await shop.ledger.open_order(1250, "USD", "o1")
+            started = asyncio.get_running_loop().time()
+            with pytest.raises(StripeUnavailable) as unavailable:
+                await asyncio.wait_for(shop.parts.stripe.open_intent("o1"), 20)
+            took = asyncio.get_running_loop().time() - started
+        finally:
+            await shop.backend.close()
+    assert "A ReadTimeout was raised" in str(unavailable.value.__cause__)  # the SDK's APIConnectionError
+    assert 0.9 <= took < 10  # three tries of 0.3 s each, plus the SDK's backoff between them
+    assert shop.breakers["stripe"].describe()["failures"] == 1

@@ -41,6 +41,7 @@ import logging
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+import httpx
 import stripe
 from redis.exceptions import RedisError
 
@@ -83,6 +84,7 @@ DEFAULTS = {  # nosec B105  # lab-only credentials: each is an option of `serve 
 }
 DRAIN_EVERY = 1.0  # seconds between background outbox drains
 HEALTH_TIMEOUT = 0.25  # seconds /healthz waits for Redis's PING
+STRIPE_TIMEOUT = httpx.Timeout(30.0, connect=5.0)  # per phase; the SDK's default is one 80 s for everything
 BREAKER_HEALTH = {"closed": "ok", "half_open": "degraded", "open": "down"}
 
 
@@ -143,7 +145,8 @@ async def build_shop(options: Options, backend: RedisBackend | None = None, cloc
         bases = {"api": options.stripe_api_base} if options.stripe_api_base else {}
         # the SDK's own retries (network errors, 409, 429, 5xx) reuse each call's idempotency key; the gateway's
         # breaker counts only what is left after them
-        stripe_client = stripe.StripeClient(options.stripe_api_key, base_addresses=bases, max_network_retries=2)
+        stripe_client = stripe.StripeClient(options.stripe_api_key, base_addresses=bases, max_network_retries=2,
+                                            http_client=stripe.HTTPXClient(timeout=STRIPE_TIMEOUT))
     breakers = {"telegram": CircuitBreaker("telegram", clock, trips=telegram_client.trips_breaker)}
     gateway, bulkheads = None, {}
     if stripe_client is not None:
