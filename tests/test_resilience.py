@@ -232,6 +232,18 @@ async def test_a_cancelled_probe_frees_the_half_open_slot_without_deciding():
     assert breaker.state == "closed"
 
 
+async def test_calls_in_flight_when_it_opens_neither_restart_its_wait_nor_repeat_a_change():
+    clock = FrozenClock("2026-01-05T09:00:00Z")
+    breaker = CircuitBreaker("x", clock, failures=2, reset_after=30)
+    breaker.before(), breaker.before(), breaker.before()  # three calls go out together
+    breaker.failure(RuntimeError("502"))
+    breaker.failure(RuntimeError("502"))  # open now
+    clock.advance(10)
+    breaker.failure(RuntimeError("502"))  # the third comes back late
+    assert breaker.retry_at == clock.time() - 10 + 30
+    assert [c.state for c in breaker.changes] == ["closed", "open"]
+
+
 def test_a_breaker_needs_sensible_settings():
     clock = FrozenClock("2026-01-05T09:00:00Z")
     with pytest.raises(ValueError):

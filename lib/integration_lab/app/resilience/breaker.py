@@ -66,8 +66,8 @@ class CircuitBreaker:
 
     def success(self) -> None:
         self._probing, self._failed = False, 0
-        if self._state != CLOSED:
-            self._move(CLOSED, "a probe succeeded")
+        if self._state != CLOSED:  # open: a call that began before it opened came back well
+            self._move(CLOSED, "a probe succeeded" if self._state == HALF_OPEN else "a call succeeded")
 
     def failure(self, error: BaseException | None = None) -> None:
         """Count a failure that says the service is unwell (`trips`); any other error is an answer from a
@@ -76,6 +76,8 @@ class CircuitBreaker:
             return self.success()
         self._probing = False
         self._failed += 1
+        if self._state == OPEN:  # a call that began before it opened: already open, the wait stands
+            return
         if self._state == HALF_OPEN or self._failed >= self.failures:
             self._opened_at = self.clock.time()
             why = "the probe failed" if self._state == HALF_OPEN else f"{self._failed} failures in a row"
