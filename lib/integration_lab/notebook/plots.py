@@ -130,3 +130,33 @@ def breaker_timeline(seconds: pd.DataFrame, changes: pd.DataFrame, title: str):
     fig.tight_layout()
     plt.close(fig)
     return fig
+
+
+def worker_timeline(run, title: str):
+    """A bulkhead run (scenarios.bulkheads): which worker was busy with what, over lab time, and the updates
+    left waiting for a worker. Its tables are the run's timeline and per-worker counts."""
+    colours = {"pay": "tab:red", "browse": "tab:green"}
+    fig, ax = plt.subplots(figsize=(9, 1.2 + 0.5 * run.workers))
+    for j in run.jobs:
+        if j.worker is None:
+            continue
+        end = run.until if j.answered is None else j.answered
+        colour = "tab:orange" if j.outcome == "try_again" else colours[j.wants]
+        ax.broken_barh([(j.started, max(end - j.started, 0.35))], (j.worker - 0.35, 0.7), color=colour,
+                       edgecolor="black", linewidth=0.5)
+    waiting = [j for j in run.jobs if j.started is None or j.started > j.arrived]
+    ax.scatter([j.arrived for j in waiting], [-0.8] * len(waiting), marker="v", color="grey",
+               label="an update waiting for a worker")
+    ax.axvline(run.stripe_back_at, color="grey", linestyle=":", linewidth=1)
+    ax.set_yticks([-0.8] + list(range(1, run.workers + 1)),
+                  ["queue"] + [f"worker {w}" for w in range(1, run.workers + 1)])
+    ax.set_ylim(run.workers + 0.6, -1.4)
+    ax.set_xlim(-0.5, run.until + 0.5)
+    ax.set_xlabel("lab seconds (dotted: Stripe answers again)")
+    ax.set_title(title)
+    ax.legend(handles=[Patch(color="tab:red", label="paying (Stripe)"), Patch(color="tab:green", label="browsing"),
+                       Patch(color="tab:orange", label="told: try again")] + ax.get_legend_handles_labels()[0],
+              loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    fig.tight_layout()
+    plt.close(fig)
+    return fig

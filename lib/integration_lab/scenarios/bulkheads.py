@@ -23,7 +23,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
-from matplotlib.patches import Patch
 
 from ..app.payments.stripe_gateway import StripeGateway
 from ..app.resilience import Bulkhead
@@ -181,36 +180,6 @@ class BulkheadRun:
         d = self.bulkhead.describe()
         return pd.DataFrame([{"bulkhead": f"{self.bulkhead.name} ({d['limit']})", "admitted": d["admitted"],
                               "refused": d["refused"], "most at once": d["peak"]}]).set_index("bulkhead")
-
-    def picture(self, title: str):
-        """Which worker was busy with what, over lab time (the timeline table is what nbval compares)."""
-        import matplotlib.pyplot as plt  # here, not at the top: pyplot hooks into a shell, and the kernel fork
-        # server preloads every scenarios module in a parent that has none (matrix/forkserver.py)
-        colours = {"pay": "tab:red", "browse": "tab:green"}
-        fig, ax = plt.subplots(figsize=(9, 1.2 + 0.5 * self.workers))
-        for j in self.jobs:
-            if j.worker is None:
-                continue
-            end = self.until if j.answered is None else j.answered
-            colour = "tab:orange" if j.outcome == "try_again" else colours[j.wants]
-            ax.broken_barh([(j.started, max(end - j.started, 0.35))], (j.worker - 0.35, 0.7), color=colour,
-                           edgecolor="black", linewidth=0.5)
-        waiting = [j for j in self.jobs if j.started is None or j.started > j.arrived]
-        ax.scatter([j.arrived for j in waiting], [-0.8] * len(waiting), marker="v", color="grey",
-                   label="an update waiting for a worker")
-        ax.axvline(self.stripe_back_at, color="grey", linestyle=":", linewidth=1)
-        ax.set_yticks([-0.8] + list(range(1, self.workers + 1)),
-                      ["queue"] + [f"worker {w}" for w in range(1, self.workers + 1)])
-        ax.set_ylim(self.workers + 0.6, -1.4)
-        ax.set_xlim(-0.5, self.until + 0.5)
-        ax.set_xlabel("lab seconds (dotted: Stripe answers again)")
-        ax.set_title(title)
-        ax.legend(handles=[Patch(color="tab:red", label="paying (Stripe)"), Patch(color="tab:green", label="browsing"),
-                           Patch(color="tab:orange", label="told: try again")] + ax.get_legend_handles_labels()[0],
-                  loc="upper left", bbox_to_anchor=(1.0, 1.0))
-        fig.tight_layout()
-        plt.close(fig)
-        return fig
 
 
 def _most_at_once(jobs: list[Job]) -> int:
