@@ -12,8 +12,10 @@ One set of servers for the module; every wait is bounded.
 
 from __future__ import annotations
 
+import contextlib
 import re
 import time
+from typing import Iterator
 
 import httpx
 import pytest
@@ -35,16 +37,22 @@ class Lab:
         self.telegram, self.stripe, self.app, self.http = telegram, stripe, app, http
 
 
-@pytest.fixture(scope="module")
-def lab(tmp_path_factory):
-    """The three servers as `make load-http` starts and wires them (their stderr in a temporary folder), the
-    app on its embedded fakeredis with the sample shelf."""
-    servers = start_servers(tmp_path_factory.mktemp("served"), restock=0, redis_url="")
+@contextlib.contextmanager
+def served(out) -> Iterator[Lab]:
+    """The three servers as `make load-http` starts and wires them (their stderr in `out`), the app on its
+    embedded fakeredis with the sample shelf; stopped on leaving."""
+    servers = start_servers(out, restock=0, redis_url="")
     try:
         with httpx.Client(timeout=10) as http:
             yield Lab(servers.telegram, servers.stripe, servers.app, http)
     finally:
         stop_servers(servers)
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory):
+    with served(tmp_path_factory.mktemp("served")) as lab:
+        yield lab
 
 
 # ---- waiting, bounded --------------------------------------------------------------------------------------

@@ -5,23 +5,17 @@ without calling Telegram, and when the storm ends and the breaker's wait is over
 
 from __future__ import annotations
 
-import httpx
 import pytest
 
-from integration_lab.load.over_http import start_servers, stop_servers
-from tests.test_journeys_served import Buyer, Lab, eventually
+from tests.test_journeys_served import Buyer, Lab, eventually, served
 
 pytestmark = pytest.mark.redis_free  # the app runs on its embedded fakeredis
 
 
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory):
-    servers = start_servers(tmp_path_factory.mktemp("storm"), restock=0, redis_url="")
-    try:
-        with httpx.Client(timeout=10) as http:
-            yield Lab(servers.telegram, servers.stripe, servers.app, http)
-    finally:
-        stop_servers(servers)
+    with served(tmp_path_factory.mktemp("storm")) as lab:
+        yield lab
 
 
 def health(lab: Lab) -> tuple[int, dict]:
