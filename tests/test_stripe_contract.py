@@ -73,7 +73,8 @@ def test_manual_capture_partial_and_cancel(client):
     assert client.v1.charges.retrieve(other.latest_charge).refunded
 
 
-# Stripe's published outcomes for its declining test methods (PROTOCOLS.md), written out independently here.
+# Stripe's published outcomes for its declining test methods (https://docs.stripe.com/testing#declined-payments),
+# written out independently here.
 DECLINES = {
     "pm_card_visa_chargeDeclined": ("card_declined", "generic_decline", "Your card was declined."),
     "pm_card_visa_chargeDeclinedInsufficientFunds": ("card_declined", "insufficient_funds",

@@ -1,10 +1,14 @@
 """The Bot API payments methods, with Telegram's checks in the reference server's order and its words.
 
-Order (PROTOCOLS-telegram-payments.md §1, §5): what the Bot API server parses itself (Client.cpp
-get_input_message_invoice: required strings, payload UTF-8, prices JSON, tips), then for sendInvoice the
-reply parameters, markup and chat (do_send_message), then TDLib's checks (InputInvoice.cpp,
-LabeledPricePart.cpp: amounts, tips), then what Telegram's servers answer in CONSTANT_CASE. Every
-message goes through `worded` (§0's case rule). A refused call changes nothing.
+Order: what the Bot API server parses itself (tdlib/telegram-bot-api, telegram-bot-api/Client.cpp at 01a3679,
+Client::get_input_message_invoice: required strings, payload UTF-8, prices JSON, tips), then for sendInvoice
+the reply parameters, markup and chat (do_send_message), then TDLib's checks (tdlib/td, td/telegram/
+InputInvoice.cpp, LabeledPricePart.cpp: amounts, tips), then what Telegram's servers answer in CONSTANT_CASE
+(the "Possible errors" of https://core.telegram.org/method/messages.sendMedia and
+https://core.telegram.org/method/payments.exportInvoice). Every message goes through `worded` (the case rule
+of Client::fail_query_with_error). A refused call changes nothing. [SPEC] = the Bot API 10.1 catalogue
+(https://core.telegram.org/bots/api, vendored in integration_lab/specs). UNCONFIRMED = not confirmed by a
+public source; the lab's choice.
 """
 
 from __future__ import annotations
@@ -24,7 +28,9 @@ MAX_AMOUNT = 999_999_999_999  # TDLib check_currency_amount: 12 digits
 MAX_TIPS = 4
 SUBSCRIPTION_PERIOD = 2_592_000  # 30 days, the only period createInvoiceLink takes
 MAX_SUBSCRIPTION_STARS = 10_000
-# §4, currencies.json snapshot c2ff7bb: (min_amount, max_amount) of the total, in minor units (exp 2 each).
+# https://core.telegram.org/bots/payments/currencies.json as archived by MarshalX/telegram-crawler
+# (data/core.telegram.org/bots/payments/currencies.json at c2ff7bb): (min_amount, max_amount) of the total,
+# in minor units (exp 2 each).
 CURRENCY_LIMITS = {"USD": (100, 1_000_000), "EUR": (82, 828_275), "RUB": (7_497, 74_977_502),
                    "UZS": (1_055_927, 10_559_272_152)}
 FLAGS = ("need_name", "need_phone_number", "need_email", "need_shipping_address", "send_phone_number_to_provider",
@@ -136,38 +142,47 @@ def _tdlib_checks(invoice: Invoice) -> None:
 
 
 def _server_checks(fake: TelegramFake, invoice: Invoice, provider_token: str) -> None:
-    """What Telegram's servers answer (§4, §5). The order among them is UNCONFIRMED: we check the texts the
-    app shows first, then the kind of payment, then the money."""
+    """What Telegram's servers answer (error names from https://core.telegram.org/method/messages.sendMedia).
+    The order among them is not confirmed by a public source (the lab's choice): we check the texts the app
+    shows first, then the kind of payment, then the money."""
     if len(invoice.title) > 32:
-        raise bad_request("TITLE_INVALID")  # UNCONFIRMED text (§5): no real report found
+        # not confirmed by a public source (in no error list, no real report found); the lab's choice
+        raise bad_request("TITLE_INVALID")
     if len(invoice.description) > 255:
-        raise bad_request("DESCRIPTION_INVALID")  # UNCONFIRMED text (§5)
+        raise bad_request("DESCRIPTION_INVALID")  # not confirmed by a public source; the lab's choice
     if byte_len(invoice.payload) > 128:
-        raise bad_request("INVOICE_PAYLOAD_INVALID")  # UNCONFIRMED that over-long payloads give this (§5)
+        # a messages.sendMedia error; that an over-long payload gives it is not confirmed (the lab's choice)
+        raise bad_request("INVOICE_PAYLOAD_INVALID")
     if invoice.currency == STARS:
-        # §4: empty provider token, exactly one price, no tips; the trigger per rule is UNCONFIRMED
+        # https://core.telegram.org/bots/api#sendinvoice: empty provider token, exactly one price, no tips;
+        # which rule triggers STARS_INVOICE_INVALID is not confirmed by a public source (the lab's choice)
         if provider_token or len(invoice.prices) != 1 or invoice.max_tip_amount or invoice.suggested_tip_amounts:
             raise bad_request("STARS_INVOICE_INVALID")
         invoice.flags = {name: False for name in invoice.flags}  # "Ignored for payments in Telegram Stars"
     else:
-        # §4: an empty token with any other currency (even "TXR", "XTS") is PAYMENT_PROVIDER_INVALID
+        # an empty token with any other currency (even "TXR", "XTS") is PAYMENT_PROVIDER_INVALID, as reported in
+        # rubenlagus/TelegramBots#1445 and python-telegram-bot/python-telegram-bot#4711
         provider = fake.payments.provider_named_by(provider_token) if provider_token else None
         if provider is None:
             raise bad_request("PAYMENT_PROVIDER_INVALID")
         invoice.provider = provider
         limits = CURRENCY_LIMITS.get(invoice.currency)
         if limits is None:
-            # UNCONFIRMED choice: Telegram takes ~100 ISO codes; the lab knows only the sourced ones (§4)
+            # the lab's choice: Telegram takes many more ISO codes (https://core.telegram.org/bots/payments,
+            # Supported Currencies); the lab knows only the ones whose limits it has from currencies.json
             raise bad_request("CURRENCY_INVALID")
         if not limits[0] <= invoice.total_amount <= limits[1]:
             raise bad_request("CURRENCY_TOTAL_AMOUNT_INVALID")
     if invoice.subscription_period and (invoice.currency != STARS or invoice.subscription_period != SUBSCRIPTION_PERIOD
                                         or invoice.total_amount > MAX_SUBSCRIPTION_STARS):
-        raise bad_request("SUBSCRIPTION_PERIOD_INVALID")  # UNCONFIRMED text; the rules are [SPEC]
+        # the rules: https://core.telegram.org/bots/api#createinvoicelink; the text is the lab's choice
+        raise bad_request("SUBSCRIPTION_PERIOD_INVALID")
 
 
 def _pay_button_first(markup: dict | None) -> None:
-    """[SPEC] "If not empty, the first button must be a Pay button" (MTProto names, §5; mapping UNCONFIRMED)."""
+    """https://core.telegram.org/bots/api#sendinvoice: "If not empty, the first button must be a Pay button".
+    Error names from https://core.telegram.org/method/messages.sendMedia; which for which case is the lab's
+    choice (not confirmed by a public source)."""
     if markup is None:
         return
     buttons = [b for row in markup["inline_keyboard"] for b in row]
@@ -185,10 +200,10 @@ def send_invoice(fake: TelegramFake, bot: Bot, args: Args) -> dict:
     _tdlib_checks(invoice)
     _server_checks(fake, invoice, args.arg("provider_token"))
     _pay_button_first(markup)
-    invoice.subscription_period = 0  # bots cannot send a subscription invoice as a message (§1)
+    invoice.subscription_period = 0  # subscriptions only via createInvoiceLink (.../bots/api#createinvoicelink)
     reply_to = replied_message(chat, reply_id, without_reply)
     check_flood(fake, bot, chat)
-    invoice.single_chat = chat.type == "private"  # §3: single-chat invoices can be paid once
+    invoice.single_chat = chat.type == "private"  # paid once (https://core.telegram.org/bots/payments)
     # UNCONFIRMED: without markup the apps draw a Pay button, but the Bot API message carries none
     message = fake.post(chat, bot.account, None, reply_markup=markup, reply_to=reply_to, invoice=invoice.to_api())
     ledger = fake.payments.ledger(bot.account.id)
@@ -250,8 +265,9 @@ def _shipping_option(item: Any) -> dict:
 
 
 def _query(fake: TelegramFake, bot: Bot, query_id: str, status: str):
-    """The checkout waiting for this query's answer, or QUERY_ID_INVALID's text (§0): unknown id, answered
-    already, or past the window (then the checkout is cancelled, §3)."""
+    """The checkout waiting for this query's answer, or QUERY_ID_INVALID's text (as Client.cpp's
+    Client::fail_query_with_error rewrites it): unknown id, answered already, or past the window (then the
+    checkout is cancelled: https://core.telegram.org/bots/payments)."""
     checkout = fake.payments.by_query(bot.account.id, str(to_integer(query_id, 64)) if query_id else "")
     if checkout is None or checkout.status != status:
         raise bad_request(QUERY_TOO_OLD)
@@ -290,7 +306,7 @@ def refund_star_payment(fake: TelegramFake, bot: Bot, args: Args) -> bool:
     payment = fake.payments.ledger(bot.account.id).star_payments.get(charge_id)
     if payment is None or payment.user.id != user_id:
         # UNCONFIRMED: refundStarsCharge documents no error for an unknown charge; CHARGE_ID_INVALID is
-        # what botCancelStarsSubscription answers for one (§5)
+        # what https://core.telegram.org/method/payments.botCancelStarsSubscription answers for one
         raise bad_request("CHARGE_ID_INVALID")
     if payment.refunded:
         raise bad_request("CHARGE_ALREADY_REFUNDED")

@@ -1,10 +1,16 @@
 """Telegram Payments on the model: invoices, checkouts (people paying), Stars. No HTTP and no Bot API
 parsing here (payment_methods.py has the methods; simulate.People.pay is the person pressing Pay).
 
-Facts from /work/shared/PROTOCOLS-telegram-payments.md (§ numbers below). A checkout walks
-awaiting_shipping (flexible invoices) → awaiting_pre_checkout → paid, or ends refused, shipping_refused or
-cancelled. The bot has CHECKOUT_WINDOW seconds on the lab clock to answer each query (§3); a checkout
-whose window passed is cancelled the moment anyone looks (lazy, so it works on every clock).
+A checkout walks awaiting_shipping (flexible invoices) → awaiting_pre_checkout → paid, or ends refused,
+shipping_refused or cancelled. The bot has CHECKOUT_WINDOW seconds on the lab clock to answer each query
+(https://core.telegram.org/bots/api#answerprecheckoutquery); a checkout whose window passed is cancelled the
+moment anyone looks (lazy, so it works on every clock).
+
+Sources, so each fact can be checked without us: Telegram's docs (https://core.telegram.org/bots/api, the
+payments guides https://core.telegram.org/bots/payments and https://core.telegram.org/bots/payments-stars);
+[BAS] = the Bot API server's source, tdlib/telegram-bot-api, telegram-bot-api/Client.cpp at commit 01a3679
+("Update version to 10.0."; "L" = line there); [SPEC] = the Bot API 10.1 catalogue vendored in
+integration_lab/specs. UNCONFIRMED = not confirmed by a public source; the lab's choice.
 """
 
 from __future__ import annotations
@@ -39,7 +45,8 @@ class Invoice:
     suggested_tip_amounts: list[int] = field(default_factory=list)
     flags: dict[str, bool] = field(default_factory=dict)  # need_* and is_flexible (ignored for Stars)
     subscription_period: int = 0
-    single_chat: bool = False  # sent to the private chat with the bot: "can only be paid once" (§3)
+    # sent to the private chat with the bot: "can only be paid once" (https://core.telegram.org/bots/payments)
+    single_chat: bool = False
     paid: bool = False
 
     @property
@@ -137,7 +144,8 @@ class Payments:
     def add_provider(self, name: str, token: str) -> None:
         head, mode, secret = (token.split(":", 2) + ["", ""])[:3]
         if not (name and head.isdigit() and mode in ("TEST", "LIVE") and secret):
-            raise ValueError(f"provider {name!r}: a token looks like <id>:TEST:<secret> (§6)")
+            # the shape BotFather hands out: "123:LIVE:XXXX" (https://core.telegram.org/bots/payments, Going Live)
+            raise ValueError(f"provider {name!r}: a token looks like <id>:TEST:<secret>")
         self.providers[name] = token
 
     def provider_named_by(self, token: str) -> str | None:
@@ -151,8 +159,10 @@ class Payments:
 
     # ---- reading checkouts (the lazy 10-second rule) ----------------------------------------------------
     def refresh(self, checkout: Checkout) -> Checkout:
-        """A checkout whose query went unanswered past the window is cancelled (§3: "or the transaction is
-        canceled"); no update tells the bot (UNCONFIRMED, inferred: no such update type exists)."""
+        """A checkout whose query went unanswered past the window is cancelled
+        (https://core.telegram.org/bots/payments: "within 10 seconds after receiving this update or the
+        transaction is canceled"); no update tells the bot (not confirmed by a public source; the lab's choice,
+        inferred because the Bot API has no such update type)."""
         if checkout.status in AWAITING and self.fake.clock.time() - checkout.asked_at > CHECKOUT_WINDOW:
             checkout.status = "cancelled"
             checkout.ended_at = checkout.asked_at + CHECKOUT_WINDOW
@@ -196,7 +206,8 @@ class Payments:
         ledger = self.ledger(bot.account.id)
         if checkout.query_id:
             ledger.queries.pop(checkout.query_id, None)
-        checkout.query_id = str(self.fake.ids.integer(10**17, 2**63 - 1))  # §2: the decimal form of an int64
+        # [BAS] JsonShippingQuery, JsonPreCheckoutQuery: the id is an int64 written as a decimal string
+        checkout.query_id = str(self.fake.ids.integer(10**17, 2**63 - 1))
         ledger.queries[checkout.query_id] = checkout.id
         checkout.status, checkout.asked_at = status, self.fake.clock.time()
         self.fake.enqueue(bot, kind, {"id": checkout.query_id, **body})
@@ -245,8 +256,9 @@ class Payments:
 
     # ---- the charge ----------------------------------------------------------------------------------------
     def _charge(self, bot, checkout: Checkout) -> None:
-        """§3 step 5-6: the provider charges (or Stars move), then a successful_payment service message from
-        the payer in the payer's private chat with the bot (UNCONFIRMED for invoices in groups)."""
+        """The provider charges (or Stars move), then a successful_payment service message
+        (https://core.telegram.org/bots/payments, the checkout steps) from the payer in the payer's private chat
+        with the bot (for invoices in groups: not confirmed by a public source; the lab's choice)."""
         invoice, payer, ledger = checkout.invoice, checkout.payer, self.ledger(bot.account.id)
         stars = invoice.currency == STARS
         payment: dict[str, Any] = {"currency": invoice.currency, "total_amount": checkout.total_amount,
@@ -256,7 +268,8 @@ class Payments:
         if checkout.order_info:
             payment["order_info"] = checkout.order_info
         payment["telegram_payment_charge_id"] = self._telegram_charge_id(stars)
-        # §7: the key is always emitted; for Stars its value is UNCONFIRMED and the file allows "".
+        # [BAS] JsonSuccessfulPaymentBot always emits the key; its value for Stars is not confirmed by a public
+        # source (the lab's choice: "").
         payment["provider_payment_charge_id"] = "" if stars else self._provider_charge_id(invoice.provider)
         if invoice.subscription_period:
             payment.update(is_recurring=True, is_first_recurring=True,
@@ -276,7 +289,8 @@ class Payments:
         self.fake.enqueue(bot, "message", checkout.successful_payment)
 
     def refund(self, bot, payment: StarPayment) -> None:
-        """§7: the whole payment back; a refunded_payment service message; a transaction with the same id."""
+        """The whole payment back (https://core.telegram.org/bots/api#refundstarpayment has no amount); a
+        refunded_payment service message; a transaction with the same id (.../bots/api#startransaction)."""
         ledger = self.ledger(bot.account.id)
         payment.refunded = True
         ledger.star_balance -= payment.amount
@@ -296,7 +310,8 @@ class Payments:
         return {"id": charge_id, "date": int(self.fake.clock.time()), side: partner, "amount": abs(amount)}
 
     def _telegram_charge_id(self, stars: bool) -> str:
-        # §7: real Stars charge ids start "stx" and run long (format UNCONFIRMED); provider ones are opaque.
+        # Stars charge ids seen in public bot code start "stx" and run long; the format is not confirmed by a
+        # public source (the lab's choice). Provider ones are opaque.
         if stars:
             return "stx" + self.fake.ids.token("", 61)
         return f"{self.fake.ids.integer(10**9, 10**10 - 1)}_{self.fake.ids.integer(10**9, 10**10 - 1)}"
@@ -328,7 +343,8 @@ class Payments:
 
 
 def money(amount: int, currency: str) -> str:
-    """12.50 USD, 25 XTR: the currency's minor units (exp 2 for the table's currencies, 0 for Stars, §4)."""
+    """12.50 USD, 25 XTR: the currency's minor units (exp 2 for the table's currencies in
+    https://core.telegram.org/bots/payments/currencies.json, 0 for Stars: whole Stars, the lab's reading)."""
     if currency == STARS:
         return f"{amount} {currency}"
     sign, amount = ("-" if amount < 0 else ""), abs(amount)

@@ -203,7 +203,8 @@ def _failure_text(checkout: Checkout) -> str:
 
 
 def _order_info(invoice: Invoice, given: dict | None) -> dict | None:
-    """The OrderInfo the payment form collects: exactly the fields the invoice asked for ([BAS] order)."""
+    """The OrderInfo the payment form collects: exactly the fields the invoice asked for, in the order
+    of Client::JsonOrderInfo (tdlib/telegram-bot-api, telegram-bot-api/Client.cpp)."""
     asked = [field for flag, field in ORDER_FIELDS.items() if invoice.flags.get(flag)]
     if not asked:
         return None
