@@ -1,17 +1,8 @@
-"""Checks a JSON value against the Bot API catalogue (../shared/specs/telegram-bot-api.json)."""
+"""Checks a JSON value against the Bot API catalogue (integration_lab/specs/telegram-bot-api.json, vendored)."""
 
 from __future__ import annotations
 
-import json
-from functools import lru_cache
-from pathlib import Path
-
-SPEC = Path(__file__).resolve().parents[2] / "shared" / "specs" / "telegram-bot-api.json"
-
-
-@lru_cache
-def catalogue() -> dict:
-    return json.loads(SPEC.read_text())
+from integration_lab.specs import bot_api as catalogue  # cached there
 
 
 def problems(value, type_expr: str, path: str = "$") -> list[str]:

@@ -1,10 +1,10 @@
 """Every object the fake emits (responses, list items, expanded fields, event payloads, error bodies)
-has exactly the top-level keys of Stripe's example object for its resource (specs/stripe-fixtures3.json)."""
+has exactly the top-level keys of Stripe's example object for its resource (stripe/openapi's fixtures3.json,
+vendored in integration_lab/specs)."""
 
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 import stripe
@@ -12,10 +12,11 @@ import stripe
 from integration_lab.fakes.stripe import StripeFake, sdk_http_client
 from integration_lab.runtime.clock import FrozenClock
 from integration_lab.runtime.ids import IdFactory
+from integration_lab.specs import stripe_fixtures
 
 pytestmark = pytest.mark.redis_free  # never reaches a Redis server: the real-Redis pass of CI leaves it out
 
-FIXTURES = json.loads((Path(__file__).parents[2] / "shared" / "specs" / "stripe-fixtures3.json").read_text())["resources"]
+FIXTURES = stripe_fixtures()["resources"]
 
 
 def _walk(node, found):

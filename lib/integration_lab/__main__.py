@@ -1,6 +1,7 @@
 """Command line: `python -m integration_lab run [--only PATTERN] [--jobs N]`,
 `python -m integration_lab serve telegram|stripe|app --port N …` (see `serve <service> --help`),
-`python -m integration_lab load --buyers N [--mix …] [--faults …] [--seed S]` (see `load --help`)."""
+`python -m integration_lab load --buyers N [--mix …] [--faults …] [--seed S]` (see `load --help`),
+`python -m integration_lab catalogue` (the vendored Bot API and Stripe data: versions, counts, sources)."""
 
 from __future__ import annotations
 
@@ -26,6 +27,8 @@ def main(argv: list[str] | None = None) -> int:
     from .load.cli import add_arguments as load_arguments
 
     load_arguments(load)
+    commands.add_parser("catalogue", help="the vendored Bot API catalogue and Stripe fixtures: versions, counts, "
+                                          "sources, licences, sha256")
     args = parser.parse_args(argv)
     if args.command == "run":
         # papermill's nbformat imports jsonschema, which imports rfc3987_syntax when it is installed (jupyter
@@ -43,6 +46,11 @@ def main(argv: list[str] | None = None) -> int:
         from .load.cli import main as load_main
 
         return load_main(args)
+    if args.command == "catalogue":
+        from .specs import report
+
+        print(report())
+        return 0
     return 2
 
 
