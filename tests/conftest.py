@@ -89,3 +89,67 @@ class TelegramServer:
     def user_says(self, user_id: int, text: str, chat_id: int | None = None, name: str = "Ada") -> dict:
         return self.control("POST", f"chats/{chat_id or user_id}/messages",
                             {"from": {"id": user_id, "first_name": name}, "text": text})["message"]
+
+
+# ---- The lab stands alone: no test reads beside the repository (with tests/test_stands_alone.py) ----------
+# A clone elsewhere has no sibling directories. This audit hook sees every open, listdir, scandir and glob in
+# the test process. It records a path that resolves into the repository's parent directory but not into the
+# repository. Nothing else is watched, so site-packages, /tmp and /proc stay quiet. Exempt: this Python's own
+# prefixes (a venv kept beside the checkout) and hidden siblings (~/.cache, ~/.config when the clone sits in a
+# home directory). The session fixture below turns a record into an error at the end, also on xdist workers.
+# Subprocesses (served apps, kernels) are not watched.
+import sys as _sys  # noqa: E402
+import sysconfig as _sysconfig  # noqa: E402
+
+_REPO = os.path.realpath(os.path.dirname(os.path.dirname(__file__)))
+_PARENT = os.path.dirname(_REPO)
+_EXEMPT = tuple(os.path.realpath(p) + os.sep for p in {_sys.prefix, _sys.base_prefix, _sys.exec_prefix})
+_STDLIB = os.path.realpath(_sysconfig.get_paths()["stdlib"]) + os.sep
+_OUTSIDE: dict[str, str] = {}  # what was read and by whom -> the first test it happened in
+_now = {"test": "collection"}
+
+
+def _outside(path) -> str | None:
+    """The resolved path if it lies beside the repository (in its parent, not in it), else None."""
+    if path is None or isinstance(path, int):  # a file descriptor, or the current directory
+        return None
+    where = os.path.realpath(os.fsdecode(path))
+    if where != _PARENT and not where.startswith(_PARENT + os.sep):
+        return None
+    if where == _REPO or where.startswith(_REPO + os.sep) or (where + os.sep).startswith(_EXEMPT):
+        return None
+    sibling = where[len(_PARENT) + 1:]
+    return None if sibling.startswith(".") else where
+
+
+def _watch_reads(event: str, args: tuple) -> None:
+    if event not in ("open", "os.listdir", "os.scandir", "glob.glob", "glob.glob/2"):
+        return
+    path = args[0] if args else None
+    if event == "glob.glob/2" and args[2] is not None:  # (pattern, recursive, root_dir, dir_fd)
+        path = os.path.join(args[2], path)
+    try:
+        where = _outside(path)
+    except (TypeError, ValueError):
+        return
+    if where is None:
+        return
+    frame = _sys._getframe(1)  # the opener: the first frame outside the standard library and this hook
+    while frame and (frame.f_code.co_filename == __file__ or frame.f_code.co_filename.startswith(_STDLIB)):
+        frame = frame.f_back
+    opener = f"{frame.f_code.co_filename}:{frame.f_lineno} in {frame.f_code.co_name}" if frame else "?"
+    _OUTSIDE.setdefault(f"{event} {where} by {opener}", _now["test"])
+
+
+_sys.addaudithook(_watch_reads)  # at import, so module-level reads during collection are seen too
+
+
+def pytest_runtest_logstart(nodeid, location):
+    _now["test"] = nodeid
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _nothing_read_beside_the_repository():
+    yield
+    assert not _OUTSIDE, "read outside the repository (a clone elsewhere lacks it):\n" + "\n".join(
+        f"{read} (first during {test})" for read, test in _OUTSIDE.items())
