@@ -1,6 +1,6 @@
 # The lab's commands. Each target bootstraps what it needs on a fresh clone (python3 with venv is enough).
 #   make run    every notebook x parameter set, headless, into outputs/ (the lab's main job)
-#   make test   quality gates (bandit, secret scan), library tests under coverage with its floor, then nbval
+#   make test   quality gates (bandit, secret scan, import layers), library tests under coverage with its floor, then nbval
 #               over every executed notebook in outputs/
 #   make test REDIS_URL=redis://127.0.0.1:6379/0   the same against a real redis-server
 #   make lab    JupyterLab on the lab's kernel
@@ -27,7 +27,7 @@ ifdef REDIS_URL
 export REDIS_URL
 endif
 
-.PHONY: setup run test browser check bandit secrets secrets-baseline test-lib test-lib-redis test-notebooks lab bench load load-http docs docs-serve clean
+.PHONY: setup run test browser check bandit secrets imports secrets-baseline test-lib test-lib-redis test-notebooks lab bench load load-http docs docs-serve clean
 
 setup: $(KERNEL)
 
@@ -54,7 +54,12 @@ browser:
 	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } || \
 	  echo "note: no chromium; the browser tests will be skipped (install it: sudo apt-get install chromium)"
 
-check: bandit secrets
+check: bandit secrets imports
+
+# The layers (pyproject.toml, [tool.importlinter]): runtime at the bottom; fakes and app on it and apart; no
+# pandas, matplotlib or ipywidgets in app/. A broken contract names the import chain that breaks it.
+imports: setup
+	$(VENV)/bin/lint-imports --no-cache
 
 # bandit over lib/; every accepted finding carries `# nosec BXXX  # why`, and .ci/gates.py checks the why.
 bandit: setup

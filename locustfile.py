@@ -43,7 +43,7 @@ import gevent
 from locust import FastHttpUser, between, events, task
 
 from integration_lab.load.http_providers import click_amount, click_request, payme_request, payme_transaction_id
-from integration_lab.shop_server import DEFAULTS
+from integration_lab.app.service import DEFAULTS
 
 ENV = os.environ
 TELEGRAM = ENV.get("LAB_TELEGRAM_URL", "http://127.0.0.1:8081").rstrip("/")

@@ -22,7 +22,8 @@ import tempfile
 import httpx
 
 from bench_telegram import CHAT, PEER, ROOT, install_peer
-from integration_lab.serve import DEFAULT_TELEGRAM_TOKEN, free_port, start_process, stop_process
+from integration_lab.serve import DEFAULT_TELEGRAM_TOKEN
+from integration_lab.runtime.processes import free_port, start_process, stop_process
 
 CONNECTIONS = 16
 PATH = f"/bot{DEFAULT_TELEGRAM_TOKEN}/sendMessage"

@@ -23,7 +23,7 @@ import stripe
 from integration_lab.fakes.stripe import StripeFake, sdk_http_client
 from integration_lab.runtime.clock import SystemClock
 from integration_lab.runtime.ids import IdFactory
-from integration_lab.serve import HOST, free_port, start_process
+from integration_lab.runtime.processes import HOST, free_port, start_process
 
 ROOT = Path(__file__).resolve().parents[1]
 PEER_VENV = ROOT / "benchmarks" / ".localstripe"

@@ -25,7 +25,8 @@ import httpx
 from integration_lab.fakes.telegram import AsyncTelegramTransport, People, TelegramFake, TelegramTransport
 from integration_lab.runtime.clock import SystemClock
 from integration_lab.runtime.ids import IdFactory
-from integration_lab.serve import DEFAULT_TELEGRAM_TOKEN, free_port, start_process, stop_process
+from integration_lab.serve import DEFAULT_TELEGRAM_TOKEN
+from integration_lab.runtime.processes import free_port, start_process, stop_process
 
 ROOT = Path(__file__).resolve().parents[1]
 NODE_DIR = ROOT / "benchmarks" / ".node"

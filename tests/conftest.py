@@ -61,7 +61,8 @@ def count_commands(lab):
 @pytest.fixture(scope="module")
 def served_telegram():
     """The Telegram fake served by uvicorn on a loopback port, as `serve telegram` runs it."""
-    from integration_lab.serve import DEFAULT_TELEGRAM_TOKEN, Served, telegram_app
+    from integration_lab.serve import DEFAULT_TELEGRAM_TOKEN, telegram_app
+    from integration_lab.runtime.processes import Served
 
     fake, app = telegram_app(None, limits=True)
     with Served(app) as url:

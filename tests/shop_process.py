@@ -13,7 +13,7 @@ from contextlib import contextmanager
 
 import httpx
 
-from integration_lab.serve import HOST, free_port, start_process, stop_process
+from integration_lab.runtime.processes import HOST, free_port, start_process, stop_process
 
 PAYME_KEY = "wire-test-payme-key&?%"
 CLICK_SERVICE_ID = 31337

@@ -6,7 +6,8 @@ from contextlib import contextmanager
 
 import stripe
 
-from integration_lab.serve import Served, stripe_app
+from integration_lab.serve import stripe_app
+from integration_lab.runtime.processes import Served
 
 
 @contextmanager

@@ -11,8 +11,9 @@ import httpx
 import pytest
 
 from integration_lab.scenarios.journeys import journey_world
-from integration_lab.serve import HOST, free_port, start_process, stop_process
-from integration_lab.shop_server import DEFAULTS, HEALTH_TIMEOUT
+from integration_lab.runtime.processes import HOST, free_port, start_process, stop_process
+from integration_lab.shop_server import HEALTH_TIMEOUT, shop_app
+from integration_lab.app.service import DEFAULTS
 
 
 @pytest.fixture
@@ -24,7 +25,7 @@ async def world(lab):
 
 
 async def healthz(shop) -> tuple[int, dict]:
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=shop.app), base_url="https://shop.lab") as http:
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=shop_app(shop)), base_url="https://shop.lab") as http:
         response = await http.get("/healthz")
     return response.status_code, response.json()
 

@@ -18,7 +18,8 @@ from integration_lab.runtime import httpserver
 from integration_lab.runtime.asgi import Reply
 from integration_lab.runtime.clock import FrozenClock, SystemClock
 from integration_lab.runtime.ids import IdFactory
-from integration_lab.serve import DEFAULT_TELEGRAM_TOKEN, HOST, Served, free_port
+from integration_lab.serve import DEFAULT_TELEGRAM_TOKEN
+from integration_lab.runtime.processes import HOST, Served, free_port
 
 pytestmark = pytest.mark.redis_free  # never reaches a Redis server
 

@@ -14,7 +14,8 @@ from matplotlib.colors import to_hex  # noqa: E402 - after choosing the headless
 
 from integration_lab.notebook.outcomes import attempt  # noqa: E402
 from integration_lab.notebook.plots import OUTCOME_COLOURS, crash_strip, decision_timeline  # noqa: E402
-from integration_lab.notebook.redis_view import keyspace_state, keyspace_table  # noqa: E402
+from integration_lab.notebook.redis_view import keyspace_table  # noqa: E402
+from integration_lab.runtime.snapshot import keyspace_state  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 import integration_lab as il
 from integration_lab.fakes.click.simulator import sums
 from integration_lab.scenarios.merchant import merchant_world, stripe_statement
-from integration_lab.shop_server import DEFAULTS
+from integration_lab.app.service import DEFAULTS
 
 AMOUNT = 500000
 PAYME_CODES = {0, -31003, -31008, -31051, -31052}  # what Payme may hear for well-formed calls on a real order

@@ -15,7 +15,8 @@ from integration_lab.app.ratelimit import Policy, RateLimiter
 from integration_lab.app.tagged_cache import TaggedCache
 from integration_lab.runtime.redis_cut import RedisCut
 from integration_lab.scenarios import redis_outage
-from integration_lab.shop_server import DEFAULTS
+from integration_lab.app.service import DEFAULTS
+from integration_lab.shop_server import shop_app
 
 BROWSE = Policy("browse", ("5/10s",), on_outage="open")
 BUY = Policy("buy", ("5/10s",))  # on_outage "closed" by default
@@ -156,7 +157,7 @@ def update(update_id: int, text: str, user: int = 4242) -> dict:
 
 async def test_the_webhook_answers_browsing_and_refuses_writes_during_the_outage(world):
     shop = world.shop
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=shop.app), base_url="https://shop.lab") as http:
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=shop_app(shop)), base_url="https://shop.lab") as http:
         async def post(body: dict) -> int:
             response = await http.post("/telegram/webhook", content=json.dumps(body),
                                        headers={"x-telegram-bot-api-secret-token": DEFAULTS["telegram_secret_token"]})

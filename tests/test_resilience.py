@@ -337,13 +337,13 @@ async def test_serve_apps_stripe_calls_have_per_phase_timeouts_and_count_towards
     """build_shop's Stripe client: a Stripe that accepts and never answers costs a read timeout per try (the
     SDK's two retries included), not the SDK's 80 s default; the gateway says Stripe is unavailable and its
     breaker counts one failure."""
-    from integration_lab import shop_server
+    from integration_lab.app import service
     from integration_lab.app.payments.stripe_gateway import StripeUnavailable
     from integration_lab.runtime.stalls import never_reads
 
-    monkeypatch.setattr(shop_server, "STRIPE_TIMEOUT", httpx.Timeout(5.0, read=0.3))
+    monkeypatch.setattr(service, "STRIPE_TIMEOUT", httpx.Timeout(5.0, read=0.3))
     async with never_reads() as silent:
-        shop = await shop_server.build_shop(shop_server.Options(stripe_api_key="sk_test_lab", stripe_api_base=silent))
+        shop = await service.build_shop(service.Options(stripe_api_key="sk_test_lab", stripe_api_base=silent))
         try:
             await shop.ledger.open_order(1250, "USD", "o1")
             started = asyncio.get_running_loop().time()

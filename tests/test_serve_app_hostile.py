@@ -26,7 +26,7 @@ from shop_process import (
 
 from integration_lab.app.payments.payme_merchant import _check_result
 from integration_lab.app.telegram.client import BotApi
-from integration_lab.serve import HOST, free_port, stop_process
+from integration_lab.runtime.processes import HOST, free_port, stop_process
 
 pytestmark = pytest.mark.redis_free  # never reaches a Redis server: the real-Redis pass of CI leaves it out
 

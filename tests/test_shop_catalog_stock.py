@@ -8,7 +8,8 @@ import pytest
 
 from integration_lab.app.payments.ledger import Ledger, LedgerError
 from integration_lab.app.shop import CATALOG
-from integration_lab.app.shop.catalog import Product, cart_prices, count, money
+from integration_lab.app.money import money
+from integration_lab.app.shop.catalog import Product, cart_prices, count
 from integration_lab.app.shop.stock import Stock
 
 
@@ -23,8 +24,12 @@ def test_the_sample_catalog_keeps_the_bots_titles_and_usd_prices():
     assert {sku: (p.title, p.price, p.currency) for sku, p in CATALOG.items()} == {
         "tea": ("Green tea", 1250, "USD"), "mug": ("Lab mug", 900, "USD"), "beans": ("Coffee beans", 2400, "USD")}
     assert cart_prices(CATALOG, count(["tea", "mug", "tea"])) == {"USD": 3400, "UZS": 41_000_000, "XTR": 165}
-    assert [money(2150, "USD"), money(26_500_000, "UZS"), money(105, "XTR")] == \
-        ["21.50 USD", "265 000 UZS", "105 Stars"]
+
+
+def test_one_formatter_for_every_price_a_buyer_reads():
+    """Stripe says 'usd', the catalog 'USD': both read alike; UZS in whole sum; Stars have no minor unit."""
+    assert [money(2150, "USD"), money(2150, "usd"), money(7, "USD"), money(26_500_000, "UZS"), money(105, "XTR")] == \
+        ["21.50 USD", "21.50 USD", "0.07 USD", "265 000 UZS", "105 Stars"]
 
 
 async def test_concurrent_reservations_never_take_stock_below_zero(stock):

@@ -9,7 +9,8 @@ from integration_lab.app.payments.ledger import Ledger
 from integration_lab.app.ratelimit import RateLimiter
 from integration_lab.app.sessions import SessionStore
 from integration_lab.app.shop import CATALOG, PaymentOptions, build_parts
-from integration_lab.app.telegram import BotApi, ShopBot
+from integration_lab.app.bot import ShopBot
+from integration_lab.app.telegram import BotApi
 from integration_lab.fakes.telegram import AsyncTelegramTransport, People, TelegramFake
 from integration_lab.scenarios.telegram import ShopWorld
 

@@ -8,7 +8,7 @@ import json
 import pytest
 
 from integration_lab.runtime.redis_cut import RedisCut, RedisCutError
-from integration_lab.shop_server import DEFAULTS, Options, build_shop
+from integration_lab.app.service import DEFAULTS, Options, build_shop
 from tests.test_shop_checkout import checkout, invoice_message, pay_invoice, shop_world
 from tests.test_shop_outbox import Telegram, outbox_for
 

@@ -16,7 +16,7 @@ from urllib.parse import quote, quote_from_bytes
 import httpx
 import pytest
 
-from integration_lab.serve import HOST, free_port, stop_process
+from integration_lab.runtime.processes import HOST, free_port, stop_process
 
 pytestmark = pytest.mark.redis_free  # never reaches a Redis server: the real-Redis pass of CI leaves it out
 

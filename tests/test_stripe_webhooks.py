@@ -114,7 +114,7 @@ async def test_the_webhook_app_refuses_a_body_over_1_mib_before_reading_it_whole
                                     {"event_id": ""}, {"event_id": "evt_\ud800"}, {"type": "payment_intent.\ud800"}])
 async def test_a_well_signed_event_our_ledger_cannot_read_is_refused_and_changes_nothing(lab, spoilt):
     from integration_lab.app.payments.ledger import Ledger
-    from integration_lab.notebook.redis_view import keyspace_state
+    from integration_lab.runtime.snapshot import keyspace_state
 
     ledger = Ledger(lab.redis, lab.keys, lab.clock)
     order = (await ledger.open_order(500, "USD")).order_id

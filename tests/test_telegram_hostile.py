@@ -21,7 +21,8 @@ import pytest
 from integration_lab.fakes.telegram import AsyncTelegramTransport, People, TelegramFake
 from integration_lab.runtime.clock import FrozenClock
 from integration_lab.runtime.ids import IdFactory
-from integration_lab.serve import DEFAULT_TELEGRAM_TOKEN, HOST, free_port, stop_process
+from integration_lab.serve import DEFAULT_TELEGRAM_TOKEN
+from integration_lab.runtime.processes import HOST, free_port, stop_process
 
 pytestmark = pytest.mark.redis_free  # never reaches a Redis server: the real-Redis pass of CI leaves it out
 

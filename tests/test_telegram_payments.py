@@ -338,7 +338,8 @@ def test_serve_takes_payment_providers():
 
 @pytest.fixture(scope="module")
 def served():
-    from integration_lab.serve import Served, telegram_app
+    from integration_lab.serve import telegram_app
+    from integration_lab.runtime.processes import Served
 
     fake, app = telegram_app(None, limits=False, payment_providers={"Stripe TEST MODE": STRIPE})
     with Served(app) as url:
@@ -394,7 +395,7 @@ async def test_the_pay_route_waits_while_the_fake_pushes_to_the_bots_webhook(ser
     """A webhook bot answers the pre-checkout query in its webhook reply; the route returns it paid."""
     import json
 
-    from integration_lab.serve import serving
+    from integration_lab.runtime.processes import serving
 
     fake, url = served
     httpx.post(f"{url}/_lab/reset")

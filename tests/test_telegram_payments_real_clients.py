@@ -25,7 +25,8 @@ WAIT = 15  # seconds any one step may take
 
 @pytest.fixture(scope="module")
 def served():
-    from integration_lab.serve import Served, telegram_app
+    from integration_lab.serve import telegram_app
+    from integration_lab.runtime.processes import Served
 
     _fake, app = telegram_app([TOKEN], limits=False, payment_providers={"Stripe TEST MODE": STRIPE})
     with Served(app) as url:

@@ -172,9 +172,10 @@ async def test_served_fake_delivers_to_a_served_bot_over_real_http(ptb, server, 
     """uvicorn both sides: the fake POSTs updates to our webhook endpoint, which replies through the fake."""
     from integration_lab.app.ratelimit import RateLimiter
     from integration_lab.app.sessions import SessionStore
-    from integration_lab.app.telegram import BotApi, ShopBot, webhook_app
+    from integration_lab.app.bot import ShopBot, webhook_app
+    from integration_lab.app.telegram import BotApi
     from integration_lab.scenarios.telegram import PRODUCTS
-    from integration_lab.serve import serving
+    from integration_lab.runtime.processes import serving
 
     api = BotApi(server.token, base_url=server.url)
     bot = ShopBot(api, SessionStore(lab.redis, lab.keys, lab.clock), RateLimiter(lab.redis, lab.keys, lab.clock, lab.ids),

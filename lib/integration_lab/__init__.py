@@ -3,9 +3,9 @@
 __all__ = ["setup"]
 
 
-def __getattr__(name):  # keep `import integration_lab` cheap: setup pulls in redis and time-machine
+def __getattr__(name):  # keep `import integration_lab` cheap: setup pulls in redis, time-machine and pandas
     if name == "setup":
-        from .runtime.lab import setup
+        from .notebook.lab import setup
 
         return setup
     raise AttributeError(name)

@@ -7,10 +7,11 @@
     POST /telegram/webhook       Telegram updates (X-Telegram-Bot-Api-Secret-Token)
     GET  /healthz                each dependency's health (below)
 
-and the lab's test controls under /_lab/: orders to pay, the clock, a Redis outage, the outbox
-(`GET /_lab/outbox`, `POST /_lab/outbox/drain`) and the stock (`GET /_lab/stock`). The handlers are the
-ones notebooks drive in-process; this only wires app/ (the shop in app/shop) to one Redis, one ledger and
-one clock. The outbox is drained every second in the background.
+and the lab's test controls under /_lab/: orders (`GET /_lab/orders` lists them, `POST /_lab/orders` opens
+one to pay), the clock, a Redis outage, the outbox (`GET /_lab/outbox`, `POST /_lab/outbox/drain`) and the
+stock (`GET /_lab/stock`). Only HTTP lives here: the shop it routes to is assembled by app/service.py
+(`build_shop`), with the same handlers notebooks drive in-process. The outbox is drained every second in
+the background.
 
 GET /healthz answers within HEALTH_TIMEOUT (plus a moment) even when every dependency hangs: Redis gets
 one PING bounded by HEALTH_TIMEOUT, and Telegram and Stripe are judged by their circuit breakers, without
@@ -38,33 +39,20 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict
 from typing import Any
 
-import httpx
-import stripe
 from redis.exceptions import RedisError
 
-from .app.payments.click_merchant import NOTES, ClickMerchant
-from .app.payments.ledger import Ledger, LedgerError
+from .app.bot.runners import webhook_app
+from .app.payments.click_merchant import NOTES
+from .app.payments.ledger import LedgerError
 from .app.payments.payme_errors import INTERNAL_ERROR, INVALID_REQUEST, PaymeError
-from .app.payments.payme_merchant import PaymeMerchant
-from .app.payments.stripe_webhook import StripeWebhooks, stripe_webhook_app
-from .app.ratelimit import RateLimiter
-from .app.payments import stripe_gateway
-from .app.payments.stripe_gateway import StripeGateway
-from .app.resilience import Bulkhead, CircuitBreaker
-from .app.sessions import SessionStore
-from .app.shop import CATALOG, PaymentOptions, ShopParts, build_parts
-from .app.telegram import client as telegram_client
-from .app.telegram.client import BotApi
-from .app.telegram.runners import webhook_app
-from .app.telegram.shop_bot import ShopBot
+from .app.payments.stripe_webhook import stripe_webhook_app
+from .app.service import Shop
 from .app.unicode import is_unicode
 from .runtime.asgi import BodyTooLarge, lifespan, read_request, send_response
 from .runtime.clock import SteppableClock
-from .runtime.ids import IdFactory
-from .runtime.redis_backend import RedisBackend, connect
 from .runtime.redis_cut import RedisCut
 
 BODY_LIMIT = 1 << 20  # bytes: our own endpoints take at most 1 MiB, refused before it is read whole
@@ -72,109 +60,16 @@ MAX_AMOUNT = 2 ** 53 - 1  # the ledger's Lua scripts hold numbers as doubles, ex
 LATEST = 253_402_300_799  # 9999-12-31T23:59:59Z: past it the clock's datetimes overflow
 log = logging.getLogger(__name__)
 
-DEFAULTS = {  # nosec B105  # lab-only credentials: each is an option of `serve app`, and none is ever a real one
-    "payme_key": "lab_payme_key_for_local_tests_only",
-    "click_service_id": 10001,
-    "click_secret_key": "lab_click_secret_for_local_tests_only",
-    "stripe_webhook_secret": "whsec_lab_webhook_secret_for_local_tests_only",
-    "telegram_secret_token": "lab-telegram-secret-token",
-    "telegram_token": "4242424242:LAB_fake_token_for_local_tests_only",
-    "telegram_api": "http://127.0.0.1:8081",  # where the bot sends replies: `serve telegram`'s default port
-    "telegram_provider_token": "284685063:TEST:lab_provider_token_for_local_tests",  # made up, Stripe-TEST style
-}
 DRAIN_EVERY = 1.0  # seconds between background outbox drains
 HEALTH_TIMEOUT = 0.25  # seconds /healthz waits for Redis's PING
-STRIPE_TIMEOUT = httpx.Timeout(30.0, connect=5.0)  # per phase; the SDK's default is one 80 s for everything
 BREAKER_HEALTH = {"closed": "ok", "half_open": "degraded", "open": "down"}
 
 
-@dataclass
-class Options:
-    payme_key: str = field(default=DEFAULTS["payme_key"], repr=False)
-    click_service_id: int = DEFAULTS["click_service_id"]
-    click_secret_key: str = field(default=DEFAULTS["click_secret_key"], repr=False)
-    stripe_webhook_secret: str = field(default=DEFAULTS["stripe_webhook_secret"], repr=False)
-    telegram_secret_token: str = field(default=DEFAULTS["telegram_secret_token"], repr=False)
-    telegram_token: str = field(default=DEFAULTS["telegram_token"], repr=False)
-    telegram_api: str = DEFAULTS["telegram_api"]
-    redis_url: str | None = field(default=None, repr=False)
-    telegram_provider_token: str = field(default=DEFAULTS["telegram_provider_token"], repr=False)
-    stripe_api_key: str | None = field(default=None, repr=False)  # with it, the shop takes cards through Stripe
-    stripe_api_base: str | None = None  # e.g. `serve stripe`'s URL; None: Stripe itself
-    stripe_concurrency: int = 8  # payments talking to Stripe at once (a bulkhead); the next hears "try again"
-
-
-@dataclass
-class Shop:
-    backend: RedisBackend = field(repr=False)  # a Redis URL may carry a password
-    clock: SteppableClock
-    ledger: Ledger
-    payme: PaymeMerchant
-    click: ClickMerchant
-    webhooks: StripeWebhooks
-    bot: ShopBot
-    app: Any = field(repr=False)
-    cut: RedisCut | None = field(default=None, repr=False)  # the Redis outage control (/_lab/redis)
-    parts: ShopParts | None = None  # catalog, stock, checkout, fulfilment, outbox, refunds (app/shop)
-    breakers: dict[str, CircuitBreaker] = field(default_factory=dict)  # "telegram", "stripe" (if configured)
-    bulkheads: dict[str, Bulkhead] = field(default_factory=dict)  # "stripe" (if configured)
-
-    @property
-    def outbox(self):
-        return self.parts.outbox
-
-    @property
-    def stock(self):
-        return self.parts.stock
-
-
-async def build_shop(options: Options, backend: RedisBackend | None = None, clock=None,
-                     stripe_client: stripe.StripeClient | None = None, telegram_transport=None,
-                     sleep=None, catalog: dict | None = None) -> Shop:
-    """Everything `serve app` serves. By default on a clean keyspace (`lab:shop:`) of fakeredis (or of the
-    Redis at `options.redis_url`) and a steppable clock; notebooks pass their lab's backend and clock (and a
-    Stripe client on their Stripe fake; otherwise one is made from `options.stripe_api_key`, if given; and
-    the Telegram fake as an httpx transport, with `sleep` waiting on their clock). `catalog` replaces the
-    shop's products (a load run stocks more)."""
-    catalog = catalog or CATALOG
-    backend = backend or await connect("shop", options.redis_url)
-    clock = clock or SteppableClock()
-    redis, keys = backend.client, backend.keys
-    ledger = Ledger(redis, keys, clock)
-    if stripe_client is None and options.stripe_api_key:
-        bases = {"api": options.stripe_api_base} if options.stripe_api_base else {}
-        # the SDK's own retries (network errors, 409, 429, 5xx) reuse each call's idempotency key; the gateway's
-        # breaker counts only what is left after them
-        stripe_client = stripe.StripeClient(options.stripe_api_key, base_addresses=bases, max_network_retries=2,
-                                            http_client=stripe.HTTPXClient(timeout=STRIPE_TIMEOUT))
-    breakers = {"telegram": CircuitBreaker("telegram", clock, trips=telegram_client.trips_breaker)}
-    gateway, bulkheads = None, {}
-    if stripe_client is not None:
-        breakers["stripe"] = CircuitBreaker("stripe", clock, trips=stripe_gateway.trips_breaker)
-        bulkheads["stripe"] = Bulkhead("stripe", options.stripe_concurrency)
-        gateway = StripeGateway(stripe_client, ledger, breaker=breakers["stripe"], bulkhead=bulkheads["stripe"])
-    waits = {"sleep": sleep} if sleep is not None else {}
-    api = BotApi(options.telegram_token, options.telegram_api, transport=telegram_transport,
-                 breaker=breakers["telegram"], **waits)
-    quiet = BotApi(options.telegram_token, options.telegram_api, transport=telegram_transport, max_retries=0,
-                   breaker=breakers["telegram"])
-    parts = await build_parts(api, quiet, ledger, clock,
-                              catalog, PaymentOptions(options.telegram_provider_token,
-                                                      click_service_id=options.click_service_id), gateway)
-    on_paid = parts.fulfilment.on_paid
-    payme = PaymeMerchant(ledger, options.payme_key, on_paid=on_paid, refund_agreed=parts.refunds.payme_agreed,
-                          on_refunded=parts.fulfilment.refunded)
-    click = ClickMerchant(ledger, options.click_service_id, options.click_secret_key, on_paid=on_paid)
-    webhooks = StripeWebhooks(ledger, [options.stripe_webhook_secret], on_paid=on_paid,
-                              refund_refused=gateway.refund_refused if gateway else None,
-                              on_refused=parts.fulfilment.stripe_refused)
-    bot = ShopBot(api, SessionStore(redis, keys, clock), RateLimiter(redis, keys, clock, IdFactory(0)), catalog,
-                  redis, keys, shop=parts)
-    shop = Shop(backend, clock, ledger, payme, click, webhooks, bot, None, RedisCut.of(redis), parts, breakers,
-                bulkheads)
-    shop.app = _router(shop, stripe_webhook_app(webhooks),
-                       webhook_app(bot, options.telegram_token, options.telegram_secret_token, clock))
-    return shop
+def shop_app(shop: Shop):
+    """The ASGI app `serve app` serves: the shop's endpoints, /healthz and the /_lab test controls."""
+    options = shop.options
+    return _router(shop, stripe_webhook_app(shop.webhooks),
+                   webhook_app(shop.bot, options.telegram_token, options.telegram_secret_token, shop.clock))
 
 
 def _router(shop: Shop, stripe_app, telegram_app):
@@ -300,6 +195,9 @@ async def _lab(shop: Shop, verb: str, parts: list[str], body: bytes) -> tuple[in
             raise ValueError
     except (ValueError, RecursionError):  # RecursionError: JSON nested deeper than Python recurses
         return 400, {"error": "the body must be a JSON object"}
+    if parts == ["orders"] and verb == "GET":
+        return 200, {"orders": [asdict(order) for order in [await shop.ledger.order(o)
+                                                             for o in await shop.ledger.order_ids()] if order]}
     if parts == ["orders"] and verb == "POST":
         problem = _order_problem(request)
         if problem:

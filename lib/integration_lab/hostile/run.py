@@ -18,7 +18,7 @@ from typing import Callable
 
 import httpx
 
-from ..serve import HOST, free_port
+from ..runtime.processes import HOST, free_port
 from . import classify, servers, shop, stripe, targets, telegram
 from .targets import TG
 from .values import MB, Draw, Req

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import httpx
 
-from ..serve import HOST, free_port, stop_process
+from ..runtime.processes import HOST, free_port, stop_process
 
 _FRAME = re.compile(r'^\s+File "([^"]+)", line (\d+), in (\S+)')
 

@@ -9,7 +9,7 @@ import time
 
 import httpx
 
-from ..shop_server import DEFAULTS
+from ..app.service import DEFAULTS
 from . import shop, stripe, telegram
 
 TG = f"/bot{telegram.TOKEN}"

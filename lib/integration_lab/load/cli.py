@@ -40,7 +40,7 @@ def main(args: argparse.Namespace) -> int:
 async def _run(buyers, args) -> int:
     from tqdm import tqdm
 
-    from ..runtime.lab import setup
+    from .. import setup
     from . import invariants, report
     from .engine import run_load
 

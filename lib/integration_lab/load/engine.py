@@ -27,8 +27,8 @@ from typing import Callable
 import httpx
 from redis.exceptions import RedisError
 
+from ..app.bot import poll_once
 from ..app.shop.catalog import CATALOG, cart_prices, count
-from ..app.telegram import poll_once
 from ..scenarios.journeys import JourneyWorld, journey_world
 from .plan import TELEGRAM_ROUTES, Buyer
 

@@ -34,8 +34,8 @@ from pathlib import Path
 
 import httpx
 
-from ..serve import HOST, free_port, start_process, stop_process
-from ..shop_server import DEFAULTS
+from ..app.service import DEFAULTS
+from ..runtime.processes import HOST, free_port, start_process, stop_process
 from .http_invariants import World, check_all
 
 ROOT = Path(__file__).resolve().parents[3]  # the repository: locustfile.py lives at its root

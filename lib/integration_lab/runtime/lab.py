@@ -57,11 +57,9 @@ async def setup(
     live: bool = False,
     redis_url: str | None = None,
 ) -> Lab:
-    """A fresh lab for one scenario. live=True uses the system clock (for runs against real services)."""
+    """A fresh lab for one scenario. live=True uses the system clock (for runs against real services).
+    Notebooks call `integration_lab.setup`, which also makes their tables print whole (notebook/lab.py)."""
     global _traveller
-    from ..notebook.display import use_lab_display_options  # pandas, only once a scenario is set up
-
-    use_lab_display_options()  # tables print whole: every buyer-facing sentence, row and column
     _stop_travel()  # a notebook re-run starts over
     backend = await connect(scenario_id, redis_url)
     if live:

@@ -22,8 +22,8 @@ import socket
 from typing import AsyncIterator
 
 from . import httpserver
+from .processes import HOST, free_port
 
-HOST = "127.0.0.1"  # loopback only
 FILLERS = 8  # connections made to fill a backlog of 0 (Linux queues backlog + 1; the rest wait as SYNs)
 SMALL_BUFFER = 4096  # bytes: the receive buffer of a server that never reads
 SETTLE = 0.05  # seconds for the fillers' handshakes to land in the accept queue
@@ -90,8 +90,6 @@ async def _idle() -> None:
 async def served(service: dict, grace: float = 0.5) -> AsyncIterator[str]:
     """A fake's handler on runtime.httpserver, on a free loopback port in this event loop; the base URL.
     On exit the server stops accepting, gives calls in flight `grace` seconds, and closes."""
-    from ..serve import free_port
-
     stop, ready = asyncio.Event(), asyncio.Event()
     port = free_port()
     task = asyncio.ensure_future(httpserver.serve(HOST, port, grace, **{**service, "background": _idle},

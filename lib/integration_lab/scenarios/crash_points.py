@@ -28,11 +28,11 @@ import pandas as pd
 from redis.exceptions import RedisError
 
 from ..app.payments.payme_merchant import authorization
+from ..app.scripts import script_name
+from ..app.service import DEFAULTS, Options, build_shop
 from ..fakes.click.simulator import click_sign
 from ..fakes.stripe.webhooks import signature
 from ..runtime.redis_cut import RedisCut
-from ..app.scripts import script_name
-from ..shop_server import DEFAULTS, Options, build_shop
 from .telegram import shop_world
 
 FLOWS = ("payme", "payme-cancel", "click", "click-declined", "stripe-webhook", "stripe-unpaid", "telegram-update")

@@ -1,4 +1,4 @@
-"""How each wire of a journey reads as arrows on the sequence picture (runtime.trace labellers).
+"""How each wire of a journey reads as arrows on the sequence picture (scenarios/trace.py labellers).
 
 Telegram: the bot's Bot API calls (bot → Telegram), what the buyer then sees (Telegram → buyer), and the
 updates Telegram hands the bot by polling or webhook (Telegram → bot). Providers: Payme's and Click's

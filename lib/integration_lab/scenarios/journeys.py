@@ -1,7 +1,7 @@
 """The buyer's journey across every wire: Telegram, a provider, our shop (the app `serve app` serves) and Redis.
 
 `await journey_world(lab)` gives a `JourneyWorld`: the Telegram fake (Payments on, a card provider
-registered), the Stripe fake, Payme's and Click's simulators, and our shop built by `shop_server.build_shop`
+registered), the Stripe fake, Payme's and Click's simulators, and our shop built by `app.service.build_shop`
 on the lab's Redis and clock, everything in-process. A buyer acts (`says`, `presses`, `pays`); the bot hears
 Telegram by polling; `deliver()` lets the outbox send. Every exchange is noted on a `Trace`, so a notebook
 can draw the journey as a sequence picture and print the same arrows as a table.
@@ -17,20 +17,20 @@ import pandas as pd
 import stripe
 from redis.exceptions import RedisError
 
-from ..app.payments.reconciliation import reconcile
+from ..app.bot import poll_once
 from ..app.scripts import lua_source
-from ..app.telegram import poll_once
+from ..app.service import DEFAULTS, Options, Shop, build_shop
 from ..fakes.click import ClickSimulator
 from ..fakes.payme import PaymeSimulator
 from ..fakes.stripe import StripeFake, intents
-from ..fakes.stripe.world import Call
 from ..fakes.stripe.transport import AsyncStripeTransport
+from ..fakes.stripe.world import Call
 from ..fakes.telegram import AsyncTelegramTransport, People, TelegramFake
-from ..runtime.trace import Trace, TracedTransport
-from ..shop_server import DEFAULTS, Options, Shop, build_shop
+from ..shop_server import shop_app
 from . import journey_wires as wires
 from .merchant import stripe_statement
-from .payments import orders_table
+from .payments import orders_table, payments_table, reconciliation_table
+from .trace import Trace, TracedTransport
 
 PROVIDER = "Stripe TEST"  # the card provider connected in BotFather, as Telegram names it
 STRIPE_KEY = "sk_test_lab_0000000000000000000000000000"  # a test-mode key the fake accepts; never a real one
@@ -258,7 +258,7 @@ class JourneyWorld:
         self.shop = await build_shop(self.options, backend=self.lab.backend, clock=self.lab.clock,
                                      stripe_client=self.stripe, telegram_transport=self._telegram_transport(),
                                      sleep=self.advance, catalog=self.catalog)
-        self.http._transport.inner = httpx.ASGITransport(app=self.shop.app)  # the providers now reach the new process
+        self.http._transport.inner = httpx.ASGITransport(app=shop_app(self.shop))  # the providers now reach the new process
         self.offset = None  # a fresh process does not know what it confirmed: Telegram resends the rest
 
     def _telegram_transport(self) -> TracedTransport:
@@ -280,7 +280,7 @@ class JourneyWorld:
 
     async def payments(self, order_id: str) -> pd.DataFrame:
         with self.trace.aside():
-            return await self.shop.ledger.payments_table(order_id)
+            return await payments_table(self.shop.ledger, order_id)
 
     async def outbox(self) -> pd.DataFrame:
         with self.trace.aside():
@@ -315,7 +315,7 @@ class JourneyWorld:
         rows = (self.telegram_statement() + self.payme.statement_rows() + self.click.statement_rows()
                 + stripe_statement(self.stripe_fake, order_ids))
         with self.trace.aside():
-            return await reconcile(self.shop.ledger, order_ids, rows)
+            return await reconciliation_table(self.shop.ledger, order_ids, rows)
 
     def arrows(self) -> pd.DataFrame:
         """Every message of the journey so far, in order: the table beside the sequence picture."""
@@ -371,7 +371,7 @@ async def journey_world(lab, limits: bool = True, catalog: dict | None = None, h
     telegram.sleep = world.advance  # a latency fault takes lab time, as a slow network would
     world.shop = await build_shop(options, backend=lab.backend, clock=lab.clock, stripe_client=client,
                                   telegram_transport=world._telegram_transport(), sleep=world.advance, catalog=catalog)
-    world.http = httpx.AsyncClient(transport=TracedTransport(httpx.ASGITransport(app=world.shop.app), trace,
+    world.http = httpx.AsyncClient(transport=TracedTransport(httpx.ASGITransport(app=shop_app(world.shop)), trace,
                                                              wires.provider_calls), base_url=BASE)
     world.payme = PaymeSimulator(world.http, f"{BASE}/payme", DEFAULTS["payme_key"], lab.clock, lab.ids)
     world.click = ClickSimulator(world.http, f"{BASE}/click", DEFAULTS["click_service_id"],

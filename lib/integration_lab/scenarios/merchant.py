@@ -13,13 +13,14 @@ from typing import Any
 import httpx
 import pandas as pd
 
-from ..app.payments.reconciliation import reconcile
+from ..app.service import DEFAULTS, Options, Shop, build_shop
 from ..fakes.click import ClickSimulator
 from ..fakes.payme import PaymeSimulator
 from ..fakes.stripe import StripeFake
-from ..notebook.redis_view import keyspace_state
-from ..shop_server import DEFAULTS, Options, Shop, build_shop
-from .payments import PaymentsWorld, orders_table, stripe_world
+from ..runtime.snapshot import keyspace_state
+from ..shop_server import shop_app
+from .payments import (PaymentsWorld, journal_table, orders_table, payments_table, reconciliation_table,
+                       stripe_world)
 
 PAYME_MERCHANT_ID = "6761ab0c1de7b1ed1ab00001"  # a lab cashbox id for checkout links (24 hex, like Payme's)
 CLICK_MERCHANT_ID = 20001
@@ -46,6 +47,12 @@ class MerchantWorld:
     async def orders(self, *order_ids: str) -> pd.DataFrame:
         return await orders_table(self.ledger, order_ids, delivered=True)
 
+    async def journal(self, order_id: str) -> pd.DataFrame:
+        return await journal_table(self.ledger, order_id)
+
+    async def payments(self, order_id: str) -> pd.DataFrame:
+        return await payments_table(self.ledger, order_id)
+
     def payme_calls(self, since: int = 0) -> pd.DataFrame:
         return pd.DataFrame(self.payme.calls[since:], columns=["method", "id", "code", "state", "answer"])
 
@@ -61,12 +68,12 @@ class MerchantWorld:
         statements = self.payme.statement_rows() + self.click.statement_rows()
         if self.stripe is not None:
             statements += stripe_statement(self.stripe.fake, order_ids)
-        return await reconcile(self.ledger, order_ids, statements)
+        return await reconciliation_table(self.ledger, order_ids, statements)
 
 
 async def merchant_world(lab, stripe: bool = False) -> MerchantWorld:
     shop = await build_shop(Options(), backend=lab.backend, clock=lab.clock)
-    http = httpx.AsyncClient(transport=httpx.ASGITransport(app=shop.app), base_url=BASE)
+    http = httpx.AsyncClient(transport=httpx.ASGITransport(app=shop_app(shop)), base_url=BASE)
     payme = PaymeSimulator(http, f"{BASE}/payme", DEFAULTS["payme_key"], lab.clock, lab.ids)
     click = ClickSimulator(http, f"{BASE}/click", DEFAULTS["click_service_id"], DEFAULTS["click_secret_key"],
                            lab.clock, lab.ids)

@@ -14,6 +14,7 @@ import httpx
 import pandas as pd
 import stripe
 
+from ..app.payments import reconciliation
 from ..app.payments.ledger import Ledger
 from ..app.payments.stripe_gateway import Checkout, StripeGateway
 from ..app.payments.stripe_webhook import StripeWebhooks, stripe_webhook_app
@@ -67,6 +68,9 @@ class PaymentsWorld:
     async def orders(self, *order_ids: str) -> pd.DataFrame:
         return await orders_table(self.ledger, order_ids)
 
+    async def journal(self, order_id: str) -> pd.DataFrame:
+        return await journal_table(self.ledger, order_id)
+
 
 async def orders_table(ledger: Ledger, order_ids, delivered: bool = False) -> pd.DataFrame:
     """The orders as the ledger holds them; `delivered` adds whether the goods went out."""
@@ -77,6 +81,25 @@ async def orders_table(ledger: Ledger, order_ids, delivered: bool = False) -> pd
         rows.append({"order": order_id, "amount": order.amount, "currency": order.currency, "status": order.status,
                      "paid by": order.paid_by, "refunded": order.refunded, "delivered": order.delivered})
     return pd.DataFrame(rows, columns=columns)
+
+
+async def payments_table(ledger: Ledger, order_id: str) -> pd.DataFrame:
+    """An order's payments, oldest first, as the ledger holds them."""
+    columns = ["provider", "ref", "amount", "currency", "status", "refunded", "reason"]
+    return pd.DataFrame([{c: r.get(c, "") for c in columns} for r in await ledger.payments(order_id)],
+                        columns=columns)
+
+
+async def journal_table(ledger: Ledger, order_id: str) -> pd.DataFrame:
+    """Every transition the ledger applied to an order, in order, with its outcome."""
+    columns = ["op", "provider", "ref", "amount", "outcome", "status"]
+    return pd.DataFrame([{c: r[c] for c in columns} for r in await ledger.journal(order_id)], columns=columns)
+
+
+async def reconciliation_table(ledger: Ledger, order_ids, statements) -> pd.DataFrame:
+    """app.payments.reconciliation's rows as a table: `check` is ok where the ledger and a provider agree."""
+    rows = await reconciliation.reconcile(ledger, order_ids, statements)
+    return pd.DataFrame(rows, columns=reconciliation.COLUMNS)
 
 
 def deliveries_table(rows: list[dict[str, Any]], timed: bool = False) -> pd.DataFrame:

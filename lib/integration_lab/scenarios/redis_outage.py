@@ -24,6 +24,7 @@ from redis.exceptions import RedisError
 from ..app.catalog import Catalog
 from ..app.shop import CATALOG
 from ..app.tagged_cache import TaggedCache
+from ..shop_server import shop_app
 from .journeys import JourneyWorld, journey_world
 
 STORIES = ("browsing", "checkout")
@@ -82,7 +83,7 @@ class OutageWorld:
 
     async def ask_health(self, moment: str) -> None:
         """GET /healthz on the shop's own ASGI app, as a load balancer would."""
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=self.shop.app), base_url="https://shop.lab") \
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=shop_app(self.shop)), base_url="https://shop.lab") \
                 as http:
             response = await http.get("/healthz")
         health = response.json()

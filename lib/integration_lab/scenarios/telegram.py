@@ -14,13 +14,14 @@ from typing import Any
 import httpx
 import pandas as pd
 
+from ..app.bot import ShopBot, poll_once, webhook_app
 from ..app.ratelimit import RateLimiter
 from ..app.sessions import SessionStore
-from ..app.telegram import BotApi, ShopBot, poll_once, webhook_app
+from ..app.shop import CATALOG as PRODUCTS  # the sample shop's catalog
+from ..app.telegram import BotApi
 from ..fakes.telegram import AsyncTelegramTransport, People, TelegramFake, deliver_all
 from ..runtime.asgi import send_response
 
-from ..app.shop import CATALOG as PRODUCTS  # the sample shop's catalog
 WEBHOOK_URL = "https://shop.example/telegram/webhook"
 
 

@@ -13,9 +13,9 @@ import json
 from urllib.parse import parse_qsl
 
 from ...runtime.asgi import BodyTooLarge, read_request, send_response
-from .client import BotApi
+from ..telegram.client import BotApi
+from ..telegram.signed_data import SignedDataError, secret_token_matches, verify_init_data, verify_login_widget
 from .shop_bot import ShopBot
-from .signed_data import SignedDataError, secret_token_matches, verify_init_data, verify_login_widget
 
 BODY_LIMIT = 1 << 20  # bytes, as for every endpoint of ours
 MAX_ID = 2 ** 63  # Telegram's ids are 64-bit integers at most

@@ -32,21 +32,20 @@ from collections import deque
 from dataclasses import dataclass, replace
 from typing import Any
 
-from redis.exceptions import ConnectionError as RedisConnectionError, RedisError
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import RedisError
 
+from ..money import money
 from ..ratelimit import Policy, RateLimiter
 from ..sessions import InvalidTransition, Session, SessionExpired, SessionStore
-from .client import BotApi, ChatMigrated, TelegramError
+from ..shop import Product, ShopParts
+from ..telegram.client import BotApi, ChatMigrated, TelegramError
 
 HELP = "Commands: /catalog to browse, /buy <sku> to add to your cart, /help for this list."
 COMMAND_POLICY = Policy("telegram_command", ("5/10s",), "sliding_log")  # on a Redis outage: refused
 READ_ONLY = ("/catalog", "/help")  # commands that write nothing the buyer relies on: they answer in an outage
 UPDATE_MEMORY = 86400  # seconds an update_id is remembered (Telegram stops redelivering long before)
 LOG_KEPT = 1000  # recent updates kept in memory for notebooks; the record of what was handled is in Redis
-
-
-def money(minor: int, currency: str) -> str:
-    return f"{minor // 100}.{minor % 100:02d} {currency}"
 
 
 @dataclass
@@ -63,10 +62,10 @@ class StoreDown(RedisConnectionError):
 
 
 class ShopBot:
-    def __init__(self, api: BotApi, sessions: SessionStore, limiter: RateLimiter, products: dict[str, Any],
-                 redis, keys, policy: Policy = COMMAND_POLICY, shop: Any = None, degrade: bool = True):
+    def __init__(self, api: BotApi, sessions: SessionStore, limiter: RateLimiter, products: dict[str, Product],
+                 redis, keys, policy: Policy = COMMAND_POLICY, shop: ShopParts | None = None, degrade: bool = True):
         self.api, self.sessions, self.limiter, self.products = api, sessions, limiter, products
-        self.shop = shop  # app.shop.ShopParts, or None: a bot that only keeps carts
+        self.shop = shop  # the shop's parts it drives, or None: a bot that only keeps carts
         self.redis, self.keys, self.policy = redis, keys, policy
         self.browse_policy = replace(policy, on_outage="open")  # same limits and keys, fail-open
         self.degrade = degrade  # False: any Redis error fails the update (read-only commands too)

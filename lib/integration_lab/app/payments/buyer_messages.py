@@ -18,13 +18,6 @@ BY_CODE = {
 }
 
 
-def money(amount: int, currency: str) -> str:
-    """Minor units to text, without floats: 2000 USD -> '20.00 USD'; UZS is shown in whole sum."""
-    if currency.upper() == "UZS":
-        return f"{amount // 100:,} UZS".replace(",", " ")
-    return f"{amount // 100}.{amount % 100:02d} {currency.upper()}"
-
-
 def declined(code: str | None) -> str:
     return BY_CODE.get(code or "", TRY_ANOTHER)
 

@@ -12,8 +12,6 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-import pandas as pd
-
 from ..scripts import register
 
 CURRENCIES = ("USD", "UZS", "XTR")  # minor units: cents and tiyin; XTR is whole Telegram Stars
@@ -89,6 +87,14 @@ class Ledger:
                      stored.get("paid_by", ""), int(stored.get("refunded", 0)), stored.get("description", ""),
                      stored.get("delivered") == "1", {stored["currency"]: int(stored["amount"]), **prices})
 
+    async def order_ids(self) -> list[str]:
+        """Every order in this keyspace: numbered ones in number order, then named ones by name. A SCAN, for
+        the lab's controls and reports; no payment path calls it."""
+        found = {self.keys.strip(key)[len("order:{"):-1]
+                 async for key in self.redis.scan_iter(match=self.keys.pattern("order:{*}"), count=500)}
+        return sorted(found, key=lambda order_id: (not order_id.isdigit(), int(order_id) if order_id.isdigit()
+                                                   else 0, order_id))
+
     async def paid_at(self, order_id: str) -> int | None:
         """When the paying payment settled (lab ms), or None while unpaid."""
         at = await self.redis.hget(self._keys(order_id)[0], "paid_at")
@@ -140,12 +146,3 @@ class Ledger:
 
     async def journal(self, order_id: str) -> list[dict[str, Any]]:
         return [json.loads(v) for v in await self.redis.lrange(self._keys(order_id)[2], 0, -1)]
-
-    async def payments_table(self, order_id: str) -> pd.DataFrame:
-        rows = await self.payments(order_id)
-        columns = ["provider", "ref", "amount", "currency", "status", "refunded", "reason"]
-        return pd.DataFrame([{c: r.get(c, "") for c in columns} for r in rows], columns=columns)
-
-    async def journal_table(self, order_id: str) -> pd.DataFrame:
-        columns = ["op", "provider", "ref", "amount", "outcome", "status"]
-        return pd.DataFrame([{c: r[c] for c in columns} for r in await self.journal(order_id)], columns=columns)

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 from typing import Iterable
 
-import pandas as pd
-
 from .ledger import Ledger
 
 COLUMNS = ["provider", "ref", "order_id", "amount", "ledger", "provider_says", "check"]
@@ -25,8 +23,8 @@ def ledger_status(payment: dict) -> str:
     return {"pending": "open", "authorized": "open", "failed": "open"}.get(status, status)
 
 
-async def reconcile(ledger: Ledger, order_ids: Iterable[str], statements: Iterable[dict]) -> pd.DataFrame:
-    """`statements`: the providers' rows as {provider, ref, order_id, amount, status} in the same vocabulary.
+async def reconcile(ledger: Ledger, order_ids: Iterable[str], statements: Iterable[dict]) -> list[dict]:
+    """One row per payment, its fields COLUMNS. `statements`: the providers' rows as {provider, ref, order_id, amount, status} in the same vocabulary.
     Only the rows of `order_ids` are compared: a provider's statement covers every order it has seen."""
     order_ids = [str(o) for o in order_ids]
     ours = {}
@@ -45,4 +43,4 @@ async def reconcile(ledger: Ledger, order_ids: Iterable[str], statements: Iterab
         rows.append({"provider": provider, "ref": ref, "order_id": source["order_id"], "amount": source["amount"],
                      "ledger": mine["ledger"] if mine else "", "provider_says": said["status"] if said else "",
                      "check": check})
-    return pd.DataFrame(rows, columns=COLUMNS)
+    return rows

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 import stripe
 
+from ..money import money
 from ..resilience import Bulkhead, BulkheadFull, CircuitBreaker, CircuitOpen
 from . import buyer_messages as say
 from .ledger import Ledger
@@ -134,11 +135,11 @@ class StripeGateway:
             if result.outcome == "already_paid":
                 await self.refund_refused(intent.id)
                 return Checkout(order_id, "refunded_duplicate", say.DUPLICATE_REFUNDED, intent.id, intent.status)
-            return Checkout(order_id, "paid", say.PAID.format(money=say.money(amount, currency)), intent.id,
+            return Checkout(order_id, "paid", say.PAID.format(money=money(amount, currency)), intent.id,
                             intent.status)
         if intent.status == "requires_capture":
             await self.ledger.authorize(order_id, PROVIDER, intent.id, amount, currency)
-            return Checkout(order_id, "authorized", say.AUTHORIZED.format(money=say.money(amount, currency)),
+            return Checkout(order_id, "authorized", say.AUTHORIZED.format(money=money(amount, currency)),
                             intent.id, intent.status)
         if intent.status == "requires_action":
             action = intent.next_action
@@ -199,7 +200,7 @@ class StripeGateway:
             params=params, options={"idempotency_key": f"order-{order_id}-refund-{key}"})
         charge = await self.client.v1.charges.retrieve_async(refund.charge)
         result = await self.ledger.refund(order_id, PROVIDER, intent_id, charge.amount_refunded)
-        return Checkout(order_id, result.outcome, f"Refunded {say.money(refund.amount, refund.currency)}.",
+        return Checkout(order_id, result.outcome, f"Refunded {money(refund.amount, refund.currency)}.",
                         intent_id, refund.status)
 
     async def _payment_in(self, order_id: str, *statuses: str) -> str:

@@ -42,13 +42,3 @@ CATALOG: dict[str, Product] = {
     "mug": Product("mug", "Lab mug", {"USD": 900, "UZS": 11_000_000, "XTR": 45}, stock=5),
     "beans": Product("beans", "Coffee beans", {"USD": 2400, "UZS": 29_000_000, "XTR": 120}, stock=10),
 }
-
-
-def money(amount: int, currency: str) -> str:
-    """Minor units as a buyer reads them, without floats: 2150 USD '21.50 USD', 105 XTR '105 Stars',
-    26_500_000 UZS (tiyin) '265 000 UZS'."""
-    if currency == "XTR":
-        return f"{amount} Stars"
-    if currency == "UZS":
-        return f"{amount // 100:,} UZS".replace(",", " ")
-    return f"{amount // 100}.{amount % 100:02d} {currency}"

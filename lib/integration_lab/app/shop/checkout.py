@@ -15,12 +15,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from ..money import money
+from ..payments.buyer_messages import TRY_AGAIN
 from ..payments.ledger import Ledger, LedgerError
 from ..payments.payment_links import click_payment_link, payme_checkout_link
-from ..payments.buyer_messages import TRY_AGAIN
 from ..payments.stripe_gateway import StripeGateway, StripeUnavailable
 from ..telegram.client import BotApi
-from .catalog import Product, cart_prices, count, money
+from .catalog import Product, cart_prices, count
 from .orders import ShopOrder, ShopOrders
 from .stock import Stock
 

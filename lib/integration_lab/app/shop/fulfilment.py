@@ -14,9 +14,10 @@ buyer is told in the outbox, keyed by the payment, so a resend tells them once.
 
 from __future__ import annotations
 
+from ..money import money
 from ..payments.ledger import Ledger
 from ..telegram.client import BadRequest, BotApi
-from .catalog import Product, money
+from .catalog import Product
 from .orders import ShopOrders
 from .outbox import Job, Outbox
 from .stock import Stock

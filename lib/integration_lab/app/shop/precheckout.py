@@ -12,9 +12,10 @@ import asyncio
 
 from redis.exceptions import RedisError
 
+from ..money import money
 from ..payments.ledger import Ledger
 from ..telegram.client import BotApi, TelegramError
-from .catalog import Product, money
+from .catalog import Product
 from .orders import ShopOrders
 from .stock import Stock
 

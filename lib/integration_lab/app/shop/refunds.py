@@ -11,10 +11,10 @@ Each step is repeatable, so a redelivered /refund after a cut finishes the refun
 
 from __future__ import annotations
 
+from ..money import money
 from ..payments.ledger import Ledger
 from ..payments.stripe_gateway import StripeGateway
 from ..telegram.client import BadRequest, BotApi
-from .catalog import money
 from .fulfilment import STARS, TELEGRAM_CARD
 from .orders import ShopOrders
 

@@ -15,8 +15,15 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from . import inputs
-from .errors import (CONFLICT_POLLING, CONFLICT_WEBHOOK, NOT_MODIFIED, QUERY_TOO_OLD, ApiError, bad_request,
-                     too_many_requests)
+from .errors import (
+    CONFLICT_POLLING,
+    CONFLICT_WEBHOOK,
+    NOT_MODIFIED,
+    QUERY_TOO_OLD,
+    ApiError,
+    bad_request,
+    too_many_requests,
+)
 from .formatting import render, utf16_len
 from .params import Args, byte_len, is_utf8, to_integer
 from .state import CALLBACK_ANSWER_WINDOW, Bot, Chat, Message, Webhook
@@ -285,15 +292,10 @@ def get_webhook_info(fake: TelegramFake, bot: Bot, args: Args) -> dict:
     return bot.webhook.info(pending)
 
 
-# lower-cased names: Telegram matches method names case-insensitively
-METHODS: dict[str, Callable] = {name.lower(): fn for name, fn in {
+# the messaging and update methods; registry.py joins every family into the one table the wire looks up
+MESSAGE_METHODS: dict[str, Callable] = {
     "getMe": get_me, "sendMessage": send_message, "editMessageText": edit_message_text,
     "editMessageReplyMarkup": edit_message_reply_markup, "deleteMessage": delete_message,
     "answerCallbackQuery": answer_callback_query, "sendChatAction": send_chat_action, "getChat": get_chat,
     "getUpdates": get_updates, "setWebhook": set_webhook, "deleteWebhook": delete_webhook,
-    "getWebhookInfo": get_webhook_info}.items()}
-
-# the payments methods live beside these (payment_methods.py imports _chat from here, so it comes last)
-from .payment_methods import PAYMENT_METHODS  # noqa: E402
-
-METHODS.update({name.lower(): fn for name, fn in PAYMENT_METHODS.items()})
+    "getWebhookInfo": get_webhook_info}

@@ -15,8 +15,8 @@ from http import HTTPStatus
 import httpx
 
 from .errors import ApiError
-from .methods import METHODS
 from .params import Args, parse_body
+from .registry import METHODS
 from .state import Bot
 from .world import TelegramFake
 

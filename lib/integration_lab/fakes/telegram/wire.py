@@ -14,11 +14,11 @@ import zlib
 from ...runtime.faults import SimulatedTimeout
 from . import control
 from .errors import METHOD_NOT_FOUND, NOT_FOUND, TOO_LARGE, ApiError, bad_request
-from .methods import METHODS, Described
+from .methods import Described
 from .params import MAX_PARAMETERS, MAX_UPLOAD, Args, parse_body, parse_urlencoded
+from .registry import METHODS
 from .replies import Reply, json_reply
 from .world import TelegramFake
-
 
 _PLAIN = frozenset({dict, list, bool, str, int, Described})  # results that are never awaited
 

@@ -15,7 +15,8 @@ from typing import Callable
 
 import httpx
 
-from .redis_cut import RedisCut
+from ..app.scripts import script_name
+from ..runtime.redis_cut import RedisCut
 
 ACTORS = ("buyer", "Telegram", "our bot", "provider", "Redis")
 Labeller = Callable[[httpx.Request, httpx.Response | None], list[tuple[str, str, str]]]
@@ -86,8 +87,6 @@ class Trace:
 
 def redis_summary(commands: list[str]) -> str:
     """['EVALSHA <sha of ledger_apply>', 'SET', 'SET'] -> 'ledger_apply, SET ×2' (scripts by name)."""
-    from ..app.scripts import script_name  # runtime reads app's script names only to print them
-
     names = [f"{script_name(c.split(' ', 1)[1])}()" if c.startswith("EVALSHA ") else c for c in commands]
     return ", ".join(name if n == 1 else f"{name} ×{n}" for name, n in Counter(names).items())
 
