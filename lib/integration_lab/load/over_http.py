@@ -62,7 +62,7 @@ class Servers:
 
 
 def _start(command: list[str], url: str, log_path: Path) -> tuple[subprocess.Popen, object]:
-    """serve.start_process, with stderr kept in a file (a traceback under load is worth reading)."""
+    """runtime.processes.start_process, with stderr kept in a file (a traceback under load is worth reading)."""
     log = open(log_path, "wb")  # noqa: SIM115  # closed with the servers
     try:
         return start_process(command, url, stderr=log, wait=30), log
