@@ -25,7 +25,7 @@ FIXED = [(re.compile(re.escape(WORK)), "a path into this machine's work director
 # Path(__file__)[.resolve()] followed by .parent / .parents[N]: the number of levels it climbs from the file
 FILE_CHAIN = re.compile(r"Path\(\s*__file__\s*\)(?:\.resolve\(\)|\.absolute\(\))?((?:\.parents\[\d+\]|\.parent\b)+)")
 DIRNAME_CHAIN = re.compile(r"((?:os\.path\.dirname\(\s*)+)(?:os\.path\.(?:abspath|realpath)\(\s*)?__file__")
-# "../../x": each "../" climbs one level from the file's own directory
+# a relative path: each leading ".." segment climbs one level from the file's own directory
 DOTDOT_CHAIN = re.compile(r"(?<![\w.~])((?:\.\.[/\\])+)")
 
 
