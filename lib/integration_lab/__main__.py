@@ -1,7 +1,8 @@
 """Command line: `python -m integration_lab run [--only PATTERN] [--jobs N]`,
 `python -m integration_lab serve telegram|stripe|app --port N …` (see `serve <service> --help`),
 `python -m integration_lab load --buyers N [--mix …] [--faults …] [--seed S]` (see `load --help`),
-`python -m integration_lab catalogue` (the vendored Bot API and Stripe data: versions, counts, sources)."""
+`python -m integration_lab catalogue` (the vendored Bot API and Stripe data: versions, counts, sources),
+`python -m integration_lab catalogue build --from-html PAGE --out FILE` and `catalogue diff OLD NEW`."""
 
 from __future__ import annotations
 
@@ -27,8 +28,11 @@ def main(argv: list[str] | None = None) -> int:
     from .load.cli import add_arguments as load_arguments
 
     load_arguments(load)
-    commands.add_parser("catalogue", help="the vendored Bot API catalogue and Stripe fixtures: versions, counts, "
-                                          "sources, licences, sha256")
+    catalogue = commands.add_parser("catalogue", help="the vendored Bot API catalogue and Stripe fixtures: versions, "
+                                                      "counts, sources, licences, sha256; `build`, `diff`")
+    from .specs.build_bot_api import add_arguments as catalogue_arguments
+
+    catalogue_arguments(catalogue)
     args = parser.parse_args(argv)
     if args.command == "run":
         # papermill's nbformat imports jsonschema, which imports rfc3987_syntax when it is installed (jupyter
@@ -46,6 +50,10 @@ def main(argv: list[str] | None = None) -> int:
         from .load.cli import main as load_main
 
         return load_main(args)
+    if args.command == "catalogue" and args.catalogue_command:
+        from .specs.build_bot_api import main as catalogue_main
+
+        return catalogue_main(args)
     if args.command == "catalogue":
         from .specs import report
 
