@@ -1,5 +1,7 @@
 # Sphinx configuration of the docs site (`make docs`). The source tree it renders is generated from
-# outputs/ by integration_lab.docs.generate into build/docs/src; this file only says how to render it.
+# outputs/ and docs/guide/ (the guide, with CONTRIBUTING.md) by integration_lab.docs.generate into
+# build/docs/src; this file only says how to render it. Every warning fails the build (`-W`): a link to a
+# missing page or anchor included.
 # Offline by construction: myst-nb never executes (nb_execution_mode = "off") and loads no widget
 # JavaScript; Furo uses the system's fonts; search is Sphinx's own index (searchindex.js).
 
@@ -35,5 +37,18 @@ html_theme_options = {"navigation_with_keys": True}
 # Nothing on the site may come from elsewhere: no page has math, so Sphinx adds no MathJax script (the docs
 # test fails on any off-site script, should a page ever get some).
 
-exclude_patterns = ["_build", "**.ipynb_checkpoints"]
+# guide/_fragments/: text other guide pages {include}, not pages of their own
+exclude_patterns = ["_build", "**.ipynb_checkpoints", "guide/_fragments"]
 suppress_warnings = ["mystnb.unknown_mime_type", "myst.header"]
+
+
+def setup(app):
+    """```console blocks as the guide writes them: `$ ` starts a command, and a line starting `> ` continues it
+    (a quote or a function body left open), as the shell shows it; Pygments' own lexer takes `> ` only after
+    a trailing backslash. tests/test_guide_commands.py reads the blocks the same way."""
+    from pygments.lexers.shell import BashSessionLexer
+
+    class LabConsoleLexer(BashSessionLexer):
+        _bare_continuation = True
+
+    app.add_lexer("console", LabConsoleLexer)

@@ -1,6 +1,9 @@
 """Build the docs site's Sphinx source tree from `outputs/` (read only; nothing is executed).
 
-    <src>/index.md                          what the lab is (the README's opening) and the scenario matrix
+    <src>/index.md                          what the lab is (the README's opening), the guide's contents and
+                                            the scenario matrix
+    <src>/guide/…                           docs/guide/ (the manual, MyST Markdown) and CONTRIBUTING.md as
+                                            guide/contributing.md, their links rewritten for the site
     <src>/<area>/<notebook>/index.md        the notebook's title, paragraph and its parameter sets
     <src>/<area>/<notebook>/<set>.ipynb     the executed notebook, adjusted for reading:
         - the notebook's `parameters` cell and papermill's `injected-parameters` cell are removed, and one
@@ -8,6 +11,11 @@
           comes from this parameter set or from the notebook's defaults;
         - Try-it cells (tagged `try-it`, or code calling `control_panel(`) become a one-line pointer to
           JupyterLab; any other widget output is dropped, so no widget repr reaches a page.
+
+The guide's pages are written to read on GitHub too, so their links point where the files are in the
+repository (`../../outputs/<area>/<notebook>/<set>.ipynb`, `../../README.md`, `stripe.md#webhooks`); on the
+site each becomes the page that shows that file (`site_link`). A link to a file the site does not show (a
+module, the Makefile) is an error: name such files in `code` instead.
 """
 
 from __future__ import annotations
@@ -16,15 +24,18 @@ import ast
 import copy
 import io
 import json
+import posixpath
 import re
 import tokenize
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 TRY_IT_TAG = "try-it"
 EXPECTATIONS_MET = "'expectations met'"
 WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
 WIDGET_REPR = re.compile(r"^\s*(V|H|Grid)?Box\(children=")  # a widget's text/plain, as nbconvert would show it
+GUIDE = PurePosixPath("docs/guide")  # the guide's sources in the repository; on the site: guide/
+FRAGMENTS = "_fragments"  # docs/guide/_fragments/*.md: text other pages {include}; not pages of their own
 
 
 @dataclass
@@ -108,10 +119,127 @@ def title_and_intro(nb: dict) -> tuple[str, str]:
 
 
 def readme_intro(root: Path) -> str:
-    """The README's opening: everything between its title and its first `## ` section."""
+    """The README's opening: everything between its title and its first `## ` section (links made the site's)."""
     text = (root / "README.md").read_text()
     body = text.split("\n", 1)[1] if text.startswith("# ") else text
-    return body.split("\n## ", 1)[0].strip()
+    return rewrite_links(body.split("\n## ", 1)[0].strip(), root, PurePosixPath("README.md"), PurePosixPath("index.md"))
+
+
+# ---- the guide: docs/guide/ and CONTRIBUTING.md, links rewritten for the site -----------------------------
+
+LINK = re.compile(r"(!?\[(?:[^\]\\]|\\.)*\]\()(<[^>]*>|[^)\s]+)((?:\s+\"[^\"]*\")?\))")
+FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
+
+
+def site_path(root: Path, target: PurePosixPath) -> PurePosixPath | None:
+    """Where a repository file is shown on the site (a path in the source tree), or None if it is not."""
+    parts = target.parts
+    if target == PurePosixPath("README.md"):
+        return PurePosixPath("index.md")
+    if target == PurePosixPath("CONTRIBUTING.md"):
+        return PurePosixPath("guide/contributing.md")
+    if parts[:2] == GUIDE.parts and len(parts) > 2:
+        return PurePosixPath("guide", *parts[2:])
+    if parts[:1] == ("outputs",) and len(parts) == 4 and target.suffix == ".ipynb":
+        return PurePosixPath(*parts[1:])
+    if parts[:1] == ("outputs",) and len(parts) == 3 and (root / target).is_dir():
+        return PurePosixPath(*parts[1:], "index.md")
+    if parts[:1] == ("notebooks",) and len(parts) == 3 and target.suffix == ".ipynb":
+        return PurePosixPath(parts[1], target.stem, "index.md")
+    return None
+
+
+def site_link(root: Path, url: str, source: PurePosixPath, page: PurePosixPath) -> str:
+    """A link as written in the repository file `source`, for the same text shown at `page` on the site."""
+    if re.match(r"^[a-z][a-z0-9+.-]*:", url, re.I) or url.startswith(("#", "/")):
+        return url  # another site, mailto:, an anchor on the same page, or a site-absolute path
+    path, hash_, fragment = url.partition("#")
+    target = PurePosixPath(posixpath.normpath(posixpath.join(str(source.parent), path)))
+    if target.parts[:1] == ("..",) or not (root / target).exists():
+        raise ValueError(f"{source}: the link {url!r} leads to {target}, which does not exist")
+    shown = site_path(root, target)
+    if shown is None:
+        raise ValueError(f"{source}: the link {url!r} leads to {target}, which the docs site does not show; "
+                         "name the file in `code` instead")
+    return posixpath.relpath(str(shown), str(page.parent)) + hash_ + fragment
+
+
+def rewrite_links(markdown: str, root: Path, source: PurePosixPath, page: PurePosixPath) -> str:
+    """Every Markdown link and image outside code, made to work from `page` on the site."""
+    def relink(text: str) -> str:
+        return LINK.sub(lambda m: m.group(1) + site_link(root, m.group(2).strip("<>"), source, page) + m.group(3), text)
+
+    out, fence = [], None
+    for line in markdown.splitlines(keepends=True):
+        opened = FENCE.match(line)
+        if fence is None and opened:
+            fence = opened.group(1)
+        elif fence is not None and line.strip().startswith(fence[0] * len(fence)) and \
+                not line.strip().strip(fence[0]):
+            fence = None
+        elif fence is None:  # and outside `code spans`
+            parts, last = [], 0
+            for span in CODE_SPAN.finditer(line):
+                parts += [relink(line[last:span.start()]), span.group(0)]
+                last = span.end()
+            line = "".join([*parts, relink(line[last:])])
+        out.append(line)
+    return "".join(out)
+
+
+@dataclass
+class GuidePage:
+    doc: str  # its path on the site without suffix: guide/telegram
+    title: str
+    blurb: str  # its line in the guide's contents
+
+
+def guide_contents(root: Path) -> list[GuidePage]:
+    """The guide's pages in the order of docs/guide/index.md's list (`- [Title](page.md): what it covers`);
+    every page of docs/guide must be on it, so none is left out of the site's navigation."""
+    index = root / GUIDE / "index.md"
+    if not index.exists():
+        return []
+    pages = []
+    for match in re.finditer(r"^[-*] \[([^\]]+)\]\(([^)#\s]+\.md)\)(?::\s*(.*))?$", index.read_text(), re.M):
+        source = PurePosixPath(posixpath.normpath(str(GUIDE / match.group(2))))
+        target = site_path(root, source) if (root / source).is_file() else None
+        if target is None or target.parts[0] != "guide":
+            raise ValueError(f"{GUIDE}/index.md lists {match.group(2)}, which is not a guide page")
+        blurb = rewrite_links(match.group(3) or "", root, GUIDE / "index.md", PurePosixPath("index.md"))
+        pages.append(GuidePage(str(target.with_suffix("")), match.group(1), blurb))
+    listed = {p.doc for p in pages}
+    for md in sorted((root / GUIDE).glob("*.md")):
+        if md.name != "index.md" and f"guide/{md.stem}" not in listed:
+            raise ValueError(f"{GUIDE}/index.md does not list {md.name}: add it to the guide's contents")
+    return pages
+
+
+def copy_guide(root: Path, src: Path) -> set[Path]:
+    """docs/guide/ into <src>/guide/ (Markdown with its links rewritten, pictures as they are) and
+    CONTRIBUTING.md as <src>/guide/contributing.md. Returns the files written."""
+    written = set()
+    sources = [p for p in sorted((root / GUIDE).rglob("*")) if p.is_file()] if (root / GUIDE).is_dir() else []
+    if (root / "CONTRIBUTING.md").exists():
+        sources.append(root / "CONTRIBUTING.md")
+    for path in sources:
+        source = PurePosixPath(path.relative_to(root).as_posix())
+        page = site_path(root, source)
+        out = src / page
+        if path.suffix == ".md":  # a fragment's links are read from the page that includes it, in guide/
+            shown_at = PurePosixPath("guide", page.name) if FRAGMENTS in page.parts else page
+            write_if_changed(out, rewrite_links(path.read_text(), root, source, shown_at))
+        elif not out.exists() or out.read_bytes() != path.read_bytes():
+            out.parent.mkdir(parents=True, exist_ok=True)
+            out.write_bytes(path.read_bytes())
+        written.add(out)
+    for page in [p for p in written if p.suffix == ".md"]:  # a fragment that has not landed yet: included empty
+        for name in re.findall(r"^```\{include\}\s+(\S+)\s*$", page.read_text(), re.M):
+            fragment = page.parent / name
+            if FRAGMENTS in fragment.parts and fragment not in written:  # not in docs/guide/_fragments/ (yet)
+                write_if_changed(fragment, "")
+                written.add(fragment)
+    return written
 
 
 # ---- the parameters admonition ----------------------------------------------------------------------------
@@ -272,7 +400,11 @@ def index_page(root: Path, runs: list[Run]) -> str:
             f"  - {text(r.description) or ' '}",
         ]
     notebooks = sorted({(r.area, r.notebook) for r in runs})
-    toctrees = []  # the sidebar: one captioned section per area, a notebook's sets under it
+    guide = guide_contents(root)
+    toctrees = []  # the sidebar: the guide, then one captioned section per area, a notebook's sets under it
+    if guide:
+        toctrees += ["```{toctree}", ":caption: Guide", ":hidden:", ":maxdepth: 1", "",
+                     "The guide <guide/index>", *[f"{p.title} <{p.doc}>" for p in guide], "```", ""]
     for area in sorted({a for a, _ in notebooks}):
         toctrees += ["```{toctree}", f":caption: {area}", ":hidden:", ":maxdepth: 2", "",
                      *[f"{n} <{a}/{n}/index>" for a, n in notebooks if a == area], "```", ""]
@@ -281,10 +413,14 @@ def index_page(root: Path, runs: list[Run]) -> str:
         "",
         readme_intro(root),
         "",
-        "This site is built from the executed notebooks committed in `outputs/` (`make docs`); nothing was "
-        "run to build it. Each page is one notebook run with one parameter set, exactly as papermill left "
-        "it; the interactive Try-it panels only work in JupyterLab (`make lab`).",
+        "This site is built from the guide (`docs/guide/`) and the executed notebooks committed in `outputs/` "
+        "(`make docs`); nothing was run to build it. Each run's page is one notebook run with one parameter "
+        "set, exactly as papermill left it; the interactive Try-it panels only work in JupyterLab (`make lab`).",
         "",
+        *(["## Guide", "",
+           "How the fakes, our side and the lab's commands work, page by page ([the guide](guide/index.md)):", "",
+           *[f"- [{p.title}]({p.doc}.md)" + (f": {p.blurb}" if p.blurb else "") for p in guide], ""]
+          if guide else []),
         "## Scenario matrix",
         "",
         f"{len(runs)} runs of {len(notebooks)} notebooks; {ok} ok. A run is ok when no cell raised and its "
@@ -340,7 +476,7 @@ def write_if_changed(path: Path, text: str) -> None:
 def generate(root: Path, src: Path) -> list[Run]:
     """Write the source tree into `src` (removing pages whose notebook is gone) and return the runs."""
     runs = discover_runs(root)
-    wanted = {src / "index.md"}
+    wanted = {src / "index.md"} | copy_guide(root, src)
     write_if_changed(src / "index.md", index_page(root, runs))
     by_notebook: dict[tuple[str, str], list[Run]] = {}
     for r in runs:
@@ -352,7 +488,8 @@ def generate(root: Path, src: Path) -> list[Run]:
         page = src / area / notebook / "index.md"
         write_if_changed(page, notebook_page(area, notebook, group))
         wanted.add(page)
-    for stale in [p for p in src.rglob("*") if p.is_file() and p.suffix in {".md", ".ipynb"}]:
+    for stale in [p for p in src.rglob("*") if p.is_file() and (p.suffix in {".md", ".ipynb"} or "guide" in
+                                                               p.relative_to(src).parts[:1])]:
         if stale not in wanted:
             stale.unlink()
     return runs
