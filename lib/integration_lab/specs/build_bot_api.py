@@ -7,6 +7,8 @@
   (how a description is cleaned, a field's types split, a method's return type read from its description, a
   union type's members listed), written again on the standard library's `html.parser` instead of BeautifulSoup
   and html5lib. Rebuilt from the page of June 18, 2026, it gives the vendored Bot API 10.1 file back exactly.
+- `python -m integration_lab catalogue build --from-gramio DIR --base FILE --out FILE`: a later release's catalogue
+  from the npm package `@gramio/types` on one built from the page (from_gramio.py says how, and what it can't say).
 - `python -m integration_lab catalogue diff OLD NEW`: versions and dates, methods and types added and removed,
   and per method and type the fields added, removed or changed (types, required), return types and subtypes.
 
@@ -361,9 +363,18 @@ def diff(old: dict, new: dict) -> list[str]:
 def add_arguments(catalogue: argparse.ArgumentParser) -> None:
     """`catalogue build …` and `catalogue diff …` under the `catalogue` command (alone, it prints the versions)."""
     jobs = catalogue.add_subparsers(dest="catalogue_command", metavar="{build,diff}")
-    build_ = jobs.add_parser("build", help="the catalogue of a saved https://core.telegram.org/bots/api page")
-    build_.add_argument("--from-html", dest="html", type=Path, required=True,
+    build_ = jobs.add_parser("build", help="the catalogue of a saved https://core.telegram.org/bots/api page, or of "
+                                           "the npm package @gramio/types on one built from the page")
+    source = build_.add_mutually_exclusive_group(required=True)
+    source.add_argument("--from-html", dest="html", type=Path,
                         help="the page, saved (a browser's 'Save page as… HTML only', or curl)")
+    source.add_argument("--from-gramio", dest="gramio", type=Path,
+                        help="the out/ folder of @gramio/types (npm pack @gramio/types@VERSION, then untar)")
+    build_.add_argument("--base", type=Path, help="with --from-gramio: a catalogue built from the page of an earlier "
+                                                  "release (its types, descriptions and what TypeScript can't say)")
+    build_.add_argument("--number", action="append", default=[], metavar="WHERE=Integer|Float",
+                        help="with --from-gramio: settle a new `number` the base can't (repeat; WHERE as the "
+                             "problem names it, e.g. RichBlockMap.zoom or getChatMemberCount.returns)")
     build_.add_argument("--out", type=Path, required=True, help="the JSON file to write")
     diff_ = jobs.add_parser("diff", help="what changed between two catalogue files")
     diff_.add_argument("old", type=Path)
@@ -371,8 +382,21 @@ def add_arguments(catalogue: argparse.ArgumentParser) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
-    if args.catalogue_command == "build":
+    if args.catalogue_command == "build" and args.gramio:
+        from .from_gramio import catalogue_from_gramio, read_package
+
+        if args.base is None:
+            print("catalogue build: --from-gramio needs --base (a catalogue built from the page)", file=sys.stderr)
+            return 2
+        numbers = dict(n.partition("=")[::2] for n in args.number)
+        if set(numbers.values()) - {"Integer", "Float"}:
+            print("catalogue build: --number takes WHERE=Integer or WHERE=Float", file=sys.stderr)
+            return 2
+        base = json.loads(args.base.read_text(encoding="utf-8"))
+        catalogue, problems = catalogue_from_gramio(read_package(args.gramio), base, numbers)
+    elif args.catalogue_command == "build":
         catalogue, problems = build(args.html.read_text(encoding="utf-8"))
+    if args.catalogue_command == "build":
         for problem in problems:
             print(f"catalogue build: {problem}", file=sys.stderr)
         if problems:
