@@ -2,7 +2,10 @@
 
 Every run in outputs/ has a page and a row in the landing page's scenario matrix, with a working relative
 link and the status its notebook records; each executed page shows this run's parameters once and no
-Try-it widget; nothing is loaded from another host; Sphinx's search index finds the decline scenario.
+Try-it widget; nothing is loaded from another host; Sphinx's search index finds the decline scenario. The
+guide (docs/guide/ and CONTRIBUTING.md) is there beside the notebooks, in the sidebar and on the landing
+page, its links and anchors resolve, and the architecture page shows the layers picture. The build itself
+fails on any Sphinx warning (`-W`), a missing page or anchor included.
 """
 
 from __future__ import annotations
@@ -236,10 +239,18 @@ def test_search_index_finds_the_decline_page(site):
 
 
 def test_nothing_that_looks_like_a_secret(site):
+    """The guide shows the lab's made-up defaults (the Telegram fake's bot token, which a reader needs to call
+    it); nothing else that looks like a credential may reach a page."""
+    from integration_lab.app.service import DEFAULTS
+
     secret = re.compile(r"\b(sk|rk)_(test|live)_[A-Za-z0-9]{8,}|\bwhsec_[A-Za-z0-9]{8,}|\b\d{6,12}:[A-Za-z0-9_-]{30,}")
+    made_up = [value for value in DEFAULTS.values() if isinstance(value, str)]
     for path in site.rglob("*"):
         if path.suffix in {".html", ".js"}:
-            assert not secret.search(path.read_text()), path
+            text = path.read_text()
+            for value in made_up:
+                text = text.replace(value, "")
+            assert not secret.search(text), path
 
 
 def test_docs_serve_answers_on_loopback(site):
@@ -303,3 +314,91 @@ def test_a_page_notebook_merges_the_parameters_and_drops_every_widget():
     assert sum("try-it-pointer" in s for s in sources) == 2
     assert page["cells"][2]["outputs"] == [table] and page["cells"][3]["outputs"] == []
     assert all(c.get("id") for c in page["cells"]) and page["nbformat_minor"] >= 5
+
+
+# ---- the guide (docs/guide/ and CONTRIBUTING.md) ------------------------------------------------------------
+GUIDE = sorted((ROOT / "docs" / "guide").glob("*.md"))
+
+
+def guide_pages(site: Path) -> list[Path]:
+    return [site / "guide" / f"{md.stem}.html" for md in GUIDE] + [site / "guide" / "contributing.html"]
+
+
+def sidebar(html: str) -> list[tuple[str, list[str]]]:
+    """Furo's sidebar: each caption with the links under it, in order."""
+    tree = html[html.index('class="sidebar-tree"'):]
+    tree = tree[:tree.index("</nav>")] if "</nav>" in tree else tree
+    sections = []
+    for part in re.split(r'<p class="caption"[^>]*><span class="caption-text">', tree)[1:]:
+        caption, _, rest = part.partition("</span>")
+        links = re.findall(r'class="toctree-l1[^"]*"><a class="(?:current )?reference internal" href="([^"]*)"', rest)
+        sections.append((caption, links))
+    return sections
+
+
+def test_every_guide_page_is_on_the_site_beside_the_notebooks(site):
+    assert len(GUIDE) >= 10
+    for page in guide_pages(site):
+        assert page.is_file(), page
+    areas = sorted({n.parent.parent.name for n in OUTPUTS})
+    for where, prefix in ((site / "index.html", "guide/"), (site / "guide" / "journey.html", "")):
+        sections = sidebar(where.read_text())
+        assert [caption for caption, _ in sections] == ["Guide", *areas], where
+        guide_links = {unquote(urlparse(h).path) or where.name for h in sections[0][1]}  # "#": the page itself
+        assert guide_links == {prefix + p.name for p in guide_pages(site)}, where
+    landing = Page((site / "index.html").read_text())
+    listed = {urlparse(a).path for a in landing.anchors}
+    assert {f"guide/{md.stem}.html" for md in GUIDE if md.stem != "index"} <= listed  # the landing page's Guide list
+
+
+def test_guide_links_lead_to_pages_and_anchors_that_exist(site):
+    checked = 0
+    for page in guide_pages(site):
+        for href in Page(page.read_text()).anchors:
+            parsed = urlparse(href)
+            if parsed.scheme or href.startswith("//"):
+                continue
+            target = (page.parent / unquote(parsed.path)).resolve() if parsed.path else page
+            assert target.is_file(), (page.name, href)
+            if parsed.fragment:
+                assert re.search(rf'id="{re.escape(unquote(parsed.fragment))}"', target.read_text()), (page.name, href)
+            checked += 1
+    assert checked > 100
+    telegram = Page((site / "guide" / "telegram.html").read_text())
+    assert "../telegram/02_webhooks/index.html" in telegram.anchors  # a notebook linked as outputs/… in the source
+
+
+def test_the_layers_picture_is_on_the_architecture_page(site):
+    page = site / "guide" / "architecture.html"
+    images = [src for tag, name, src in Page(page.read_text()).fetched if tag == "img" and name == "src"]
+    svg = [src for src in images if src.endswith("layers.svg")]
+    assert len(svg) == 1, images
+    text = (page.parent / unquote(svg[0])).resolve().read_text()
+    assert text.lstrip().startswith("<svg") and "<script" not in text
+    assert set(re.findall(r"https?://([^/\"' ]+)", text)) <= ALLOWED_HOSTS
+    for layer in ("runtime", "fakes", "app", "scenarios", "specs"):
+        assert layer in text
+
+
+def test_guide_links_are_made_the_sites():
+    from pathlib import PurePosixPath as P
+
+    from integration_lab.docs.generate import rewrite_links, site_link
+
+    page, source = P("guide/x.md"), P("docs/guide/x.md")
+    assert site_link(ROOT, f"../../outputs/{DECLINE}.ipynb", source, page) == f"../{DECLINE}.ipynb"
+    assert site_link(ROOT, "../../outputs/payments/03_webhooks", source, page) == "../payments/03_webhooks/index.md"
+    assert site_link(ROOT, "../../notebooks/redis/02_sessions.ipynb", source, page) == "../redis/02_sessions/index.md"
+    assert site_link(ROOT, "app.md#a-redis-outage", source, page) == "app.md#a-redis-outage"
+    assert site_link(ROOT, "../../README.md", source, page) == "../index.md"
+    assert site_link(ROOT, "docs/guide/app.md", P("CONTRIBUTING.md"), P("guide/contributing.md")) == "app.md"
+    assert site_link(ROOT, "https://core.telegram.org/bots/api", source, page) == "https://core.telegram.org/bots/api"
+    with pytest.raises(ValueError, match="does not show"):
+        site_link(ROOT, "../../Makefile", source, page)
+    with pytest.raises(ValueError, match="does not exist"):
+        site_link(ROOT, "no-such-page.md", source, page)
+    text = "See [the Makefile](../../Makefile).\n```console\n$ echo '[x](../../Makefile)'\n```\n"
+    with pytest.raises(ValueError):
+        rewrite_links(text, ROOT, source, page)
+    fenced = "```console\n$ echo '[x](../../Makefile)'\n```\n"
+    assert rewrite_links(fenced, ROOT, source, page) == fenced  # code is left as written
