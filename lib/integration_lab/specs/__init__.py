@@ -12,7 +12,16 @@ from functools import cache
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-BOT_API = HERE / "telegram-bot-api.json"
+BOT_API = HERE / "telegram-bot-api.json"  # Bot API 10.1: what the fakes and their tests are checked against
+# Later releases, vendored for the lab's next work and not yet used by the tests (SOURCES.md: how each was made)
+BOT_API_NEWER = (HERE / "telegram-bot-api-10.2.json", HERE / "telegram-bot-api-10.3.json")
+NEWER_SOURCES = {
+    "telegram-bot-api-10.2.json": ("https://core.telegram.org/bots/api as saved on 2026-07-20 (core.bots.api.html of "
+                                   "Bibo-Joshi/telegram-bot-api-changes at 6ac03df), by `catalogue build --from-html`",
+                                   "MIT (telegram-bot-api.LICENSE)"),
+    "telegram-bot-api-10.3.json": ("npm @gramio/types 10.3.1 on telegram-bot-api-10.2.json, by `catalogue build "
+                                   "--from-gramio`", "MIT (gramio-types.LICENSE)"),
+}
 STRIPE_FIXTURES = HERE / "stripe-fixtures3.json"
 # fixtures3.json carries no version or date of its own: the stripe/openapi commit and tag it was copied at
 STRIPE_VERSION = "stripe/openapi v2349 (f0758b15)"
@@ -20,9 +29,10 @@ STRIPE_DATE = "2026-07-29"
 
 
 @cache
-def bot_api() -> dict:
-    """The Bot API catalogue: {"version", "release_date", "changelog", "methods", "types"}. Shared: don't mutate."""
-    return json.loads(BOT_API.read_text(encoding="utf-8"))
+def bot_api(path: Path | None = None) -> dict:
+    """The Bot API catalogue: {"version", "release_date", "changelog", "methods", "types"}; of 10.1 (the one the
+    tests use), or the file `path` (one of BOT_API_NEWER). Shared: don't mutate."""
+    return json.loads((path or BOT_API).read_text(encoding="utf-8"))
 
 
 @cache
@@ -36,8 +46,13 @@ def sha256(path: Path) -> str:
 
 
 def versions() -> list[dict]:
-    """What each vendored file is, read from the file where it says (the Bot API's version and date)."""
+    """What each vendored file is, read from the file where it says (the Bot API's version and date); the later
+    Bot API releases last."""
     api, stripe = bot_api(), stripe_fixtures()
+    newer = [{"file": path.name, "version": (later := bot_api(path))["version"], "release_date": later["release_date"],
+              "counts": {"methods": len(later["methods"]), "types": len(later["types"])},
+              "source": NEWER_SOURCES[path.name][0], "licence": NEWER_SOURCES[path.name][1], "sha256": sha256(path)}
+             for path in BOT_API_NEWER]
     return [
         {"file": BOT_API.name, "version": api["version"], "release_date": api["release_date"],
          "counts": {"methods": len(api["methods"]), "types": len(api["types"])},
@@ -48,7 +63,7 @@ def versions() -> list[dict]:
          "counts": {"resources": len(stripe["resources"])},
          "source": "https://github.com/stripe/openapi, openapi/fixtures3.json",
          "licence": "MIT (stripe-openapi.LICENSE)", "sha256": sha256(STRIPE_FIXTURES)},
-    ]
+    ] + newer
 
 
 def report() -> str:
