@@ -402,3 +402,6 @@ def test_guide_links_are_made_the_sites():
         rewrite_links(text, ROOT, source, page)
     fenced = "```console\n$ echo '[x](../../Makefile)'\n```\n"
     assert rewrite_links(fenced, ROOT, source, page) == fenced  # code is left as written
+    spans = "`[x](../../Makefile)` and [`payments/03_webhooks`](../../outputs/payments/03_webhooks)"
+    assert rewrite_links(spans, ROOT, source, page) == \
+        "`[x](../../Makefile)` and [`payments/03_webhooks`](../payments/03_webhooks/index.md)"

@@ -166,8 +166,8 @@ def site_link(root: Path, url: str, source: PurePosixPath, page: PurePosixPath) 
 
 def rewrite_links(markdown: str, root: Path, source: PurePosixPath, page: PurePosixPath) -> str:
     """Every Markdown link and image outside code, made to work from `page` on the site."""
-    def relink(text: str) -> str:
-        return LINK.sub(lambda m: m.group(1) + site_link(root, m.group(2).strip("<>"), source, page) + m.group(3), text)
+    def relink(link: re.Match) -> str:
+        return link.group(1) + site_link(root, link.group(2).strip("<>"), source, page) + link.group(3)
 
     out, fence = [], None
     for line in markdown.splitlines(keepends=True):
@@ -177,12 +177,9 @@ def rewrite_links(markdown: str, root: Path, source: PurePosixPath, page: PurePo
         elif fence is not None and line.strip().startswith(fence[0] * len(fence)) and \
                 not line.strip().strip(fence[0]):
             fence = None
-        elif fence is None:  # and outside `code spans`
-            parts, last = [], 0
-            for span in CODE_SPAN.finditer(line):
-                parts += [relink(line[last:span.start()]), span.group(0)]
-                last = span.end()
-            line = "".join([*parts, relink(line[last:])])
+        elif fence is None:  # and not inside a `code span` (a link's text may hold one)
+            spans = [span.span() for span in CODE_SPAN.finditer(line)]
+            line = LINK.sub(lambda m: m.group(0) if any(a <= m.start() < b for a, b in spans) else relink(m), line)
         out.append(line)
     return "".join(out)
 
