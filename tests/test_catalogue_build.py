@@ -93,7 +93,7 @@ def test_a_page_that_does_not_add_up_is_refused(tmp_path, capsys):
 
 
 def test_the_build_command(tmp_path, capsys):
-    out = tmp_path / "api.json"
+    out = tmp_path / "new" / "api.json"  # its folder is made
     assert main(["catalogue", "build", "--from-html", str(PAGE), "--out", str(out)]) == 0
     assert out.read_text(encoding="utf-8") == EXPECTED.read_text(encoding="utf-8")
     assert capsys.readouterr().out == f"{out}: Bot API 10.2, July 14, 2026: 6 methods, 11 types\n"

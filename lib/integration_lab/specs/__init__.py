@@ -15,12 +15,14 @@ HERE = Path(__file__).resolve().parent
 BOT_API = HERE / "telegram-bot-api.json"  # Bot API 10.1: what the fakes and their tests are checked against
 # Later releases, vendored for the lab's next work and not yet used by the tests (SOURCES.md: how each was made)
 BOT_API_NEWER = (HERE / "telegram-bot-api-10.2.json", HERE / "telegram-bot-api-10.3.json")
-NEWER_SOURCES = {
-    "telegram-bot-api-10.2.json": ("https://core.telegram.org/bots/api as saved on 2026-07-20 (core.bots.api.html of "
-                                   "Bibo-Joshi/telegram-bot-api-changes at 6ac03df), by `catalogue build --from-html`",
-                                   "MIT (telegram-bot-api.LICENSE)"),
-    "telegram-bot-api-10.3.json": ("npm @gramio/types 10.3.1 on telegram-bot-api-10.2.json, by `catalogue build "
-                                   "--from-gramio`", "MIT (gramio-types.LICENSE)"),
+NEWER_SOURCES = {  # file -> (source, licence)
+    "telegram-bot-api-10.2.json": (
+        ("https://core.telegram.org/bots/api as saved on 2026-07-20 (core.bots.api.html of "
+         "Bibo-Joshi/telegram-bot-api-changes at 6ac03df), by `catalogue build --from-html`"),
+        "MIT (telegram-bot-api.LICENSE)"),
+    "telegram-bot-api-10.3.json": (
+        "npm @gramio/types 10.3.1 on telegram-bot-api-10.2.json, by `catalogue build --from-gramio`",
+        "MIT (gramio-types.LICENSE)"),
 }
 STRIPE_FIXTURES = HERE / "stripe-fixtures3.json"
 # fixtures3.json carries no version or date of its own: the stripe/openapi commit and tag it was copied at

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import string
 import sys
@@ -402,12 +403,16 @@ def main(args: argparse.Namespace) -> int:
         if problems:
             print(f"catalogue build: {len(problems)} problems; {args.out} not written", file=sys.stderr)
             return 1
+        args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(dumps(catalogue), encoding="utf-8")
         print(f"{args.out}: {catalogue['version']}, {catalogue['release_date']}: {len(catalogue['methods'])} methods, "
               f"{len(catalogue['types'])} types")
         return 0
     if args.catalogue_command == "diff":
         old, new = (json.loads(p.read_text(encoding="utf-8")) for p in (args.old, args.new))
-        print("\n".join(diff(old, new)))
+        try:
+            print("\n".join(diff(old, new)), flush=True)
+        except BrokenPipeError:  # `… | head`: the reader has what it wanted; no traceback at exit either
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
     return 2
