@@ -386,22 +386,23 @@ def test_guide_links_are_made_the_sites():
     from integration_lab.docs.generate import rewrite_links, site_link
 
     page, source = P("guide/x.md"), P("docs/guide/x.md")
-    assert site_link(ROOT, f"../../outputs/{DECLINE}.ipynb", source, page) == f"../{DECLINE}.ipynb"
-    assert site_link(ROOT, "../../outputs/payments/03_webhooks", source, page) == "../payments/03_webhooks/index.md"
-    assert site_link(ROOT, "../../notebooks/redis/02_sessions.ipynb", source, page) == "../redis/02_sessions/index.md"
+    root = "../" * 2  # from docs/guide/ to the repository's root, as the guide's links climb
+    assert site_link(ROOT, f"{root}outputs/{DECLINE}.ipynb", source, page) == f"../{DECLINE}.ipynb"
+    assert site_link(ROOT, root + "outputs/payments/03_webhooks", source, page) == "../payments/03_webhooks/index.md"
+    assert site_link(ROOT, root + "notebooks/redis/02_sessions.ipynb", source, page) == "../redis/02_sessions/index.md"
     assert site_link(ROOT, "app.md#a-redis-outage", source, page) == "app.md#a-redis-outage"
-    assert site_link(ROOT, "../../README.md", source, page) == "../index.md"
+    assert site_link(ROOT, root + "README.md", source, page) == "../index.md"
     assert site_link(ROOT, "docs/guide/app.md", P("CONTRIBUTING.md"), P("guide/contributing.md")) == "app.md"
     assert site_link(ROOT, "https://core.telegram.org/bots/api", source, page) == "https://core.telegram.org/bots/api"
     with pytest.raises(ValueError, match="does not show"):
-        site_link(ROOT, "../../Makefile", source, page)
+        site_link(ROOT, root + "Makefile", source, page)
     with pytest.raises(ValueError, match="does not exist"):
         site_link(ROOT, "no-such-page.md", source, page)
-    text = "See [the Makefile](../../Makefile).\n```console\n$ echo '[x](../../Makefile)'\n```\n"
+    text = f"See [the Makefile]({root}Makefile).\n```console\n$ echo '[x]({root}Makefile)'\n```\n"
     with pytest.raises(ValueError):
         rewrite_links(text, ROOT, source, page)
-    fenced = "```console\n$ echo '[x](../../Makefile)'\n```\n"
+    fenced = f"```console\n$ echo '[x]({root}Makefile)'\n```\n"
     assert rewrite_links(fenced, ROOT, source, page) == fenced  # code is left as written
-    spans = "`[x](../../Makefile)` and [`payments/03_webhooks`](../../outputs/payments/03_webhooks)"
+    spans = f"`[x]({root}Makefile)` and [`payments/03_webhooks`]({root}outputs/payments/03_webhooks)"
     assert rewrite_links(spans, ROOT, source, page) == \
-        "`[x](../../Makefile)` and [`payments/03_webhooks`](../payments/03_webhooks/index.md)"
+        f"`[x]({root}Makefile)` and [`payments/03_webhooks`](../payments/03_webhooks/index.md)"
