@@ -1,10 +1,11 @@
 # The lab's commands. Each target bootstraps what it needs on a fresh clone (python3 with venv is enough).
 #   make run    every notebook x parameter set, headless, into outputs/ (the lab's main job)
-#   make test   quality gates (bandit, secret scan, import layers), library tests under coverage with its floor, then nbval
-#               over every executed notebook in outputs/
+#   make test   quality gates (bandit, secret scan, import layers), library tests under coverage with its floor,
+#               then nbval over every executed notebook in outputs/
 #   make test REDIS_URL=redis://127.0.0.1:6379/0   the same against a real redis-server
 #   make lab    JupyterLab on the lab's kernel
-#   make docs   the docs site in site/ from outputs/, nothing executed (make docs-serve: on 127.0.0.1:8000)
+#   make docs   the docs site in site/: the guide (docs/guide/) and outputs/, nothing executed (make docs-serve:
+#               on 127.0.0.1:8000)
 #   make bench  rate-limit, matrix, Telegram and Stripe fake, hostile-input and load benchmarks
 #   make load   10,000 buyers' whole journeys in one process, then the invariants (BUYERS=… FAULTS=… SEED=…);
 #               ends with `journeys=… seconds=… p95_ms=… rss_mb=… violations=…`
@@ -98,8 +99,9 @@ LAB_FLAGS := --notebook-dir=. --ip=127.0.0.1 $(if $(filter 0,$(shell id -u)),--a
 lab: setup
 	$(VENV)/bin/jupyter lab $(LAB_FLAGS)
 
-# The docs site: outputs/ as static pages in site/ (git-ignored), rendered without executing anything;
-# docs-serve serves it on http://127.0.0.1:$(DOCS_PORT)/ (make docs-serve DOCS_PORT=8001).
+# The docs site: the guide (docs/guide/, CONTRIBUTING.md) and outputs/ as static pages in site/ (git-ignored),
+# rendered without executing anything; docs-serve serves it on http://127.0.0.1:$(DOCS_PORT)/
+# (make docs-serve DOCS_PORT=8001).
 DOCS_PORT ?= 8000
 docs: setup
 	$(PY) -m integration_lab.docs --out site --jobs $(JOBS)

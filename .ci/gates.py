@@ -1,4 +1,4 @@
-"""The quality gates `make test` runs besides the tests (README, "Quality gates").
+"""The quality gates `make test` runs besides the tests (CONTRIBUTING.md, "Quality gates").
 
   python .ci/gates.py coverage build/coverage/coverage.json --line 90 --branch 85
   python .ci/gates.py nosec lib

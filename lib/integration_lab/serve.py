@@ -16,7 +16,7 @@ from .runtime.clock import SystemClock
 from .runtime.ids import IdFactory
 from .runtime.processes import HOST, SHUTDOWN_GRACE, uvicorn_config
 
-DEFAULT_TELEGRAM_TOKEN = "4242424242:LAB_fake_token_for_local_tests_only"  # nosec B105  # made up, in README
+DEFAULT_TELEGRAM_TOKEN = "4242424242:LAB_fake_token_for_local_tests_only"  # nosec B105  # made up; the guide shows it
 
 
 def telegram_app(tokens: list[str] | None, limits: bool, seed: int = 0, history: int = 1_000,

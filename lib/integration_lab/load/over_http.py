@@ -39,14 +39,14 @@ from ..runtime.processes import HOST, free_port, start_process, stop_process
 from .http_invariants import World, check_all
 
 ROOT = Path(__file__).resolve().parents[3]  # the repository: locustfile.py lives at its root
-TELEGRAM_TOKEN = DEFAULTS["telegram_token"]  # the lab's made-up bot token (README)
+TELEGRAM_TOKEN = DEFAULTS["telegram_token"]  # the lab's made-up bot token (docs/guide/telegram.md)
 PROVIDER_TOKEN = "284685063:TEST:load_over_http_provider_token"  # nosec B105  # made up, like the tests' ones
 STRIPE_KEY = "sk_test_load_over_http"  # any sk_test_ key is accepted by the fake
 PAYME_KEY = "load-over-http-payme-key"  # made up, passed to serve app
 CLICK_SERVICE_ID, CLICK_SECRET = 31337, "load-over-http-click-secret"  # made up
 TELEGRAM_SECRET = "load-over-http-telegram-secret"  # nosec B105  # made up for the run
 HISTORY = 10_000_000  # the fakes keep every checkout, Star transaction and PaymentIntent of a run: statements
-THINK = "20-60"  # s a buyer reads between steps (LAB_THINK): one action per buyer every ~40 s (README, the load run)
+THINK = "20-60"  # s a buyer reads between steps (LAB_THINK): one action per buyer every ~40 s (docs/guide/load.md)
 WAIT = 10  # s the longest wait for one bot reply (LAB_WAIT)
 SETTLE = 20.0  # s the driver waits after Locust for paid orders' goods to go out
 

@@ -2,7 +2,7 @@
 
 Answers are JSON: `{"ok": true, …}`, or `{"ok": false, "error": "…"}` with 400 (bad request) or 404
 (no such chat or route). Every route acts on the first bot unless `bot_id` is given (in the JSON body
-or the query string). README.md lists the routes.
+or the query string). docs/guide/telegram.md ("The control API") lists the routes.
 """
 
 from __future__ import annotations
