@@ -1,7 +1,7 @@
 # The lab's commands. Each target bootstraps what it needs on a fresh clone (python3 with venv is enough).
 #   make run    every notebook x parameter set, headless, into outputs/ (the lab's main job)
-#   make test   quality gates (bandit, secret scan, import layers), library tests under coverage with its floor,
-#               then nbval over every executed notebook in outputs/
+#   make test   quality gates (bandit, secret scan, import layers), then one pytest run under coverage: the
+#               library tests and nbval over every executed notebook in outputs/, then the coverage floor
 #   make test REDIS_URL=redis://127.0.0.1:6379/0   the same against a real redis-server
 #   make lab    JupyterLab on the lab's kernel
 #   make docs   the docs site in site/: the guide (docs/guide/) and outputs/, nothing executed (make docs-serve:
@@ -19,7 +19,8 @@ KERNEL := $(VENV)/share/jupyter/kernels/integration-lab/kernel.json
 JOBS   ?= 2
 # runs at a time in `make run`; empty: one more than the cores (the CLI's default)
 RUN_JOBS ?=
-# Coverage floors of lib/ (percent), over the library tests and the server processes they start.
+# Coverage floors of lib/ (percent), over the library tests, the server processes they start and the kernels nbval
+# runs the notebooks in.
 COV_LINE   ?= 90
 COV_BRANCH ?= 85
 COV_DIR    := build/coverage
@@ -46,7 +47,7 @@ $(KERNEL): $(VENV)/.installed
 run: setup
 	$(PY) -m integration_lab run $(if $(RUN_JOBS),--jobs $(RUN_JOBS))
 
-test: browser check test-lib test-notebooks
+test: browser check test-lib
 
 # The browser tests (tests/browser/) drive Debian's chromium with Playwright (whose own browser download is
 # not reachable here): installed with apt when missing and we may (root); otherwise they say what to install.
@@ -76,23 +77,32 @@ secrets: setup
 secrets-baseline: setup
 	$(VENV)/bin/detect-secrets scan --baseline .secrets.baseline --exclude-lines '^\s*"image/(png|jpeg|gif)": "' notebooks outputs
 
-# coverage's `patch = subprocess` (pyproject.toml) also measures xdist workers and `serve` processes.
+# nbval's kernels are forked from the kernel fork server `make run` uses (a fresh process per notebook, nothing run
+# before its first cell; lib/integration_lab/matrix/nbval_forks.py); full comparison, not --nbval-lax.
+NBVAL := --nbval -p integration_lab.matrix.nbval_forks
+# xdist: a test module, or a notebook's cells, go to one worker together (a notebook's cells share its kernel).
+XDIST := -n $(JOBS) --dist loadscope
+
+# The library tests and nbval over outputs/ in one pytest run under coverage, then the floor. coverage's
+# `patch = subprocess, fork` (pyproject.toml) also measures xdist workers, `serve` processes and the kernels nbval
+# runs the notebooks in, so every notebook's run counts towards lib/'s coverage (nbval stops a forked kernel
+# with SIGTERM first when measured, so it saves its data).
 test-lib: setup
 	rm -rf $(COV_DIR)
-	$(VENV)/bin/coverage run -m pytest tests -n $(JOBS) -q
+	$(VENV)/bin/coverage run -m pytest tests outputs $(NBVAL) $(XDIST) -q
 	$(VENV)/bin/coverage combine -q
 	$(VENV)/bin/coverage json -q -o $(COV_DIR)/coverage.json
 	$(PY) .ci/gates.py coverage $(COV_DIR)/coverage.json --line $(COV_LINE) --branch $(COV_BRANCH)
 
-# CI's second pass, on a real redis-server (.ci/run sets REDIS_URL): the tests that can reach Redis
-# (modules marked redis_free are left out), without the in-process notebook runs, which nbval repeats on
-# this Redis right after; coverage is measured once, on the first pass.
+# CI's second pass, on a real redis-server (.ci/run sets REDIS_URL), in one pytest run: the library tests that
+# can reach Redis (modules marked redis_free are left out) and nbval over outputs/; coverage is measured once,
+# on the first pass.
 test-lib-redis: setup
-	LAB_REDIS_PASS=1 $(PY) -m pytest tests -n $(JOBS) -q -p no:cacheprovider --ignore=tests/test_notebooks_in_process.py
+	LAB_REDIS_PASS=1 $(PY) -m pytest tests outputs $(NBVAL) $(XDIST) -q -p no:cacheprovider
 
-# Full comparison (not --nbval-lax); one xdist group per notebook file.
+# nbval alone (make test-lib runs it too).
 test-notebooks: setup
-	$(PY) -m pytest --nbval outputs -n $(JOBS) --dist loadfile -p no:cacheprovider -q
+	$(PY) -m pytest outputs $(NBVAL) $(XDIST) -p no:cacheprovider -q
 
 # On 127.0.0.1 only; as root (a container, a CI box) Jupyter refuses to start without --allow-root.
 LAB_FLAGS := --notebook-dir=. --ip=127.0.0.1 $(if $(filter 0,$(shell id -u)),--allow-root)

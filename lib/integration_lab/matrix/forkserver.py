@@ -15,13 +15,16 @@ it serves the first request. The parent is single-threaded and owns no zmq conte
 only start in the child, after the fork.
 
 `ForkedKernelProvisioner` is jupyter_client's LocalProvisioner with the launch replaced by a request to the
-server; the matrix turns it on for its own runs only (JupyterLab and nbval start kernels as usual).
+server; the matrix turns it on for its own runs, and `make test-notebooks` for nbval's kernels (nbval_forks.py).
+JupyterLab, and nbval run without that plugin, start kernels as usual. The request carries the starter's
+stdout and stderr (file descriptors passed over the socket), so a kernel writes where Popen would have put it.
 """
 
 from __future__ import annotations
 
 import contextlib
 import importlib
+import importlib.util
 import json
 import os
 import signal
@@ -48,14 +51,21 @@ LAB_PACKAGES = ("runtime", "fakes", "app", "scenarios", "notebook", "load")  # e
 LAB_SHELL_AWARE = ("integration_lab.notebook.plots", "integration_lab.notebook.load_plots")  # import pyplot
 # Would hook into a shell that does not exist yet in the parent: never preloaded.
 SHELL_AWARE = ("matplotlib.pyplot", "tqdm.auto", "matplotlib_inline")
+# Environment variables the preloads set, and ipykernel_launcher's path (a kernel's sys.argv[0]); filled by serve().
+_SET_BY_IMPORTS: dict[str, str] = {}
 
 
 def serve(address: str) -> None:
     """The parent: preload, then fork one kernel per request until stdin closes (its starter is gone)."""
+    before = dict(os.environ)
     # ipykernel sets this when a kernel starts; the parent's matplotlib must read the same
     os.environ.setdefault("MPLBACKEND", "module://matplotlib_inline.backend_inline")
     for name in (*PRELOAD, *_lab_modules()):
         importlib.import_module(name)
+    # what importing them put in the environment (ipykernel's debugger sets PYDEVD_USE_FRAME_EVAL): a kernel
+    # that imported them itself would have it too, whatever environment its run asks for
+    _SET_BY_IMPORTS.update((name, value) for name, value in os.environ.items() if before.get(name) != value)
+    _SET_BY_IMPORTS["argv0"] = importlib.util.find_spec("ipykernel_launcher").origin
     if any(name in sys.modules for name in SHELL_AWARE):
         raise RuntimeError("a module that hooks into a shell on import was preloaded")
     if threading.active_count() != 1:
@@ -72,16 +82,20 @@ def serve(address: str) -> None:
                 continue
             with conn:
                 conn.settimeout(10)
-                request = json.loads(_read_line(conn))
-                if request.get("ping"):  # the starter asking whether the preloads are done
-                    conn.sendall(b"0\n")
-                    continue
-                pid = os.fork()
-                if pid == 0:
-                    listener.close()
-                    conn.close()
-                    _become_kernel(request)  # never returns
-                conn.sendall(f"{pid}\n".encode())
+                request, fds = _read_request(conn)
+                try:
+                    if request.get("ping"):  # the starter asking whether the preloads are done
+                        conn.sendall(b"0\n")
+                        continue
+                    pid = os.fork()
+                    if pid == 0:
+                        listener.close()
+                        conn.close()
+                        _become_kernel(request, fds)  # never returns
+                    conn.sendall(f"{pid}\n".encode())
+                finally:
+                    for fd in fds:
+                        os.close(fd)
 
 
 def _lab_modules() -> list[str]:
@@ -106,6 +120,14 @@ def _stdin_closed() -> bool:
     return bool(readable) and not sys.stdin.buffer.read1(1)
 
 
+def _read_request(conn: socket.socket) -> tuple[dict, list[int]]:
+    """A request line, and the descriptors sent with its first bytes (the kernel's stdout and stderr)."""
+    data, fds, _, _ = socket.recv_fds(conn, 65536, 2)
+    if data and not data.endswith(b"\n"):
+        data += _read_line(conn)
+    return json.loads(data), fds
+
+
 def _read_line(conn: socket.socket) -> bytes:
     data = b""
     while not data.endswith(b"\n"):
@@ -116,7 +138,7 @@ def _read_line(conn: socket.socket) -> bytes:
     return data
 
 
-def _become_kernel(request: dict) -> None:
+def _become_kernel(request: dict, fds: list[int]) -> None:
     """The child: a kernel process as `python -m ipykernel_launcher -f <connection file>` would be."""
     code = 1
     try:
@@ -125,12 +147,22 @@ def _become_kernel(request: dict) -> None:
         null = os.open(os.devnull, os.O_RDONLY)
         os.dup2(null, 0)
         os.close(null)
+        for target, fd in zip((1, 2), fds):  # the starter's stdout and stderr, or what it gave Popen instead
+            os.dup2(fd, target)
+            os.close(fd)
+        # as ipykernel_launcher does first: `python -m` put the working directory first on sys.path; a kernel
+        # goes without it (here it is the server's, not the run's)
+        if sys.path and (sys.path[0] == "" or Path(sys.path[0]) == Path.cwd()):
+            del sys.path[0]
         os.chdir(request["cwd"])
         os.environ.clear()
         os.environ.update(request["env"])
+        launcher = _SET_BY_IMPORTS.pop("argv0", sys.argv[0])
+        for name, value in _SET_BY_IMPORTS.items():
+            os.environ.setdefault(name, value)
         # ipykernel reads JPY_PARENT_PID when it is imported, which was in the parent, before this env
         parent = ["--IPKernelApp.parent_handle=" + os.environ["JPY_PARENT_PID"]] if "JPY_PARENT_PID" in os.environ else []
-        sys.argv = [sys.argv[0], *request["argv"], *parent]
+        sys.argv = [launcher, *request["argv"], *parent]
         from ipykernel import kernelapp
 
         app = kernelapp.IPKernelApp.instance()  # what launch_new_instance does, with the hook between
@@ -190,16 +222,32 @@ class ForkServer:
         self._dir.cleanup()
 
 
-def fork_kernel(address: str, argv: list[str], env: dict[str, str], cwd: str) -> int:
-    """Ask the server at `address` for a kernel; its pid."""
-    return _ask(address, {"argv": argv, "env": env, "cwd": cwd})
+def fork_kernel(address: str, argv: list[str], env: dict[str, str], cwd: str, stdout=None, stderr=None) -> int:
+    """Ask the server at `address` for a kernel; its pid. `stdout`, `stderr`: as Popen takes them (None: ours)."""
+    with contextlib.ExitStack() as opened:
+        fds = [_descriptor(stream, default, opened) for stream, default in ((stdout, 1), (stderr, 2))]
+        return _ask(address, {"argv": argv, "env": env, "cwd": cwd}, fds)
 
 
-def _ask(address: str, request: dict) -> int:
+def _descriptor(stream, default: int, opened: contextlib.ExitStack) -> int:
+    if stream is None:
+        return default
+    if stream == subprocess.DEVNULL:
+        return opened.enter_context(open(os.devnull, "wb")).fileno()
+    if isinstance(stream, int) and stream >= 0:
+        return stream
+    if hasattr(stream, "fileno"):
+        return stream.fileno()
+    raise ValueError(f"a forked kernel cannot take {stream!r} as stdout or stderr")
+
+
+def _ask(address: str, request: dict, fds: list[int] = ()) -> int:
     with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as conn:
         conn.settimeout(30)
         conn.connect(address)
-        conn.sendall(json.dumps(request).encode() + b"\n")
+        line = json.dumps(request).encode() + b"\n"
+        sent = socket.send_fds(conn, [line], list(fds)) if fds else conn.send(line)
+        conn.sendall(line[sent:])
         return int(_read_line(conn))
 
 
@@ -245,7 +293,8 @@ class ForkedKernelProvisioner(LocalProvisioner):
         launcher = cmd.index("ipykernel_launcher")  # the kernel spec's `python … -m ipykernel_launcher -f …`
         cwd = str(kwargs.get("cwd") or os.getcwd())
         env = {"JPY_PARENT_PID": str(os.getpid()), **kwargs["env"]}  # as jupyter_client's launcher sets it
-        pid = await asyncio.to_thread(fork_kernel, self.address, cmd[launcher + 1:], env, cwd)
+        pid = await asyncio.to_thread(fork_kernel, self.address, cmd[launcher + 1:], env, cwd,
+                                      kwargs.get("stdout"), kwargs.get("stderr"))
         self.process = ForkedProcess(pid)
         self.pid = self.pgid = pid
         self.cwd = cwd
