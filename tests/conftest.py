@@ -154,3 +154,48 @@ def _nothing_read_beside_the_repository():
     yield
     assert not _OUTSIDE, "read outside the repository (a clone elsewhere lacks it):\n" + "\n".join(
         f"{read} (first during {test})" for read, test in _OUTSIDE.items())
+
+
+
+# ---- CI time: Sphinx's parallel workers run unmeasured (with tests/docs_build.py) ----------------------------
+# Under `coverage run` (make test-lib), coverage's `patch = fork` starts measuring again in every forked child,
+# and the docs site's build (tests/docs_build.py, once per run) forks Sphinx's parallel readers and writers,
+# which then take twice as long. No line of lib/ runs in them: they render the source tree that
+# integration_lab.docs.generate wrote before, in the test process, measured; docs/conf.py loads only myst_nb
+# and never executes a notebook. So a child forked while Sphinx renders stops measuring at once, and lib/'s
+# coverage is what it was (the test process, the build's caller, stays measured throughout).
+_SPHINX_RENDERING: list[bool] = []
+
+
+def _forked_by_sphinx() -> None:
+    if _SPHINX_RENDERING:
+        import coverage
+
+        measuring = coverage.Coverage.current()  # started by coverage's own hook, which runs before this one
+        if measuring is not None:
+            measuring._auto_save = False
+            measuring.stop()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _sphinx_workers_unmeasured():
+    import sys
+
+    if "coverage" not in sys.modules or sys.modules["coverage"].Coverage.current() is None:
+        yield
+        return
+    import sphinx.cmd.build
+
+    os.register_at_fork(after_in_child=_forked_by_sphinx)
+    render = sphinx.cmd.build.build_main
+
+    def rendering(*args, **kwargs):
+        _SPHINX_RENDERING.append(True)
+        try:
+            return render(*args, **kwargs)
+        finally:
+            _SPHINX_RENDERING.clear()
+
+    sphinx.cmd.build.build_main = rendering
+    yield
+    sphinx.cmd.build.build_main = render
