@@ -94,3 +94,27 @@ def test_a_forked_kernel_writes_to_the_stdout_and_stderr_its_starter_gives(tmp_p
             os.kill(pid, signal.SIGKILL)
     assert b"To connect another client" in (tmp_path / "out").read_bytes()
     assert b"without encryption" in (tmp_path / "err").read_bytes()
+
+
+@pytest.mark.parametrize("failures, started, tries", [(["Kernel died before replying to kernel_info"], True, 2),
+                                                      (["Kernel died before replying to kernel_info"] * 2, False, 2),
+                                                      (["Kernel didn't respond in 60 seconds"], False, 1)])
+def test_a_kernel_that_dies_before_its_first_reply_is_started_once_more(failures, started, tries, capsys):
+    from integration_lab.matrix.nbval_forks import _once_more_if_it_died
+
+    calls = []
+
+    def start(**kwargs):
+        calls.append(kwargs)
+        if len(calls) <= len(failures):
+            raise RuntimeError(failures[len(calls) - 1])
+        return "km", "kc"
+
+    starting = _once_more_if_it_died(start)
+    if started:
+        assert starting(kernel_name=KERNEL) == ("km", "kc")
+        assert "a kernel died before its first reply" in capsys.readouterr().err
+    else:
+        with pytest.raises(RuntimeError, match=failures[-1]):
+            starting(kernel_name=KERNEL)
+    assert len(calls) == tries and all(call == {"kernel_name": KERNEL} for call in calls)
