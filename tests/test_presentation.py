@@ -46,7 +46,15 @@ async def test_keyspace_table_shows_every_type_without_the_prefix_and_cuts_long_
     state = await keyspace_state(lab)
     assert state["log"] == ["one", "two"] and state["events"] == "stream" and "greeting" in state
     await r.pexpire(k.key("greeting"), 4_000)  # in its last seconds: a real server may drop it between looks
-    assert "greeting" not in await keyspace_state(lab) and "log" in await keyspace_state(lab)
+    before = await keyspace_state(lab)
+    assert before.expiring == {"greeting"} and before == state  # the same values, seen expiring once
+    await r.delete(k.key("greeting"))  # what real time does to it: still the same state
+    assert await keyspace_state(lab) == before and before == await keyspace_state(lab)
+    await r.delete(k.key("log"))  # a key with no TTL gone: a change
+    assert await keyspace_state(lab) != before and before != await keyspace_state(lab)
+    await r.rpush(k.key("log"), "one", "two")
+    await r.hset(k.key("cart"), "a", "9")  # a value changed: a change
+    assert await keyspace_state(lab) != before
 
 
 def decisions() -> pd.DataFrame:
