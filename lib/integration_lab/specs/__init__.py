@@ -12,9 +12,11 @@ from functools import cache
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-BOT_API = HERE / "telegram-bot-api.json"  # Bot API 10.1: what the fakes and their tests are checked against
-# Later releases, vendored for the lab's next work and not yet used by the tests (SOURCES.md: how each was made)
+BOT_API = HERE / "telegram-bot-api.json"  # Bot API 10.1, scraped from Telegram's page: the base of the later ones
+# Later releases (SOURCES.md: how each was made); the newest is the one the Telegram fake answers and is checked
+# against. No registry serves a newer one yet (npm @gramio/types 10.3.1 and @grammyjs/types 5.0.0 are the newest).
 BOT_API_NEWER = (HERE / "telegram-bot-api-10.2.json", HERE / "telegram-bot-api-10.3.json")
+BOT_API_CURRENT = BOT_API_NEWER[-1]
 NEWER_SOURCES = {  # file -> (source, licence)
     "telegram-bot-api-10.2.json": (
         ("https://core.telegram.org/bots/api as saved on 2026-07-20 (core.bots.api.html of "
@@ -32,9 +34,14 @@ STRIPE_DATE = "2026-07-29"
 
 @cache
 def bot_api(path: Path | None = None) -> dict:
-    """The Bot API catalogue: {"version", "release_date", "changelog", "methods", "types"}; of 10.1 (the one the
-    tests use), or the file `path` (one of BOT_API_NEWER). Shared: don't mutate."""
+    """The Bot API catalogue: {"version", "release_date", "changelog", "methods", "types"}; of 10.1 (the base the
+    later ones are built on), or the file `path` (one of BOT_API_NEWER). Shared: don't mutate."""
     return json.loads((path or BOT_API).read_text(encoding="utf-8"))
+
+
+def current_bot_api() -> dict:
+    """The newest vendored Bot API (BOT_API_CURRENT): what the Telegram fake answers. Shared: don't mutate."""
+    return bot_api(BOT_API_CURRENT)
 
 
 @cache

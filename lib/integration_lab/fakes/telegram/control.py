@@ -11,6 +11,7 @@ import json
 import re
 from urllib.parse import parse_qsl
 
+from . import control_routes
 from .replies import Reply, json_reply
 from .simulate import People
 from .state import redact_token
@@ -98,6 +99,13 @@ async def _route(fake: TelegramFake, people: People, verb: str, path: str, data:
         async with delivery_client() as client:
             attempts = await deliver_all(fake, fake.webhook_client or client)
         return _reply(200, {"ok": True, "attempts": attempts})
+    found = control_routes.find(verb, path)
+    if found is not None:
+        handler, match = found
+        body = handler(fake, people, match, data)
+        if hasattr(body, "__await__"):
+            body = await body
+        return _reply(200, {"ok": True, **body})
     raise LookupError(f"no route {verb} {path}")
 
 

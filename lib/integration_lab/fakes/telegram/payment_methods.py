@@ -6,8 +6,8 @@ the reply parameters, markup and chat (do_send_message), then TDLib's checks (td
 InputInvoice.cpp, LabeledPricePart.cpp: amounts, tips), then what Telegram's servers answer in CONSTANT_CASE
 (the "Possible errors" of https://core.telegram.org/method/messages.sendMedia and
 https://core.telegram.org/method/payments.exportInvoice). Every message goes through `worded` (the case rule
-of Client::fail_query_with_error). A refused call changes nothing. [SPEC] = the Bot API 10.1 catalogue
-(https://core.telegram.org/bots/api, vendored in integration_lab/specs). UNCONFIRMED = not confirmed by a
+of Client::fail_query_with_error). A refused call changes nothing. [SPEC] = the Bot API catalogue
+(https://core.telegram.org/bots/api, vendored in integration_lab/specs; read in 10.1, the same in 10.3). UNCONFIRMED = not confirmed by a
 public source; the lab's choice.
 """
 

@@ -9,8 +9,8 @@ moment anyone looks (lazy, so it works on every clock).
 Sources, so each fact can be checked without us: Telegram's docs (https://core.telegram.org/bots/api, the
 payments guides https://core.telegram.org/bots/payments and https://core.telegram.org/bots/payments-stars);
 [BAS] = the Bot API server's source, tdlib/telegram-bot-api, telegram-bot-api/Client.cpp at commit 01a3679
-("Update version to 10.0."; "L" = line there); [SPEC] = the Bot API 10.1 catalogue vendored in
-integration_lab/specs. UNCONFIRMED = not confirmed by a public source; the lab's choice.
+("Update version to 10.0."; "L" = line there); [SPEC] = the Bot API catalogue vendored in
+integration_lab/specs (read in 10.1, the same in 10.3). UNCONFIRMED = not confirmed by a public source; the lab's choice.
 """
 
 from __future__ import annotations

@@ -43,7 +43,7 @@ class Account:
 @dataclass
 class Chat:
     id: int
-    type: str  # private | group | supergroup
+    type: str  # private | group | supergroup | channel
     title: str | None = None
     person: Account | None = None  # the other side of a private chat
     members: set[int] = field(default_factory=set)
@@ -51,6 +51,7 @@ class Chat:
     bot_removed: bool = False
     messages: dict[int, "Message"] = field(default_factory=dict)
     next_message_id: int = 1
+    extra: dict[str, Any] = field(default_factory=dict)  # a method family's state of this chat, by family name
 
     def to_api(self) -> dict:
         chat: dict[str, Any] = {"id": self.id}
@@ -92,6 +93,7 @@ class Message:
     edit_date: int | None = None
     deleted: bool = False
     service: dict = field(default_factory=dict)  # migrate_to_chat_id, group_chat_created, …
+    content: dict = field(default_factory=dict)  # photo, caption, poll, location, …: the Message fields as sent
 
     def to_api(self, with_reply: bool = True) -> dict:
         message: dict[str, Any] = {"message_id": self.message_id, "from": self.sender.to_api(),
@@ -104,6 +106,7 @@ class Message:
             message["text"] = self.text
         if self.entities:
             message["entities"] = self.entities
+        message.update(self.content)
         if self.reply_markup:
             message["reply_markup"] = self.reply_markup
         message.update(self.service)
@@ -159,6 +162,7 @@ class Bot:
     chats: dict[int, Chat] = field(default_factory=dict)
     callbacks: dict[str, CallbackRecord] = field(default_factory=dict)
     poll_generation: int = 0  # a newer getUpdates terminates the one in flight
+    extra: dict[str, Any] = field(default_factory=dict)  # a method family's state of this bot, by family name
 
     def wants(self, update: dict) -> bool:
         allowed = self.webhook.allowed_updates if self.webhook else self.allowed_updates

@@ -43,6 +43,7 @@ class TelegramFake:
         self._waiters: set[tuple[asyncio.AbstractEventLoop, asyncio.Event]] = set()
         clock.on_advance(lambda _seconds: self.wake())
         self.payments = Payments(self, payment_providers)  # name -> provider token (BotFather's Payments)
+        self.extra: dict[str, object] = {}  # a method family's state shared by every bot (files), by family name
         for i, token in enumerate(tokens or [None]):
             suffix = f"_{i + 1}" if i else ""
             self.add_bot(token, username=bot_username.replace("_bot", f"{suffix}_bot"), first_name=bot_name)
@@ -141,9 +142,10 @@ class TelegramFake:
         return chat
 
     def post(self, chat: Chat, sender: Account, text: str | None, entities: list[dict] | None = None,
-             reply_markup: dict | None = None, reply_to: Message | None = None, **service) -> Message:
+             reply_markup: dict | None = None, reply_to: Message | None = None, content: dict | None = None,
+             **service) -> Message:
         message = Message(chat.next_message_id, chat, sender, int(self.clock.time()), text, entities or [],
-                          reply_markup, reply_to, service=service)
+                          reply_markup, reply_to, service=service, content=content or {})
         chat.messages[message.message_id] = message
         chat.next_message_id += 1
         while len(chat.messages) > self.history:  # oldest first: ids only grow, and dicts keep insertion order
@@ -162,6 +164,8 @@ class TelegramFake:
             bot.webhook = None
             bot.allowed_updates = None
             bot.poll_generation += 1
+            bot.extra.clear()
+        self.extra.clear()
         self.accounts = {bot.account.id: bot.account for bot in self.bots.values()}
         self.faults.clear()
         self.flood.reset()
