@@ -251,8 +251,8 @@ async def test_the_bot_has_ten_seconds_on_the_lab_clock(lab, after, status):
     assert (body["error_code"], body["description"]) == (400, TOO_OLD)
     assert checkout.successful_payment is None and await lab.updates() == []
     row = lab.people.transcript(501)[-1]
-    assert (row["direction"], row["text"], row["message_id"]) == (
-        "Telegram → user", "Payment failed: the bot did not confirm in time", None)
+    assert (row["direction"], row["text"], row["message_id"], row["kind"]) == (
+        "Telegram → user", "Payment failed: the bot did not confirm in time", None, "payment failed")
     assert row["date"] == 1767603610
 
 

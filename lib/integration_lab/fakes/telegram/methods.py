@@ -26,7 +26,7 @@ from .errors import (
 )
 from .formatting import render, utf16_len
 from .params import Args, byte_len, is_utf8, to_integer
-from .state import CALLBACK_ANSWER_WINDOW, Bot, Chat, Message, Webhook
+from .state import CALLBACK_ANSWER_WINDOW, Bot, Chat, Message, Toast, Webhook
 from .world import TelegramFake
 
 MAX_TEXT = 4096  # UTF-16 units of a message, after parsing
@@ -185,6 +185,10 @@ def answer_callback_query(fake: TelegramFake, bot: Bot, args: Args) -> bool:
         raise bad_request(QUERY_TOO_OLD)
     query.answered = True
     query.answer = args.arg("text") if args.has("text") else ""
+    chat = bot.chats.get(query.chat_id) if query.chat_id is not None else None
+    if query.answer and chat is not None:  # no text: the apps only stop the button's spinner
+        chat.toasts.append(Toast(query.message_id, int(fake.clock.time()), query.answer, args.flag("show_alert")))
+        del chat.toasts[:-fake.history]
     return True
 
 

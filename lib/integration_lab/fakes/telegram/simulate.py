@@ -72,7 +72,8 @@ class People:
         query_id = str(self.fake.ids.integer(10**17, 10**19 - 1))
         query = {"id": query_id, "from": person.to_api(), "message": message.to_api(),
                  "chat_instance": chat.instance_for(self.bot.account.id), "data": data}
-        self.bot.remember(CallbackRecord(query_id, person.id, self.fake.clock.time()))
+        self.bot.remember(CallbackRecord(query_id, person.id, self.fake.clock.time(), chat_id=chat_id,
+                                         message_id=message_id))
         self.fake.enqueue(self.bot, "callback_query", query)
         return query
 
@@ -166,21 +167,48 @@ class People:
                                         shipping_option_id, tip)
 
     def transcript(self, chat_id: int) -> list[dict[str, Any]]:
-        """Every message in the chat, both directions, oldest first (deleted ones marked)."""
+        """Every message in the chat, both directions, oldest first (deleted ones marked), with what Telegram
+        itself showed the person: the toasts of answered buttons and the payments that failed on its screen.
+
+        `kind` says which: "message", "service" (a payment, a member joining: summarised in words),
+        "toast" (answerCallbackQuery's text; `message_id` is the message whose button was pressed) or
+        "payment failed" (no message: Telegram's payment screen said so, `message_id` is None).
+        `buttons` joins the inline buttons' labels; `keyboard` holds them whole (callback_data, url, pay, …),
+        so a script can press a button it did not write."""
         chat = self._chat(chat_id)
         rows = []
         for m in chat.messages.values():
-            buttons = [b["text"] for row in (m.reply_markup or {}).get("inline_keyboard", []) for b in row]
+            keyboard = [dict(b) for row in (m.reply_markup or {}).get("inline_keyboard", []) for b in row]
             rows.append({"message_id": m.message_id, "date": m.date,
                          "direction": "bot → user" if m.sender.is_bot else "user → bot",
-                         "from": m.sender.username or m.sender.first_name, "text": m.text or _service_text(m),
-                         "buttons": " | ".join(buttons), "edited": m.edit_date is not None, "deleted": m.deleted})
+                         "from": m.sender.username or m.sender.first_name, "text": m.text or _content_text(m),
+                         "buttons": " | ".join(b["text"] for b in keyboard), "keyboard": keyboard,
+                         "edited": m.edit_date is not None, "deleted": m.deleted,
+                         "kind": "message" if m.text is not None or m.content else "service"})
+        for toast in chat.toasts:
+            rows.append(_telegram_row(toast.message_id, toast.date, "toast",
+                                      f"{'alert' if toast.alert else 'toast'}: {toast.text}"))
         for checkout in self.fake.payments.failures_in(self.bot.account.id, chat_id):
-            rows.append({"message_id": None, "date": int(checkout.ended_at), "direction": "Telegram → user",
-                         "from": "Telegram", "text": _failure_text(checkout), "buttons": "", "edited": False,
-                         "deleted": False})
-        rows.sort(key=lambda row: row["date"])  # stable: messages keep their order, a failure follows its moment
+            rows.append(_telegram_row(None, int(checkout.ended_at), "payment failed", _failure_text(checkout)))
+        rows.sort(key=lambda row: row["date"])  # stable: messages keep their order, Telegram's rows follow
         return rows
+
+
+def _telegram_row(message_id: int | None, date: int, kind: str, text: str) -> dict[str, Any]:
+    return {"message_id": message_id, "date": date, "direction": "Telegram → user", "from": "Telegram",
+            "text": text, "buttons": "", "keyboard": [], "edited": False, "deleted": False, "kind": kind}
+
+
+def _content_text(message: Message) -> str:
+    """A message without text as the apps list it: its caption, else what it is, else a service summary."""
+    content = message.content
+    if "caption" in content:
+        return content["caption"]
+    for kind in ("photo", "video", "animation", "document", "audio", "voice", "video_note", "sticker", "poll",
+                 "dice", "location", "venue", "contact", "game", "checklist", "story"):
+        if kind in content:
+            return f"[{kind}]"
+    return _service_text(message)
 
 
 def _service_text(message: Message) -> str:

@@ -52,6 +52,7 @@ class Chat:
     messages: dict[int, "Message"] = field(default_factory=dict)
     next_message_id: int = 1
     extra: dict[str, Any] = field(default_factory=dict)  # a method family's state of this chat, by family name
+    toasts: list["Toast"] = field(default_factory=list)  # what answerCallbackQuery showed people here
 
     def to_api(self) -> dict:
         chat: dict[str, Any] = {"id": self.id}
@@ -120,6 +121,17 @@ class CallbackRecord:
     asked_at: float
     answered: bool = False
     answer: str = ""  # the toast the person saw (answerCallbackQuery's text)
+    chat_id: int | None = None  # where the pressed button was (None: an inline message)
+    message_id: int | None = None
+
+
+@dataclass
+class Toast:
+    """A callback answer's text as the person saw it: a notification at the top of the chat, or an alert."""
+    message_id: int  # the message whose button was pressed
+    date: int
+    text: str
+    alert: bool
 
 
 @dataclass
