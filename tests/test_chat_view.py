@@ -38,3 +38,4 @@ def test_a_chat_is_drawn_with_bubbles_media_buttons_polls_and_toasts():
     assert page.index("/start") < page.index("Green tea") < page.index("Tea or coffee?")
     assert not re.search(r"(src|href)\s*=|url\(|@import|<script", page)  # nothing to fetch
     assert ChatView(people, 501)._repr_html_() == page  # the same every time
+    assert repr(ChatView(people, 501)) == "ChatView(chat 501, 5 rows)"  # no address in a golden output

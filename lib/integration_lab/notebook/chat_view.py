@@ -135,3 +135,6 @@ class ChatView:
 
     def _repr_html_(self) -> str:
         return self.html()
+
+    def __repr__(self) -> str:  # the plain-text form golden outputs keep: no address
+        return f"ChatView(chat {self.chat_id}, {len(self.people.transcript(self.chat_id))} rows)"
