@@ -77,7 +77,8 @@ def _poll(poll: dict) -> str:
         for o in poll["options"])
     kind = "Quiz" if poll.get("type") == "quiz" else "Poll"
     closed = " · closed" if poll.get("is_closed") else ""
-    return f'<div class="q">{_e(poll["question"])}</div><div class="meta" style="text-align:left">{kind}{closed}</div>{options}'
+    return (f'<div class="q">{_e(poll["question"])}</div>'
+            f'<div class="meta" style="text-align:left">{kind}{closed}</div>{options}')
 
 
 def _keyboard(markup: dict | None) -> str:

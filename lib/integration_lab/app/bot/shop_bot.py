@@ -1,6 +1,6 @@
 """The sample shop bot: commands, inline buttons, a conversation per user in Redis, command rate limits.
 
-    /start  /help  /catalog  /buy <sku>  /refund [order]   buttons: buy:<sku>, checkout, cancel, pay:<route>
+    /start /help /catalog /show <sku> /buy <sku> /refund [order]    buttons: buy:<sku>, checkout, cancel, pay:<route>
 
 With the shop's parts (`shop=`, app/shop), Checkout opens an order and offers five ways to pay it, and the
 bot answers Telegram's payment updates: shipping_query, pre_checkout_query (always within 10 s), and the
@@ -40,8 +40,10 @@ from ..ratelimit import Policy, RateLimiter
 from ..sessions import InvalidTransition, Session, SessionExpired, SessionStore
 from ..shop import Product, ShopParts
 from ..telegram.client import BotApi, ChatMigrated, TelegramError
+from .product_photos import ProductPhotos
 
-HELP = "Commands: /catalog to browse, /buy <sku> to add to your cart, /help for this list."
+HELP = ("Commands: /catalog to browse, /show <sku> for a product's photo, /buy <sku> to add to your cart, "
+        "/help for this list.")
 COMMAND_POLICY = Policy("telegram_command", ("5/10s",), "sliding_log")  # on a Redis outage: refused
 READ_ONLY = ("/catalog", "/help")  # commands that write nothing the buyer relies on: they answer in an outage
 UPDATE_MEMORY = 86400  # seconds an update_id is remembered (Telegram stops redelivering long before)
@@ -72,6 +74,7 @@ class ShopBot:
         self.log: deque[Handled] = deque(maxlen=LOG_KEPT)
         self.moved_chats: dict[int, int] = {}  # group id -> supergroup id, learnt from ChatMigrated
         self.undelivered: deque[tuple[int, str]] = deque(maxlen=LOG_KEPT)  # (chat, Telegram's description)
+        self.photos = ProductPhotos(api, redis, keys)
 
     async def handle(self, update: dict) -> Handled | None:
         """Handle one update unless it was handled before. Returns what was done (None for a repeat)."""
@@ -140,6 +143,8 @@ class ShopBot:
             raise StoreDown("Redis is down: the command could not be rate-limited")
         if not decision.allowed:
             reply = f"Too many commands; try again in {decision.retry_after:g} s."
+        elif text.strip().partition(" ")[0].split("@")[0].lower() == "/show":
+            return Handled(uid, user["id"], text, await self._show(chat_id, text.strip().partition(" ")[2].strip()))
         else:
             reply = await self._on_text(user["id"], text, uid)
         await self._say(chat_id, reply, self._keyboard_for(reply))
@@ -168,6 +173,21 @@ class ShopBot:
             except InvalidTransition:  # e.g. at checkout: an answer, not a failure Telegram would redeliver
                 return "That step is not available now."
         return "Sorry, I only understand commands. " + HELP
+
+    async def _show(self, chat_id: int, sku: str) -> str:
+        """The product's photo, its title and price as the caption, and its Buy button."""
+        product = self.products.get(sku)
+        if product is None:
+            reply = f"No product {sku!r}. Try /catalog."
+            await self._say(chat_id, reply)
+            return reply
+        caption = f"{product.title} {money(product.price, product.currency)}"
+        keyboard = {"inline_keyboard": [[{"text": f"Buy {product.title}", "callback_data": f"buy:{sku}"}]]}
+        try:
+            await self.photos.send(self.moved_chats.get(chat_id, chat_id), sku, caption, keyboard)
+        except TelegramError as failed:  # as _say: the update was handled; the lost photo is noted
+            self.undelivered.append((chat_id, failed.description))
+        return caption
 
     async def _ensure_session(self, user_id: int) -> Session:
         return await self.sessions.get(user_id) or await self.sessions.start(user_id)

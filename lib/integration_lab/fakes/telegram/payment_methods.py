@@ -7,8 +7,8 @@ InputInvoice.cpp, LabeledPricePart.cpp: amounts, tips), then what Telegram's ser
 (the "Possible errors" of https://core.telegram.org/method/messages.sendMedia and
 https://core.telegram.org/method/payments.exportInvoice). Every message goes through `worded` (the case rule
 of Client::fail_query_with_error). A refused call changes nothing. [SPEC] = the Bot API catalogue
-(https://core.telegram.org/bots/api, vendored in integration_lab/specs; read in 10.1, the same in 10.3). UNCONFIRMED = not confirmed by a
-public source; the lab's choice.
+(https://core.telegram.org/bots/api, vendored in integration_lab/specs; read in 10.1, the same in 10.3).
+UNCONFIRMED = not confirmed by a public source; the lab's choice.
 """
 
 from __future__ import annotations

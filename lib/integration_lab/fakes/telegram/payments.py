@@ -10,7 +10,8 @@ Sources, so each fact can be checked without us: Telegram's docs (https://core.t
 payments guides https://core.telegram.org/bots/payments and https://core.telegram.org/bots/payments-stars);
 [BAS] = the Bot API server's source, tdlib/telegram-bot-api, telegram-bot-api/Client.cpp at commit 01a3679
 ("Update version to 10.0."; "L" = line there); [SPEC] = the Bot API catalogue vendored in
-integration_lab/specs (read in 10.1, the same in 10.3). UNCONFIRMED = not confirmed by a public source; the lab's choice.
+integration_lab/specs (read in 10.1, the same in 10.3). UNCONFIRMED = not confirmed by a public source; the
+lab's choice.
 """
 
 from __future__ import annotations
