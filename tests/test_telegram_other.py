@@ -358,3 +358,56 @@ async def test_reset_forgets_the_family_state(world):
     assert await api.fails("getStickerSet", name="r_by_lab_shop_bot") == "Bad Request: STICKERSET_INVALID"
     assert await api.fails("getBusinessConnection", business_connection_id="x") == \
         "Bad Request: business connection not found"
+
+
+# ---- real clients, unmodified, against the served fake ------------------------------------------------------
+@pytest.fixture
+def server(served_telegram):
+    served_telegram.control("POST", "reset")
+    yield served_telegram
+    served_telegram.control("POST", "reset")
+
+
+async def test_ptb_creates_a_sticker_set_from_uploads_and_reads_it_back(server):
+    import telegram
+
+    server.user_says(42, "/start")
+    async with telegram.Bot(server.token, base_url=f"{server.url}/bot") as bot:
+        me = await bot.get_me()
+        uploaded = await bot.upload_sticker_file(42, sticker=PNG, sticker_format="static")
+        name = f"shop_by_{me.username}"
+        assert await bot.create_new_sticker_set(42, name, "Shop stickers", stickers=[
+            telegram.InputSticker(uploaded.file_id, ["🛒"], "static"),
+            telegram.InputSticker(PNG, ["📦", "🎁"], "static", keywords=["box"]),  # uploaded as attach://
+        ])
+        assert await bot.add_sticker_to_set(42, name, telegram.InputSticker("https://cdn.example/s.webp", ["⭐"],
+                                                                            "static"))
+        sticker_set = await bot.get_sticker_set(name)
+        assert (sticker_set.name, sticker_set.title, sticker_set.sticker_type) == (name, "Shop stickers", "regular")
+        assert [s.emoji for s in sticker_set.stickers] == ["🛒", "📦", "⭐"]
+        await bot.set_sticker_position_in_set(sticker_set.stickers[2].file_id, 0)
+        assert (await bot.get_sticker_set(name)).stickers[0].emoji == "⭐"
+        with pytest.raises(telegram.error.BadRequest, match="Stickerset_invalid|STICKERSET_INVALID"):
+            await bot.get_sticker_set(f"none_by_{me.username}")
+
+
+async def test_aiogram_game_score_round_trip(server):
+    from aiogram import Bot as AiogramBot
+    from aiogram.client.session.aiohttp import AiohttpSession
+    from aiogram.client.telegram import TelegramAPIServer
+    from aiogram.exceptions import TelegramBadRequest
+
+    server.user_says(7, "/start", name="Bo")
+    bot = AiogramBot(server.token, session=AiohttpSession(api=TelegramAPIServer.from_base(server.url)))
+    try:
+        sent = await bot.send_game(7, "space_race")
+        assert sent.game.title == "Space Race"
+        assert sent.reply_markup.inline_keyboard[0][0].callback_game is not None
+        edited = await bot.set_game_score(user_id=7, score=42, chat_id=7, message_id=sent.message_id)
+        assert edited.message_id == sent.message_id
+        with pytest.raises(TelegramBadRequest, match="BOT_SCORE_NOT_MODIFIED"):
+            await bot.set_game_score(user_id=7, score=41, chat_id=7, message_id=sent.message_id)
+        [high] = await bot.get_game_high_scores(user_id=7, chat_id=7, message_id=sent.message_id)
+        assert (high.position, high.user.id, high.score) == (1, 7, 42)
+    finally:
+        await bot.session.close()
