@@ -24,12 +24,12 @@ PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 64
 class Api:
     """The fake through its transport: `ok` calls validate their result against the method's return type."""
 
-    def __init__(self, fake: TelegramFake):
-        self.fake = fake
+    def __init__(self, fake: TelegramFake, bot=None):
+        self.fake, self.bot = fake, bot or fake.default_bot
         self.http = httpx.AsyncClient(transport=AsyncTelegramTransport(fake), base_url="https://api.telegram.org")
 
     async def raw(self, method: str, files: dict | None = None, **params) -> tuple[int, dict]:
-        url = f"/bot{self.fake.default_bot.token}/{method}"
+        url = f"/bot{self.bot.token}/{method}"
         if files:
             data = {k: v if isinstance(v, str) else json.dumps(v) for k, v in params.items()}
             response = await self.http.post(url, data=data, files=files)
@@ -134,6 +134,20 @@ async def test_custom_emoji_sets_answer_get_custom_emoji_stickers(world):
      "Bad Request: invalid sticker set name is specified"),
     ({"user_id": 501, "name": "x_by_lab_shop_bot", "title": "X"},
      "Bad Request: there is no sticker file in the request"),
+    ({"user_id": 501, "name": "x_by_lab_shop_bot", "title": "X", "stickers": []},
+     "Bad Request: at least 1 sticker must be specified"),
+    ({"user_id": 501, "name": "x_by_lab_shop_bot", "title": "  ", "stickers": [_sticker("https://a.b/c.webp")]},
+     "Bad Request: sticker set title must be non-empty"),
+    ({"user_id": 501, "name": "x_by_lab_shop_bot", "title": "X", "needs_repainting": True,
+      "stickers": [_sticker("https://a.b/c.webp")]}, "Bad Request: only custom emoji stickers support repainting"),
+    ({"user_id": 501, "name": "x_by_lab_shop_bot", "title": "X",
+      "stickers": [{**_sticker("https://a.b/c.tgs"), "format": "animated"}]},
+     "Bad Request: animated stickers can't be uploaded by URL"),
+    ({"user_id": 501, "name": "x_by_lab_shop_bot", "title": "X",
+      "stickers": [{**_sticker("https://a.b/c.webp"), "format": "auto"}]},
+     "Bad Request: sticker format must be non-empty"),
+    ({"user_id": 501, "name": "x_by_lab_shop_bot", "title": "X", "stickers": [_sticker("CAACAgIAAxkBAAEnot")]},
+     "Bad Request: wrong remote file identifier specified: can't unserialize it"),
 ])
 async def test_create_new_sticker_set_refusals(world, params, expected):
     _, _, api, _ = world
@@ -152,6 +166,22 @@ async def test_sticker_set_names_are_taken_once_and_only_the_creator_edits(world
     assert await api.fails("uploadStickerFile", user_id=501, sticker_format="webp",
                            files={"sticker": ("s.png", PNG, "image/png")}) == \
         "Bad Request: invalid sticker format specified"
+    assert await api.fails("uploadStickerFile", user_id=501, sticker_format="auto",
+                           files={"sticker": ("s.png", PNG, "image/png")}) == \
+        "Bad Request: sticker format must be non-empty"
+    assert await api.fails("uploadStickerFile", user_id=501, sticker="x", sticker_format="static") == \
+        "Bad Request: inputFile is not specified"
+    sticker = (await api.ok("getStickerSet", name="dup_by_lab_shop_bot"))["stickers"][0]["file_id"]
+    assert await api.fails("setStickerPositionInSet", sticker=sticker, position=-1) == \
+        "Bad Request: wrong sticker position specified"
+    assert await api.fails("setCustomEmojiStickerSetThumbnail", name="dup_by_lab_shop_bot") == \
+        "Bad Request: the method can be used to set thumbnail only for custom emoji sticker sets"
+    long_title = "T" * 70
+    await api.ok("setStickerSetTitle", name="dup_by_lab_shop_bot", title=long_title)
+    assert (await api.ok("getStickerSet", name="dup_by_lab_shop_bot"))["title"] == "T" * 64  # cut, not refused
+    other = Api(fake, fake.add_bot(username="other_bot"))  # a set only its creator edits
+    assert await other.fails("deleteStickerSet", name="dup_by_lab_shop_bot") == "Bad Request: STICKERSET_INVALID"
+    assert await other.fails("deleteStickerSet", name=" ") == "Bad Request: sticker set name must be non-empty"
 
 
 async def test_a_game_score_round_trip(world):

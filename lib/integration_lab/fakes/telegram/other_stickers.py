@@ -4,8 +4,9 @@ Checks in the reference server's order (Client.cpp of tdlib/telegram-bot-api: pr
 get_input_stickers, get_input_sticker, get_sticker_emojis, get_sticker_format, get_sticker_type,
 get_mask_position, get_sticker_input_file) with its words; then what TDLib and Telegram check, with the texts
 fail_query_with_error maps (PACK_SHORT_NAME_INVALID -> "invalid sticker set name is specified",
-PACK_SHORT_NAME_OCCUPIED -> "sticker set name is already occupied"). Texts marked UNCONFIRMED come from TDLib's
-StickersManager as remembered, not from a source read here.
+PACK_SHORT_NAME_OCCUPIED -> "sticker set name is already occupied"), and TDLib's own (td/telegram/StickersManager.cpp:
+create_new_sticker_set, prepare_input_file, set_sticker_set_title, set_sticker_position_in_set; FileManager.cpp for
+a file_id it cannot read). Texts marked UNCONFIRMED are Telegram's error names as bots report them.
 
 State: the sets live on the fake (sticker sets are global on Telegram: any bot can getStickerSet them), by
 lower-cased name; uploaded sticker files on the fake too, the newest MAX_UPLOADS kept.
@@ -177,7 +178,7 @@ class _Parse(Exception):
 class InputSticker:
     file: str  # a file_id, an HTTP URL or an uploaded file's name
     upload: bytes | None
-    format: str
+    format: str | None
     emoji_list: list[str]
     mask_position: dict | None = None
     keywords: list[str] = field(default_factory=list)
@@ -215,7 +216,7 @@ def _input_sticker(args: Args, value, default_format: str | None) -> InputSticke
         raise _Parse('Field "format" must be of type String')
     fmt = fmt or default_format or ""
     try:
-        fmt = sticker_format(fmt) or "static"
+        fmt = sticker_format(fmt)  # None: "auto", which TDLib refuses later
     except ApiError:
         raise _Parse("Invalid sticker format specified") from None
     if "emoji_list" not in value:
@@ -278,11 +279,19 @@ def _sticker_file(args: Args, name: str = "sticker") -> str:
 
 # ---- building stickers --------------------------------------------------------------------------------
 def _resolve(fake: TelegramFake, store: Stickers, given: InputSticker) -> None:
-    """TDLib's look at the file: an uploaded file, a URL it fetches, or a file_id it knows."""
-    if given.upload is not None or given.file.startswith(("http://", "https://")):
+    """TDLib's StickersManager::prepare_input_file: the format, then the file (an upload, a URL it fetches, a
+    file_id it can read: FileManager's words for one it cannot)."""
+    if given.format is None:
+        raise bad_request("sticker format must be non-empty")  # "auto" reaches TDLib as no format
+    if given.upload is not None:
+        return
+    if given.file.startswith(("http://", "https://")):
+        if given.format == "animated":
+            raise bad_request("animated stickers can't be uploaded by URL")
+        if given.format == "video":
+            raise bad_request("video stickers can't be uploaded by URL")
         return
     if given.file not in store.uploads and store.find(given.file) is None:
-        # UNCONFIRMED: TDLib's words for a file_id it cannot read (FileManager), lower-cased by the server
         raise bad_request("wrong remote file identifier specified: can't unserialize it")
 
 
@@ -311,12 +320,18 @@ def _make_sticker(fake: TelegramFake, sticker_set: StickerSet, given: InputStick
 
 
 def _check_title(title: str) -> str:
-    title = title.strip()
+    """TDLib's strip_empty_characters: trimmed and cut to 64 characters (a longer title is shortened)."""
+    title = title.strip()[:MAX_TITLE].strip()
     if not title:
-        raise bad_request("sticker set title must be non-empty")  # UNCONFIRMED: TDLib's StickersManager
-    if len(title) > MAX_TITLE:
-        raise bad_request("STICKERSET_TITLE_INVALID")  # UNCONFIRMED: Telegram's error name, passed through
+        raise bad_request("sticker set title must be non-empty")
     return title
+
+
+def _check_name(name: str) -> str:
+    name = name.strip()[:MAX_NAME].strip()
+    if not name:
+        raise bad_request("sticker set name must be non-empty")
+    return name
 
 
 def _owned_set(fake: TelegramFake, bot: Bot, name: str) -> StickerSet:
@@ -369,14 +384,16 @@ def get_custom_emoji_stickers(fake: TelegramFake, bot: Bot, args: Args) -> list[
 def upload_sticker_file(fake: TelegramFake, bot: Bot, args: Args) -> dict:
     user = user_id(args)
     if args.has("sticker") or args.file("sticker") is not None:
-        fmt = sticker_format(args.arg("sticker_format")) or "static"
+        fmt = sticker_format(args.arg("sticker_format"))
         found = _input_file(args, args.arg("sticker"), force_file=True, field="sticker")
     else:
         fmt = "static"
         found = _input_file(args, args.arg("png_sticker"), force_file=True, field="png_sticker")
     known_user(fake, user)
+    if fmt is None:  # TDLib's prepare_input_file
+        raise bad_request("sticker format must be non-empty")
     if found is None:
-        raise bad_request("there is no sticker file in the request")  # UNCONFIRMED: TDLib on an empty InputFile
+        raise bad_request("inputFile is not specified")  # TDLib's FileManager::get_input_file_id, lower-cased
     store = stickers_of(fake)
     file_id, unique_id = _file_ids(fake, "CAACAgIAAxkDAAE")
     store.uploads[file_id] = {"format": fmt, "file_unique_id": unique_id, "size": len(found[1] or b"")}
@@ -394,24 +411,22 @@ def create_new_sticker_set(fake: TelegramFake, bot: Bot, args: Args) -> bool:
     if args.flag("contains_masks"):
         kind = "mask"
     known_user(fake, user)
-    # TDLib and Telegram
-    name = name.strip()
-    if not name:
-        raise bad_request("sticker set name must be non-empty")  # UNCONFIRMED: TDLib's StickersManager
+    # TDLib's StickersManager::create_new_sticker_set, then Telegram (PACK_SHORT_NAME_INVALID, _OCCUPIED)
     title = _check_title(title)
-    suffix = f"_by_{bot.account.username}".lower()
-    if (len(name) > MAX_NAME or not _NAME.fullmatch(name) or "__" in name or not name.lower().endswith(suffix)
-            or len(name) == len(suffix)):
-        raise bad_request("invalid sticker set name is specified")
+    name = _check_name(name)
     if not given:
-        raise bad_request("STICKERS_EMPTY")  # UNCONFIRMED: Telegram's error name, passed through
+        raise bad_request("at least 1 sticker must be specified")
+    if needs_repainting and kind != "custom_emoji":
+        raise bad_request("only custom emoji stickers support repainting")
     store = stickers_of(fake)
-    if name.lower() in store.sets:
-        raise bad_request("sticker set name is already occupied")
     for sticker in given:
         _resolve(fake, store, sticker)
-    sticker_set = StickerSet(name, title, kind, user, bot.account.id,
-                             needs_repainting=needs_repainting and kind == "custom_emoji")
+    suffix = f"_by_{bot.account.username}".lower()
+    if not _NAME.fullmatch(name) or "__" in name or not name.lower().endswith(suffix) or len(name) == len(suffix):
+        raise bad_request("invalid sticker set name is specified")
+    if name.lower() in store.sets:
+        raise bad_request("sticker set name is already occupied")
+    sticker_set = StickerSet(name, title, kind, user, bot.account.id, needs_repainting=needs_repainting)
     sticker_set.stickers = [_make_sticker(fake, sticker_set, s) for s in given]
     store.sets[name.lower()] = sticker_set
     return True
@@ -451,9 +466,11 @@ def replace_sticker_in_set(fake: TelegramFake, bot: Bot, args: Args) -> bool:
 def set_sticker_position_in_set(fake: TelegramFake, bot: Bot, args: Args) -> bool:
     file_id = _sticker_file(args)
     position = args.int32("position", -1)
+    if position < 0:
+        raise bad_request("wrong sticker position specified")  # TDLib's set_sticker_position_in_set
     sticker_set, index = _owned_sticker(fake, bot, file_id)
-    if not 0 <= position < len(sticker_set.stickers):
-        raise bad_request("STICKER_POSITION_INVALID")  # UNCONFIRMED
+    if position >= len(sticker_set.stickers):
+        raise bad_request("STICKER_POSITION_INVALID")  # UNCONFIRMED: Telegram's answer past the end
     sticker_set.stickers.insert(position, sticker_set.stickers.pop(index))
     return True
 
@@ -514,9 +531,9 @@ def set_sticker_mask_position(fake: TelegramFake, bot: Bot, args: Args) -> bool:
 
 
 def set_sticker_set_title(fake: TelegramFake, bot: Bot, args: Args) -> bool:
-    name, title = args.arg("name"), args.arg("title")
-    sticker_set = _owned_set(fake, bot, name)
-    sticker_set.title = _check_title(title)
+    name = _check_name(args.arg("name"))
+    title = _check_title(args.arg("title"))
+    _owned_set(fake, bot, name).title = title
     return True
 
 
@@ -529,7 +546,7 @@ def set_sticker_set_thumbnail(fake: TelegramFake, bot: Bot, args: Args) -> bool:
     known_user(fake, user)
     sticker_set = _owned_set(fake, bot, name)
     if sticker_set.sticker_type == "custom_emoji":
-        raise bad_request("STICKERSET_INVALID")  # UNCONFIRMED: custom emoji sets use the method below
+        raise bad_request("the method can't be used to set thumbnail of custom emoji sticker sets")
     if thumbnail is None:
         sticker_set.thumbnail = None  # "the first sticker is used as the thumbnail"
         return True
@@ -548,7 +565,7 @@ def set_custom_emoji_sticker_set_thumbnail(fake: TelegramFake, bot: Bot, args: A
     emoji_id = to_integer(args.arg("custom_emoji_id"), 64)
     sticker_set = _owned_set(fake, bot, name)
     if sticker_set.sticker_type != "custom_emoji":
-        raise bad_request("STICKERSET_INVALID")  # UNCONFIRMED
+        raise bad_request("the method can be used to set thumbnail only for custom emoji sticker sets")
     if emoji_id == 0:
         sticker_set.thumbnail = None
         return True
@@ -563,7 +580,7 @@ def set_custom_emoji_sticker_set_thumbnail(fake: TelegramFake, bot: Bot, args: A
 
 
 def delete_sticker_set(fake: TelegramFake, bot: Bot, args: Args) -> bool:
-    sticker_set = _owned_set(fake, bot, args.arg("name"))
+    sticker_set = _owned_set(fake, bot, _check_name(args.arg("name")))
     del stickers_of(fake).sets[sticker_set.name.lower()]
     return True
 
