@@ -202,6 +202,9 @@ async def test_a_game_score_round_trip(world):
     assert await api.fails("getGameHighScores", chat_id=501, message_id=mid, user_id=0) == \
         "Bad Request: invalid user_id specified"
     assert await api.fails("sendGame", chat_id=501) == 'Bad Request: parameter "game_short_name" is required'
+    text = await api.ok("sendMessage", chat_id=501, text="not a game")
+    assert await api.fails("setGameScore", chat_id=501, message_id=text["message_id"], user_id=501, score=1) == \
+        "Bad Request: game score can't be set"
 
 
 async def test_log_out_answers_logged_out_for_ten_minutes_then_logs_back_in(world):
@@ -256,6 +259,10 @@ async def test_business_connection_update_and_account_methods(world):
     await api.ok("setBusinessAccountUsername", business_connection_id=connection_id, username="shop_two")
     assert await api.fails("setBusinessAccountName", business_connection_id=connection_id) == \
         'Bad Request: parameter "first_name" is required'
+    assert await api.fails("setBusinessAccountUsername", business_connection_id=connection_id, username="9lives") == \
+        "Bad Request: username is invalid"
+    assert await api.fails("transferBusinessAccountStars", business_connection_id=connection_id, star_count=0) == \
+        "Bad Request: invalid amount of Telegram Stars to transfer specified"
     got = await api.ok("getBusinessConnection", business_connection_id=connection_id)
     assert (got["user"]["last_name"], got["user"]["username"]) == ("Two", "shop_two")
     await api.ok("setBusinessAccountProfilePhoto", files={"p": ("p.jpg", PNG, "image/jpeg")},
@@ -284,6 +291,10 @@ async def test_business_messages_are_read_and_deleted_with_the_rights_given(worl
                  message_id=sent["message_id"])
     assert await api.fails("readBusinessMessage", business_connection_id=connection_id, chat_id="5o2",
                            message_id=1) == "Bad Request: chat identifier must be a valid Integer"
+    assert await api.fails("readBusinessMessage", business_connection_id=connection_id, chat_id=-5,
+                           message_id=1) == "Bad Request: chat must be a private chat"
+    assert await api.fails("readBusinessMessage", business_connection_id=connection_id, chat_id=601,
+                           message_id=1) == "Bad Request: messages must not be sent to self"
     assert await api.fails("deleteBusinessMessages", business_connection_id=connection_id,
                            message_ids=[sent["message_id"]]) == "Bad Request: BOT_ACCESS_FORBIDDEN"
     assert await api.fails("deleteBusinessMessages", business_connection_id=connection_id, message_ids=[0]) == \

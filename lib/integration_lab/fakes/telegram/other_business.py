@@ -8,8 +8,10 @@ that account. Customers writing to the account (`POST /_lab/business/connections
 Checks in the reference server's order (Client.cpp of tdlib/telegram-bot-api: process_<method>_query,
 check_business_connection with its "business connection not found", get_business_connection_chat_id,
 get_message_ids, get_input_chat_photo, get_accepted_gift_types, get_input_story_content, get_required_string_arg).
-What TDLib and Telegram check after that (rights, limits, balances) is marked UNCONFIRMED: the Telegram error
-names (BOT_ACCESS_FORBIDDEN, BALANCE_TOO_LOW, …) are MTProto's as bots report them, not read from a source here.
+Then TDLib's own checks (td/telegram/BusinessConnectionManager.cpp: a private chat not the owner's, message and
+story identifiers, is_allowed_username, the Stars amount; it leaves rights to Telegram). What Telegram checks after
+that (rights, limits, balances) is marked UNCONFIRMED: its error names (BOT_ACCESS_FORBIDDEN, BALANCE_TOO_LOW, …)
+are MTProto's as bots report them, not read from a source here.
 """
 
 from __future__ import annotations
@@ -216,7 +218,14 @@ def get_business_connection(fake: TelegramFake, bot: Bot, args: Args) -> dict:
 def read_business_message(fake: TelegramFake, bot: Bot, args: Args) -> bool:
     chat_id = _business_chat_id(args.arg("chat_id"))
     message_id = max(to_integer(args.arg("message_id")), 0)
-    found = connection(bot, args, "can_read_messages")
+    found = connection(bot, args)
+    if chat_id <= 0:  # TDLib's BusinessConnectionManager::check_business_connection(connection, chat)
+        raise bad_request("chat must be a private chat")
+    if chat_id == found.user.id:
+        raise bad_request("messages must not be sent to self")
+    if message_id <= 0:  # check_business_message_id
+        raise bad_request("invalid message identifier specified")
+    connection(bot, args, "can_read_messages")
     chat = found.chats.get(chat_id)
     message = chat.messages.get(message_id) if chat else None
     if message is None or message.deleted:
@@ -245,18 +254,21 @@ def set_business_account_name(fake: TelegramFake, bot: Bot, args: Args) -> bool:
     first_name = _required(args, "first_name")
     last_name = args.arg("last_name")
     found = connection(bot, args, "can_edit_name")
-    if len(first_name) > MAX_NAME or len(last_name) > MAX_NAME or not first_name.strip():
-        raise bad_request("FIRSTNAME_INVALID")  # UNCONFIRMED
+    first_name, last_name = first_name.strip()[:MAX_NAME], last_name.strip()[:MAX_NAME]  # TDLib's clean_name cuts
+    if not first_name:
+        raise bad_request("FIRSTNAME_INVALID")  # UNCONFIRMED: Telegram's answer to a blank name
     found.user.first_name, found.user.last_name = first_name, last_name or None
     return True
 
 
 def set_business_account_username(fake: TelegramFake, bot: Bot, args: Args) -> bool:
     username = args.arg("username")
+    connection(bot, args)
+    allowed = (len(username) <= 32 and username[:1].isalpha() and username.isascii() and "__" not in username
+               and not username.endswith("_") and username.replace("_", "a").isalnum())  # TDLib's is_allowed_username
+    if username and not allowed:
+        raise bad_request("username is invalid")
     found = connection(bot, args, "can_edit_username")
-    if username and (not 5 <= len(username) <= 32 or not username.replace("_", "a").isalnum()
-                     or not username[0].isalpha() or not username.isascii()):
-        raise bad_request("USERNAME_INVALID")  # UNCONFIRMED
     found.user.username = username or None
     return True
 
@@ -313,8 +325,11 @@ def get_business_account_star_balance(fake: TelegramFake, bot: Bot, args: Args) 
 
 def transfer_business_account_stars(fake: TelegramFake, bot: Bot, args: Args) -> bool:
     stars = args.int32("star_count", 0, 0, 1_000_000_000)
+    connection(bot, args)
+    if stars <= 0:  # TDLib's transfer_business_stars
+        raise bad_request("invalid amount of Telegram Stars to transfer specified")
     found = connection(bot, args, "can_transfer_stars")
-    if not 1 <= stars <= 10_000:
+    if stars > 10_000:
         raise bad_request("STARS_AMOUNT_INVALID")  # UNCONFIRMED; the docs: 1-10000
     if stars > found.star_balance:
         raise bad_request("BALANCE_TOO_LOW")  # UNCONFIRMED
@@ -528,6 +543,8 @@ def edit_story(fake: TelegramFake, bot: Bot, args: Args) -> dict:
     caption = _caption(args)
     found = connection(bot, args, "can_manage_stories")
     story_id = args.int32("story_id", 0, 0, 1_000_000_000)
+    if story_id <= 0:
+        raise bad_request("invalid story identifier specified")  # TDLib's check_business_story_id
     if story_id not in found.stories:
         raise bad_request("story not found")  # UNCONFIRMED
     found.stories[story_id].update(content=kind, caption=caption)
@@ -535,8 +552,11 @@ def edit_story(fake: TelegramFake, bot: Bot, args: Args) -> dict:
 
 
 def delete_story(fake: TelegramFake, bot: Bot, args: Args) -> bool:
-    found = connection(bot, args, "can_manage_stories")
+    connection(bot, args)
     story_id = args.int32("story_id", 0, 0, 1_000_000_000)
+    if story_id <= 0:
+        raise bad_request("invalid story identifier specified")  # TDLib's check_business_story_id
+    found = connection(bot, args, "can_manage_stories")
     if found.stories.pop(story_id, None) is None:
         raise bad_request("story not found")  # UNCONFIRMED
     return True

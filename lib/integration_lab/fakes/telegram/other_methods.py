@@ -97,10 +97,10 @@ def set_game_score(fake: TelegramFake, bot: Bot, args: Args):
         edit = args.flag("edit_message") if args.has("edit_message") else True
     del chat_id, message_id
     chat, message = _game_message(fake, bot, args, "message to set game score")
-    if "game" not in message.content or message.sender is not bot.account:
-        raise bad_request("MESSAGE_ID_INVALID")  # UNCONFIRMED: not a game this bot sent
     if user not in fake.accounts or fake.accounts[user].is_bot:
-        raise bad_request("USER_ID_INVALID")  # UNCONFIRMED (check_user_no_fail lets TDLib answer)
+        raise bad_request("user not found")  # TDLib's GameManager::set_game_score (get_input_user)
+    if "game" not in message.content or message.sender is not bot.account:
+        raise bad_request("game score can't be set")  # TDLib's GameManager: not a game this bot sent
     if score < 0:
         raise bad_request("SCORE_INVALID")  # UNCONFIRMED; the docs: "must be non-negative"
     scores = _scores(chat, message.message_id)
