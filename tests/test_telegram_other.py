@@ -384,7 +384,11 @@ async def test_managed_bots_tokens_and_access(world):
     await api.ok("setManagedBotAccessSettings", user_id=managed_id, is_access_restricted=True, added_user_ids=[501])
     settings = await api.ok("getManagedBotAccessSettings", user_id=managed_id)
     assert settings == {"is_access_restricted": True, "added_users": [fake.accounts[501].to_api()]}
-    assert await api.fails("getManagedBotToken", user_id=501) == "Bad Request: BOT_INVALID"
+    assert await api.fails("getManagedBotToken", user_id=501) == "Bad Request: user is not a bot"
+    assert await api.fails("getManagedBotToken", user_id=fake.default_bot.account.id) == "Bad Request: BOT_INVALID"
+    assert await api.fails("setManagedBotAccessSettings", user_id=managed_id, is_access_restricted=True,
+                           added_user_ids=[0]) == "Bad Request: invalid user identifier specified"
+    assert await api.fails("getUserPersonalChatMessages", user_id=501) == "Bad Request: limit must be positive"
 
 
 async def test_reset_forgets_the_family_state(world):
@@ -452,3 +456,19 @@ async def test_aiogram_game_score_round_trip(server):
         assert (high.position, high.user.id, high.score) == (1, 7, 42)
     finally:
         await bot.session.close()
+
+
+async def test_repost_story_reads_story_id_as_the_reference_server_does(world):
+    fake, _, api, _ = world
+    first = await _connected(fake, api)
+    async with httpx.AsyncClient(transport=AsyncTelegramTransport(fake), base_url="https://x") as c:
+        second = (await c.post("/_lab/business/connections",
+                               json={"from": {"id": 602, "first_name": "Annex"}})).json()["business_connection"]["id"]
+    story = await api.ok("postStory", files={"v": ("v.mp4", PNG, "video/mp4")}, business_connection_id=first,
+                         content={"type": "video", "video": "attach://v"}, active_period=21600)
+    assert await api.fails("repostStory", business_connection_id=second, from_chat_id=601,
+                           from_story_id=story["id"], active_period=86400) == \
+        "Bad Request: invalid story identifier specified"
+    reposted = await api.ok("repostStory", business_connection_id=second, from_chat_id=601, story_id=story["id"],
+                            from_story_id=story["id"], active_period=86400)
+    assert reposted["chat"]["id"] == 602

@@ -568,8 +568,12 @@ def repost_story(fake: TelegramFake, bot: Bot, args: Args) -> dict:
     sources = [c for c in business_of(bot).connections.values() if str(c.user.id) == from_chat.strip()]
     if not sources:
         raise bad_request("chat not found")
-    story_id = args.int32("from_story_id", 0, 0, 1_000_000_000) or args.int32("story_id", 0, 0, 1_000_000_000)
+    # the reference server reads the story's id from "story_id", not the documented "from_story_id" (Client.cpp of
+    # tdlib/telegram-bot-api, process_repost_story_query, at 10.0): a bot sending only from_story_id reposts story 0
+    story_id = args.int32("story_id", 0, 0, 1_000_000_000)
     period = args.int32("active_period", 0, 0, 1_000_000_000)
+    if story_id <= 0:
+        raise bad_request("invalid story identifier specified")  # UNCONFIRMED on this path (TDLib's story id check)
     original = sources[0].stories.get(story_id)
     if original is None:
         raise bad_request("story not found")  # UNCONFIRMED

@@ -6,8 +6,8 @@ Checks in the reference server's order with its words (Client.cpp of tdlib/teleg
 process_<method>_query, get_user_id's "Invalid user_id specified", check_user's "user not found",
 check_message's "<what> not found", get_required_string_arg's 'Parameter "x" is required'). What TDLib and Telegram
 check after that is marked UNCONFIRMED where the words come from Telegram's error names as bots report them.
-Methods newer than the reference copy (Bot API 10.1-10.3: managed bots, getUserProfileAudios,
-getUserPersonalChatMessages) follow the docs only: UNCONFIRMED throughout.
+TDLib's own checks come from td/telegram (GameManager.cpp, BotInfoManager.cpp with UserManager::get_bot_data,
+MessageQueryManager.cpp).
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from .other_business import METHODS as BUSINESS_METHODS
 from .other_session import METHODS as SESSION_METHODS
 from .other_stickers import METHODS as STICKER_METHODS
 from .other_stickers import known_user, user_id
-from .params import Args, NotJson, to_integer
+from .params import Args, NotJson, to_integer, to_integer_safe
 from .state import Bot, Chat
 from .world import TelegramFake
 
@@ -196,19 +196,25 @@ def get_user_chat_boosts(fake: TelegramFake, bot: Bot, args: Args) -> dict:
 
 def get_user_personal_chat_messages(fake: TelegramFake, bot: Bot, args: Args) -> list[dict]:
     user = user_id(args)
-    limit = args.int32("limit", 0)
+    limit = args.int32("limit", 0, 0, 20)
     known_user(fake, user)
-    if not 1 <= limit <= 20:
-        raise bad_request("LIMIT_INVALID")  # UNCONFIRMED; the docs: 1-20
+    if limit <= 0:
+        raise bad_request("limit must be positive")  # TDLib's MessageQueryManager::get_personal_chat_history
     return []  # no person in the fake has a personal chat on their profile
 
 
-# ---- managed bots (Bot API 10.1+; UNCONFIRMED throughout) ---------------------------------------------------
-def _managed(fake: TelegramFake, bot: Bot, args: Args) -> tuple[Bot, dict]:
-    managed_id = user_id(args)
+# ---- managed bots ---------------------------------------------------------------------------------------------
+def _managed(fake: TelegramFake, bot: Bot, args: Args, managed_id: int | None = None) -> tuple[Bot, dict]:
+    """check_user, then TDLib's UserManager::get_bot_data ("user is not a bot"), then Telegram."""
+    managed_id = managed_id or user_id(args)
+    account = fake.accounts.get(managed_id)
+    if account is None:
+        raise bad_request("user not found")
+    if not account.is_bot:
+        raise bad_request("user is not a bot")
     found = family_state(bot, "managed_bots", dict).get(managed_id)
     if found is None:
-        raise bad_request("BOT_INVALID")  # UNCONFIRMED: not a bot this bot manages
+        raise bad_request("BOT_INVALID")  # UNCONFIRMED: Telegram's answer for a bot this bot does not manage
     managed = fake.bot_by_id(managed_id)
     return managed, found
 
@@ -235,20 +241,38 @@ def get_managed_bot_access_settings(fake: TelegramFake, bot: Bot, args: Args) ->
     return result
 
 
+def _user_ids(args: Args, name: str, most: int) -> list[int]:
+    """Client::get_user_ids."""
+    if not args.arg(name):
+        raise bad_request("user identifiers are not specified")
+    try:
+        value = args.json(name)
+    except NotJson:
+        raise bad_request(f"can't parse {name} JSON object") from None
+    if not isinstance(value, list):
+        raise bad_request("expected an Array of user identifiers")
+    if len(value) > most:
+        raise bad_request("too many user identifiers specified")
+    found = []
+    for item in value:
+        if not isinstance(item, str):  # a number (Num) or a string: both are text here
+            raise bad_request("user identifier must be a Number")
+        number = to_integer_safe(item, 64)
+        if number is None:
+            raise bad_request("can't parse user identifier as a Number")
+        if number <= 0:
+            raise bad_request("invalid user identifier specified")
+        found.append(number)
+    return found
+
+
 def set_managed_bot_access_settings(fake: TelegramFake, bot: Bot, args: Args) -> bool:
+    managed_id = user_id(args)
     restricted = args.flag("is_access_restricted")
     added: list[int] = []
-    if args.arg("added_user_ids"):
-        try:
-            value = args.json("added_user_ids")
-        except NotJson:
-            raise bad_request("can't parse added_user_ids JSON object") from None
-        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            raise bad_request("expected an Array of user identifiers")
-        added = [to_integer(v, 64) for v in value]
-        if len(added) > 10:  # the docs: 0-10 users
-            raise bad_request("too many user identifiers specified")
-    _, settings = _managed(fake, bot, args)
+    if restricted and args.has("added_user_ids"):
+        added = _user_ids(args, "added_user_ids", 10)
+    _, settings = _managed(fake, bot, args, managed_id)
     settings.update(restricted=restricted, added=added if restricted else [])
     return True
 
