@@ -472,3 +472,15 @@ async def test_repost_story_reads_story_id_as_the_reference_server_does(world):
     reposted = await api.ok("repostStory", business_connection_id=second, from_chat_id=601, story_id=story["id"],
                             from_story_id=story["id"], active_period=86400)
     assert reposted["chat"]["id"] == 602
+
+
+async def test_the_family_memory_is_bounded(world, monkeypatch):
+    from integration_lab.fakes.telegram import other_stickers
+
+    fake, _, api, _ = world
+    monkeypatch.setattr(other_stickers, "MAX_SETS", 3)
+    for n in range(4):
+        await api.ok("createNewStickerSet", user_id=501, name=f"s{n}_by_lab_shop_bot", title="S",
+                     stickers=[_sticker("https://a.b/c.webp")])
+    assert await api.fails("getStickerSet", name="s0_by_lab_shop_bot") == "Bad Request: STICKERSET_INVALID"
+    assert (await api.ok("getStickerSet", name="s3_by_lab_shop_bot"))["name"] == "s3_by_lab_shop_bot"

@@ -22,6 +22,7 @@ from .catalogue import example
 from .control_routes import family_state, route
 from .errors import bad_request, worded
 from .params import Args, NotJson, to_integer, to_integer_safe
+from .other_stickers import bound
 from .state import Account, Bot, Chat
 from .world import TelegramFake
 
@@ -33,6 +34,8 @@ STORY_PERIODS = (6 * 3600, 12 * 3600, 86400, 2 * 86400)  # Bot API docs, postSto
 MAX_BIO = 140
 MAX_NAME = 64
 MAX_STORIES = 100  # kept per account (the oldest go first)
+MAX_CONNECTIONS = 1_000  # per bot; MAX_OWNERS: people and chats whose gifts are kept (the oldest forgotten first)
+MAX_OWNERS = 10_000
 # Telegram's gift catalogue as the fake offers it: (id, Stars, upgrade Stars or 0, total count or 0 = unlimited)
 GIFTS = (("5170145012310081615", 15, 0, 0), ("5170233102089322756", 25, 0, 0), ("5168103777563050263", 50, 25, 0),
          ("5170564780938756245", 100, 50, 10_000))
@@ -409,6 +412,7 @@ def send_gift(fake: TelegramFake, bot: Bot, args: Args) -> bool:
     if "remaining_count" in gift:
         gift["remaining_count"] -= 1
     owned = store.owned.setdefault(owner, [])
+    bound(store.owned, MAX_OWNERS)
     owned.append(OwnedGift(f"{owner}_{fake.ids.integer(10**8, 10**9 - 1)}", gift_id, bot.account,
                            int(fake.clock.time()), text))
     del owned[:-100]  # the newest 100 kept per owner
@@ -493,6 +497,7 @@ def transfer_gift(fake: TelegramFake, bot: Bot, args: Args) -> bool:
     owned.remove(gift)
     gift.sender = found.user
     gifts_of(fake).owned.setdefault(new_owner, []).append(gift)
+    bound(gifts_of(fake).owned, MAX_OWNERS)
     return True
 
 
@@ -533,8 +538,7 @@ def post_story(fake: TelegramFake, bot: Bot, args: Args) -> dict:
     found.next_story_id += 1
     found.stories[story_id] = {"content": kind, "caption": caption, "period": period,
                                "posted_at": int(fake.clock.time())}
-    while len(found.stories) > MAX_STORIES:
-        found.stories.pop(next(iter(found.stories)))
+    bound(found.stories, MAX_STORIES)
     return _story(found, story_id)
 
 
@@ -612,6 +616,7 @@ def connect(fake: TelegramFake, people, match, data: dict) -> dict:
         found = Connection(fake.ids.token("", 22) + "AQ", person, int(fake.clock.time()), _rights(data.get("rights")),
                            star_balance=stars)
         store.connections[found.id] = found
+        bound(store.connections, MAX_CONNECTIONS)
     fake.enqueue(people.bot, "business_connection", found.to_api())
     return {"business_connection": found.to_api()}
 
@@ -642,8 +647,7 @@ def customer_writes(fake: TelegramFake, people, match, data: dict) -> dict:
     if customer.id == found.user.id:
         raise ValueError("the account's owner writes from their own apps, not as a customer")
     chat = found.chats.setdefault(customer.id, Chat(customer.id, "private", person=customer))
-    while len(found.chats) > 1_000:
-        found.chats.pop(next(iter(found.chats)))
+    bound(found.chats, 1_000)
     message = fake.post(chat, customer, text, content={"business_connection_id": found.id})
     payload = message.to_api()
     if found.enabled:

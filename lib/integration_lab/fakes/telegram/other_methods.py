@@ -21,11 +21,12 @@ from .methods import _chat, check_flood, replied_message
 from .other_business import METHODS as BUSINESS_METHODS
 from .other_session import METHODS as SESSION_METHODS
 from .other_stickers import METHODS as STICKER_METHODS
-from .other_stickers import known_user, user_id
+from .other_stickers import bound, known_user, user_id
 from .params import Args, NotJson, to_integer, to_integer_safe
 from .state import Bot, Chat
 from .world import TelegramFake
 
+MAX_KEPT = 1_000  # entries of a table kept (game messages per chat, verifications, statuses), oldest forgotten first
 MAX_SCORES_SHOWN = 3  # getGameHighScores: the top scores, then the user and their neighbours
 
 
@@ -39,8 +40,7 @@ def _game(fake: TelegramFake, short_name: str) -> dict:
         photo = {"file_id": "AgACAgIAAxkBAAE" + fake.ids.token("", 44), "file_unique_id": "AQAD" +
                  fake.ids.token("", 12), "width": 640, "height": 360, "file_size": 24_000}
         game = games[short_name] = {"title": title, "description": f"{title}, a game of this bot", "photo": [photo]}
-        while len(games) > 1_000:
-            games.pop(next(iter(games)))
+        bound(games, MAX_KEPT)
     return {**game, "photo": [dict(p) for p in game["photo"]]}
 
 
@@ -83,7 +83,9 @@ def _game_message(fake: TelegramFake, bot: Bot, args: Args, what: str):
 
 def _scores(chat: Chat, message_id: int) -> dict[int, int]:
     games = family_state(chat, "games", dict)  # message id -> {user id: score}
-    return games.setdefault(message_id, {})
+    scores = games.setdefault(message_id, {})
+    bound(games, MAX_KEPT)  # the newest games' scores of a chat
+    return scores
 
 
 def set_game_score(fake: TelegramFake, bot: Bot, args: Args):
@@ -107,6 +109,7 @@ def set_game_score(fake: TelegramFake, bot: Bot, args: Args):
     if user in scores and score <= scores[user] and not force:
         raise bad_request("BOT_SCORE_NOT_MODIFIED")
     scores[user] = score
+    bound(scores, MAX_KEPT)
     if edit:
         message.edit_date = int(fake.clock.time())
     return message.to_api()
@@ -136,6 +139,7 @@ def verify_user(fake: TelegramFake, bot: Bot, args: Args) -> bool:
     if len(description) > 70:  # the docs: 0-70 characters
         raise bad_request("BOT_VERIFICATION_DESCRIPTION_INVALID")  # UNCONFIRMED
     _verified(fake, bot)[("user", user)] = description
+    bound(_verified(fake, bot), MAX_KEPT)
     return True
 
 
@@ -145,6 +149,7 @@ def verify_chat(fake: TelegramFake, bot: Bot, args: Args) -> bool:
     if len(description) > 70:
         raise bad_request("BOT_VERIFICATION_DESCRIPTION_INVALID")  # UNCONFIRMED
     _verified(fake, bot)[("chat", chat.id)] = description
+    bound(_verified(fake, bot), MAX_KEPT)
     return True
 
 
@@ -185,6 +190,7 @@ def set_user_emoji_status(fake: TelegramFake, bot: Bot, args: Args) -> bool:
         statuses.pop(user, None)
     else:
         statuses[user] = {"custom_emoji_id": str(emoji_id), "expiration_date": expires}
+        bound(statuses, MAX_KEPT)
     return True
 
 
@@ -353,8 +359,7 @@ def set_passport_data_errors(fake: TelegramFake, bot: Bot, args: Args) -> bool:
             raise worded(f"Can't parse PassportElementError: {refused}") from None
     known_user(fake, user)
     family_state(bot, "passport_errors", dict)[user] = value
-    while len(bot.extra["passport_errors"]) > 1_000:
-        bot.extra["passport_errors"].pop(next(iter(bot.extra["passport_errors"])))
+    bound(bot.extra["passport_errors"], MAX_KEPT)
     return True
 
 

@@ -28,6 +28,7 @@ MAX_EMOJI = 20  # Client.h MAX_STICKER_EMOJI_COUNT
 MAX_STICKERS_AT_CREATION = 50  # get_input_stickers
 MAX_IN_SET = {"regular": 120, "mask": 120, "custom_emoji": 200}  # Bot API docs, addStickerToSet
 MAX_UPLOADS = 1_000
+MAX_SETS = 1_000  # sets kept by the fake, the oldest forgotten first (memory stays bounded)
 MAX_TITLE = 64  # Bot API docs: title 1-64 characters
 MAX_NAME = 64
 FORMATS = {"static", "animated", "video"}
@@ -66,6 +67,12 @@ class Stickers:
                 if sticker["file_id"] == file_id:
                     return sticker_set, i
         return None
+
+
+def bound(table: dict, most: int) -> None:
+    """Forget the oldest entries of `table` beyond `most` (the family's memory stays bounded)."""
+    while len(table) > most:
+        table.pop(next(iter(table)))
 
 
 def stickers_of(fake: TelegramFake) -> Stickers:
@@ -397,8 +404,7 @@ def upload_sticker_file(fake: TelegramFake, bot: Bot, args: Args) -> dict:
     store = stickers_of(fake)
     file_id, unique_id = _file_ids(fake, "CAACAgIAAxkDAAE")
     store.uploads[file_id] = {"format": fmt, "file_unique_id": unique_id, "size": len(found[1] or b"")}
-    while len(store.uploads) > MAX_UPLOADS:
-        store.uploads.pop(next(iter(store.uploads)))
+    bound(store.uploads, MAX_UPLOADS)
     return {"file_id": file_id, "file_unique_id": unique_id, "file_size": len(found[1] or b"")}
 
 
@@ -429,6 +435,7 @@ def create_new_sticker_set(fake: TelegramFake, bot: Bot, args: Args) -> bool:
     sticker_set = StickerSet(name, title, kind, user, bot.account.id, needs_repainting=needs_repainting)
     sticker_set.stickers = [_make_sticker(fake, sticker_set, s) for s in given]
     store.sets[name.lower()] = sticker_set
+    bound(store.sets, MAX_SETS)
     return True
 
 
