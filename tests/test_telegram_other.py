@@ -8,7 +8,6 @@ import json
 
 import httpx
 import pytest
-
 from integration_lab.fakes.telegram import AsyncTelegramTransport, People, TelegramFake
 from integration_lab.fakes.telegram.catalogue import problems, returns
 from integration_lab.runtime.clock import FrozenClock
@@ -63,7 +62,7 @@ def _sticker(file_id: str, emoji: str = "😀", **extra) -> dict:
 
 
 async def test_a_sticker_set_is_created_from_an_upload_and_read_back(world):
-    fake, _, api, _ = world
+    _fake, _, api, _ = world
     uploaded = await api.ok("uploadStickerFile", files={"sticker": ("s.png", PNG, "image/png")},
                             user_id=501, sticker_format="static")
     assert uploaded["file_size"] == len(PNG)
@@ -185,7 +184,7 @@ async def test_sticker_set_names_are_taken_once_and_only_the_creator_edits(world
 
 
 async def test_a_game_score_round_trip(world):
-    fake, people, api, _ = world
+    _fake, _people, api, _ = world
     game = await api.ok("sendGame", chat_id=501, game_short_name="space_race")
     assert game["game"]["title"] == "Space Race"
     assert game["reply_markup"]["inline_keyboard"][0][0] == {"text": "Play Space Race", "callback_game": {}}
@@ -208,7 +207,7 @@ async def test_a_game_score_round_trip(world):
 
 
 async def test_log_out_answers_logged_out_for_ten_minutes_then_logs_back_in(world):
-    fake, people, api, clock = world
+    fake, _people, api, clock = world
     await api.ok("setWebhook", url="https://shop.example/hook")
     assert await api.ok("logOut") is True
     assert await api.raw("getMe") == (400, {"ok": False, "error_code": 400, "description": "Logged out"})
@@ -221,7 +220,7 @@ async def test_log_out_answers_logged_out_for_ten_minutes_then_logs_back_in(worl
 
 
 async def test_close_refuses_for_ten_minutes_after_a_relaunch(world):
-    fake, _, api, clock = world
+    _fake, _, api, clock = world
     await api.ok("getMe")  # the server's first call: it started now
     clock.advance(11 * 60)  # the server has run 11 minutes
     assert await api.ok("close") is True  # launched with the server: may close at once
@@ -304,7 +303,7 @@ async def test_business_messages_are_read_and_deleted_with_the_rights_given(worl
 
 
 async def test_gifts_sent_appear_with_their_owner_and_can_be_converted(world):
-    fake, people, api, _ = world
+    fake, _people, api, _ = world
     connection_id = await _connected(fake, api)
     gifts = (await api.ok("getAvailableGifts"))["gifts"]
     await api.ok("sendGift", user_id=601, gift_id=gifts[0]["id"], text="Thanks!")
@@ -347,7 +346,7 @@ async def test_stories_are_posted_edited_and_deleted(world):
 
 
 async def test_verification_users_boosts_and_passport(world):
-    fake, people, api, _ = world
+    _fake, _people, api, _ = world
     await api.ok("verifyUser", user_id=501, custom_description="Our courier")
     await api.ok("removeUserVerification", user_id=501)
     assert await api.fails("verifyUser", user_id=777) == "Bad Request: user not found"
@@ -477,7 +476,7 @@ async def test_repost_story_reads_story_id_as_the_reference_server_does(world):
 async def test_the_family_memory_is_bounded(world, monkeypatch):
     from integration_lab.fakes.telegram import other_stickers
 
-    fake, _, api, _ = world
+    _fake, _, api, _ = world
     monkeypatch.setattr(other_stickers, "MAX_SETS", 3)
     for n in range(4):
         await api.ok("createNewStickerSet", user_id=501, name=f"s{n}_by_lab_shop_bot", title="S",

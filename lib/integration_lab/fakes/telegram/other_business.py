@@ -21,8 +21,8 @@ from dataclasses import dataclass, field
 from .catalogue import example
 from .control_routes import family_state, route
 from .errors import bad_request, worded
-from .params import Args, NotJson, to_integer, to_integer_safe
 from .other_stickers import bound
+from .params import Args, NotJson, to_integer, to_integer_safe
 from .state import Account, Bot, Chat
 from .world import TelegramFake
 

@@ -12,7 +12,7 @@ MessageQueryManager.cpp).
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from . import inputs
 from .control_routes import family_state, route

@@ -215,9 +215,8 @@ def _input_sticker(args: Args, value, default_format: str | None) -> InputSticke
     found = _input_file(args, sticker)
     if found is None:
         raise _Parse("sticker not found")
-    if default_format is None:
-        if "format" not in value:
-            raise _Parse('Can\'t find field "format"')
+    if default_format is None and "format" not in value:
+        raise _Parse('Can\'t find field "format"')
     fmt = value.get("format", "")
     if not isinstance(fmt, str):
         raise _Parse('Field "format" must be of type String')

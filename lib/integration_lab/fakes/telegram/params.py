@@ -96,7 +96,7 @@ class Args:
         for name, value in pairs:
             (self.files if isinstance(value, Upload) else self.values).setdefault(name, value)
 
-    def file(self, name: str) -> "Upload | None":
+    def file(self, name: str) -> Upload | None:
         return self.files.get(name)
 
     def arg(self, name: str) -> str:
