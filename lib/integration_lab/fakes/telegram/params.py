@@ -80,13 +80,24 @@ def to_bool(value: str) -> bool:
     return value.strip(" \t\r\n\0\v").lower() in ("true", "yes", "1")
 
 
+class Upload(str):
+    """A multipart file part: the text is its filename, `data` its bytes. Not a parameter (`arg` never sees it);
+    `Args.file(name)` finds it, as the reference server's `Query::file` does."""
+
+    data: bytes = b""
+
+
 class Args:
     """A request's parameters by name; Telegram's `Query::arg` gives "" for a missing one."""
 
     def __init__(self, pairs: list[tuple[str, str]]):
         self.values: dict[str, str] = {}
+        self.files: dict[str, Upload] = {}
         for name, value in pairs:
-            self.values.setdefault(name, value)
+            (self.files if isinstance(value, Upload) else self.values).setdefault(name, value)
+
+    def file(self, name: str) -> Upload | None:
+        return self.files.get(name)
 
     def arg(self, name: str) -> str:
         return self.values.get(name, "")
@@ -313,9 +324,14 @@ def parse_multipart(content_type: str, raw: bytes) -> list[tuple[str, str]] | No
             continue
         disposition = re.search(rb"(?im)^content-disposition:[ \t]*form-data;(.*)$", head)
         fields = dict(_field(item) for item in disposition.group(1).split(b";")) if disposition else {}
-        if not fields.get(b"name") or b"filename" in fields:
-            continue  # HttpReader refuses a nameless part; a file is not a parameter
+        if not fields.get(b"name"):
+            continue  # HttpReader refuses a nameless part
         value = value[:-2] if value.endswith(b"\r\n") else value
+        if b"filename" in fields:  # a file is not a parameter: Args keeps it apart
+            upload = Upload(text(fields[b"filename"]))
+            upload.data = value
+            pairs.append((text(fields[b"name"]), upload))
+            continue
         if re.search(rb"(?im)^content-type:[ \t]*application/x-www-form-urlencoded", head):
             pairs += parse_urlencoded(value)
         else:

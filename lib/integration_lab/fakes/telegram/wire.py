@@ -15,6 +15,7 @@ from ...runtime.faults import SimulatedTimeout
 from . import control
 from .errors import METHOD_NOT_FOUND, NOT_FOUND, TOO_LARGE, ApiError, bad_request
 from .methods import Described
+from .other_session import before_call
 from .params import MAX_PARAMETERS, MAX_UPLOAD, Args, parse_body, parse_urlencoded
 from .registry import METHODS
 from .replies import Reply, json_reply
@@ -74,6 +75,7 @@ async def handle(fake: TelegramFake, verb: str, path: str, query: bytes, headers
         if len(body) + len(query) > body_limit(headers):
             raise ApiError(413, TOO_LARGE)
         args = request_args(query, headers, body)
+        before_call(fake, bot)  # a logged-out or closed bot (other_session.py)
         lost_answer = await _apply_faults(fake, name) if fake.faults.rules else None
         try:
             result = method(fake, bot, args)
