@@ -244,6 +244,25 @@ async def test_poll_refusals_in_telegrams_words(world):
     assert fake.default_bot.chats[501].next_message_id == 2  # nothing was sent
 
 
+async def test_a_forwarded_poll_shares_its_votes_a_copied_one_starts_afresh(world):
+    fake, people, api, clock = world
+    group = people.create_group("Buyers", ADA, [BO])
+    sent = await api.ok("sendPoll", chat_id=group["id"], question="Quiz?", options=["a", "b"], type="quiz",
+                        correct_option_ids=[0], is_anonymous=False)
+    forwarded = await api.ok("forwardMessage", chat_id=501, from_chat_id=group["id"], message_id=sent["message_id"])
+    assert forwarded["poll"]["id"] == sent["poll"]["id"] and "correct_option_ids" in forwarded["poll"]  # private
+    copied = await api.ok("copyMessage", chat_id=group["id"], from_chat_id=group["id"], message_id=sent["message_id"])
+    person.vote(people, 501, ADA, forwarded["message_id"], [0])
+    person.vote(people, group["id"], BO, sent["message_id"], [1])
+    for chat_id, message_id, counts in ((group["id"], sent["message_id"], [1, 1]), (501, forwarded["message_id"], [1, 1]),
+                                        (group["id"], copied["message_id"], [0, 0])):
+        shown = person.message_view(people, chat_id, message_id)["message"]
+        assert problems(shown, "Message") == []
+        assert [o["voter_count"] for o in shown["poll"]["options"]] == counts
+    copy_id = person.message_view(people, group["id"], copied["message_id"])["message"]["poll"]["id"]
+    assert copy_id != sent["poll"]["id"]
+
+
 # ---- dice, locations, venues, contacts, drafts ------------------------------------------------------------
 
 async def test_dice_values_follow_the_emoji_and_the_seed(world):
@@ -319,8 +338,12 @@ async def test_people_edit_share_and_delete(world):
     edited = person.edit_own(people, 501, ADA, said["message_id"], {"text": "I want 3 mugs"})
     assert edited["edit_date"] == said["date"] + 5
     shared = person.share_location(people, 501, ADA, {"latitude": 41.3, "longitude": 69.2, "live_period": 900})
-    person.edit_own(people, 501, ADA, shared["message_id"], {"latitude": 41.31, "longitude": 69.21, "heading": 45})
-    person.share_contact(people, 501, ADA, {"phone_number": "+998900000001", "first_name": "Ada", "user_id": 501})
+    moved = person.edit_own(people, 501, ADA, shared["message_id"], {"latitude": 41.31, "longitude": 69.21,
+                                                                    "heading": 45})
+    contact = person.share_contact(people, 501, ADA, {"phone_number": "+998900000001", "first_name": "Ada",
+                                                      "user_id": 501})
+    for message in (edited, shared, moved, contact):
+        assert problems(message, "Message") == [], problems(message, "Message")
     found = await updates(api)
     assert kinds(found) == ["message", "edited_message", "message", "edited_message", "message"]
     assert found[1]["edited_message"]["text"] == "I want 3 mugs"
@@ -408,9 +431,9 @@ async def test_ptb_sends_a_quiz_and_handles_poll_answers_as_people_vote(server):
                                               "members": [{"id": 43, "first_name": "Bo"}]})["chat"]
     async with app:
         message = await app.bot.send_poll(group["id"], "Capital of Uzbekistan?", ["Samarkand", "Tashkent"],
-                                          type="quiz", correct_option_id=1, is_anonymous=False,
+                                          type="quiz", correct_option_ids=[1], is_anonymous=False,
                                           explanation="Since 1930")
-        assert message.poll.correct_option_id == 1 and message.poll.type == "quiz"
+        assert tuple(message.poll.correct_option_ids) == (1,) and message.poll.type == "quiz"
         await app.updater.start_polling(poll_interval=0.05, timeout=1, allowed_updates=["poll", "poll_answer"])
         await app.start()
         for voter, option in ((42, 1), (43, 0)):
