@@ -4,6 +4,8 @@ real clients (python-telegram-bot, aiogram) driving them unmodified."""
 
 from __future__ import annotations
 
+import os
+
 import httpx
 import pytest
 
@@ -482,3 +484,64 @@ async def test_aiogram_copies_forwards_and_reacts(server):
         assert reaction.new_reaction[0].emoji == "🔥" and reaction.message_id == secret.message_id
     finally:
         await bot.session.close()
+
+
+# ---- hostile input: Telegram's envelope, never a 5xx, and a refused call changes nothing ------------------
+
+def _state(fake: TelegramFake) -> str:
+    """Everything this family and the chats keep, as text: messages, reactions, ephemeral messages, drafts, polls,
+    and the seeded ids' next draw."""
+    import json
+    import random
+
+    from integration_lab.fakes.telegram.interactive_state import FAMILY
+    chats = {}
+    for chat_id, chat in fake.default_bot.chats.items():
+        extra = chat.extra.get(FAMILY)
+        chats[chat_id] = {"messages": [(m.to_api(), m.deleted) for m in chat.messages.values()],
+                          "next": chat.next_message_id,
+                          "extra": None if extra is None else (extra.reactions, [(k, m.to_api()) for k, m in
+                                                                                  extra.ephemeral.items()],
+                                                               extra.draft, sorted(extra.stopped_live))}
+    polls = fake.extra.get(FAMILY)
+    probe = random.Random()
+    probe.setstate(fake.ids._random.getstate())
+    return json.dumps([chats, None if polls is None else [(k, p.poll, p.votes) for k, p in polls.polls.items()],
+                       probe.random()], default=str, sort_keys=True)
+
+
+async def test_seeded_hostile_calls_to_this_family_get_envelopes_and_refusals_change_nothing(world):
+    from test_telegram_hostile import Hostile
+
+    class HostileInteractive(Hostile):
+        METHODS = ["forwardMessage", "forwardMessages", "copyMessage", "copyMessages", "setMessageReaction",
+                   "sendPoll", "stopPoll", "sendDice", "sendLocation", "editMessageLiveLocation",
+                   "stopMessageLiveLocation", "sendVenue", "sendContact", "sendMessageDraft", "sendMessage",
+                   "editEphemeralMessageText", "editEphemeralMessageCaption", "editEphemeralMessageReplyMarkup",
+                   "deleteEphemeralMessage"]
+        NAMES = ["chat_id", "text", "message_id", "from_chat_id", "message_ids", "reaction", "is_big", "question",
+                 "options", "type", "correct_option_id", "correct_option_ids", "is_anonymous", "open_period",
+                 "explanation", "emoji", "latitude", "longitude", "live_period", "heading", "title", "address",
+                 "phone_number", "first_name", "draft_id", "protect_content", "ephemeral_message_parameters",
+                 "receiver_user_id", "ephemeral_message_id", "caption", "remove_caption", "reply_markup",
+                 "reply_parameters", "parse_mode", "question_parse_mode"]
+
+    fake, people, api, clock = world
+    group = people.create_group("Buyers", ADA, [BO])
+    await api.ok("sendPoll", chat_id=group["id"], question="Q?", options=["a", "b"])
+    await api.ok("sendLocation", chat_id=501, latitude=1, longitude=2, live_period=600)
+    await api.ok("sendMessage", chat_id=group["id"], text="psst", ephemeral_message_parameters={"receiver_user_id": 502})
+    generator, failures = HostileInteractive(22, [501, group["id"]]), []
+    for _ in range(int(os.environ.get("TELEGRAM_HOSTILE_CALLS", 300))):
+        method, query, body, headers = generator.request()
+        before = _state(fake)
+        response = await api.http.post(f"/bot{fake.default_bot.token}/{method}" +
+                                       (f"?{query.decode()}" if query else ""), content=body, headers=headers)
+        answer = response.json()
+        if response.status_code >= 500 or answer.get("ok") is not True and answer.get("error_code") != response.status_code:
+            failures.append((method, body[:120], response.status_code, answer))
+        elif answer["ok"] and problems(answer["result"], method_returns(method)):
+            failures.append((method, body[:120], "invalid result", problems(answer["result"], method_returns(method))))
+        elif not answer["ok"] and _state(fake) != before:
+            failures.append((method, body[:120], "a refused call changed state", answer))
+    assert failures == [], "\n".join(map(str, failures))

@@ -133,9 +133,10 @@ def _protected(args: Args) -> dict:
 
 
 def _send(fake: TelegramFake, bot: Bot, args: Args, content: dict, check: Callable[[Chat], None] | None = None,
-          ephemeral_allowed: bool = True) -> dict:
+          ephemeral_allowed: bool = True, last: Callable[[dict], None] | None = None) -> dict:
     """do_send_message for a content this family builds: reply parameters, markup, chat, TDLib's checks on
-    the content (`check`), the replied message, flood control, then the message."""
+    the content (`check`), the replied message, flood control, then the message; `last` fills in what only a
+    sent message gets (a dice roll), so a refused call draws nothing from the seeded ids."""
     reply_id, without_reply = inputs.reply_to(args)
     markup = inputs.reply_markup(args)
     ephemeral = _ephemeral_parameters(args) if ephemeral_allowed else None
@@ -143,11 +144,12 @@ def _send(fake: TelegramFake, bot: Bot, args: Args, content: dict, check: Callab
     if check is not None:
         check(chat)
     reply_to = replied_message(chat, reply_id, without_reply)
-    if ephemeral is not None:
-        receiver = _ephemeral_receiver(fake, chat, ephemeral)
-        check_flood(fake, bot, chat)
-        return post_ephemeral(fake, chat, bot.account, receiver, None, [], markup, content).to_api()
+    receiver = _ephemeral_receiver(fake, chat, ephemeral) if ephemeral is not None else None
     check_flood(fake, bot, chat)
+    if last is not None:
+        last(content)
+    if receiver is not None:
+        return post_ephemeral(fake, chat, bot.account, receiver, None, [], markup, content).to_api()
     return fake.post(chat, bot.account, None, None, markup, reply_to, content={**content, **_protected(args)}).to_api()
 
 
@@ -615,13 +617,10 @@ def send_dice(fake: TelegramFake, bot: Bot, args: Args) -> dict:
         if emoji not in DICE:
             raise bad_request("EMOTICON_INVALID")  # UNCONFIRMED: Telegram's answer to another emoji
 
-    content: dict[str, Any] = {"dice": {"emoji": emoji, "value": 0}}
-
-    def roll(chat: Chat) -> None:
-        check(chat)
+    def roll(content: dict) -> None:
         content["dice"]["value"] = fake.ids.integer(1, DICE[emoji])  # the lab's seeded randomness
 
-    return _send(fake, bot, args, content, roll)
+    return _send(fake, bot, args, {"dice": {"emoji": emoji, "value": 0}}, check, last=roll)
 
 
 def _location(args: Args) -> tuple[float, float, float]:

@@ -66,6 +66,14 @@ def chat_state(chat: Chat) -> ChatState:
     return family_state(chat, FAMILY, ChatState)
 
 
+_EMPTY = ChatState()
+
+
+def peek_chat_state(chat: Chat) -> ChatState:
+    """The chat's state for reading: a chat this family never touched reads as empty and stays untouched."""
+    return chat.extra.get(FAMILY) or _EMPTY
+
+
 # ---- polls -----------------------------------------------------------------------------------------
 
 def remember_poll(fake: TelegramFake, state: PollState) -> None:
@@ -137,7 +145,7 @@ def _bot(fake: TelegramFake, bot_id: int) -> Bot | None:
 def reaction_counts(chat: Chat, message_id: int) -> list[dict]:
     """ReactionCount objects: each reaction on the message with how many set it, most used first."""
     counts: dict[str, tuple[dict, int]] = {}
-    for chosen in chat_state(chat).reactions.get(message_id, {}).values():
+    for chosen in peek_chat_state(chat).reactions.get(message_id, {}).values():
         for reaction in chosen:
             key = reaction.get("emoji") or reaction.get("custom_emoji_id") or reaction["type"]
             known, total = counts.get(key, (reaction, 0))
@@ -167,7 +175,7 @@ def _forget_evicted(chat: Chat) -> None:
 
 
 def present_custom_emoji(chat: Chat, message_id: int) -> set[str]:
-    return {r["custom_emoji_id"] for chosen in chat_state(chat).reactions.get(message_id, {}).values()
+    return {r["custom_emoji_id"] for chosen in peek_chat_state(chat).reactions.get(message_id, {}).values()
             for r in chosen if r.get("type") == "custom_emoji"}
 
 
@@ -188,7 +196,7 @@ def post_ephemeral(fake: TelegramFake, chat: Chat, sender: Account, receiver: Ac
 
 
 def ephemeral_message(chat: Chat, receiver_id: int, ephemeral_id: int) -> Message | None:
-    message = chat_state(chat).ephemeral.get((receiver_id, ephemeral_id))
+    message = peek_chat_state(chat).ephemeral.get((receiver_id, ephemeral_id))
     return None if message is None or message.deleted else message
 
 
