@@ -265,6 +265,26 @@ async def test_a_forwarded_poll_shares_its_votes_a_copied_one_starts_afresh(worl
     assert copy_id != sent["poll"]["id"]
 
 
+async def test_memory_stays_bounded_by_the_history(world):
+    from integration_lab.fakes.telegram.interactive_state import chat_state, poll_of
+
+    fake = TelegramFake(FrozenClock("2026-03-02T10:00:00Z"), IdFactory(3), limits=False, history=3)
+    people, api = People(fake), Api(fake)
+    people.send(501, ADA, "/start")
+    sent = await api.ok("sendPoll", chat_id=501, question="Q?", options=["a", "b"])
+    latest = sent
+    for _ in range(10):
+        latest = await api.ok("forwardMessage", chat_id=501, from_chat_id=501, message_id=latest["message_id"])
+        assert latest["poll"]["id"] == sent["poll"]["id"]
+        person.react(people, 501, ADA, fake.default_bot.chats[501].next_message_id - 1,
+                     [{"type": "emoji", "emoji": "👍"}])
+    person.vote(people, 501, ADA, fake.default_bot.chats[501].next_message_id - 1, [0])
+    chat = fake.default_bot.chats[501]
+    state = poll_of(fake, chat.messages[chat.next_message_id - 1])
+    assert len(state.messages) <= 4 and state.poll["total_voter_count"] == 1  # the original and the kept forwards
+    assert set(chat_state(chat).reactions) <= set(chat.messages)
+
+
 # ---- dice, locations, venues, contacts, drafts ------------------------------------------------------------
 
 async def test_dice_values_follow_the_emoji_and_the_seed(world):

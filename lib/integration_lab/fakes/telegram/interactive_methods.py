@@ -264,8 +264,10 @@ def _duplicate(fake: TelegramFake, source: Message, chat: Chat, bot: Bot, as_cop
     if protect:
         content["has_protected_content"] = True
     state = poll_of(fake, source)
-    if state is not None and as_copy:  # a copy is a new poll with no votes; a forward shows the same poll
-        content["poll"] = _new_poll_state(fake, bot, chat, copy.deepcopy(state.poll), None).poll
+    if state is not None and as_copy:  # a copy is a new open poll with no votes; a forward shows the same poll
+        fresh = {k: v for k, v in copy.deepcopy(state.poll).items() if k not in ("open_period", "close_date")}
+        fresh["is_closed"] = False  # UNCONFIRMED: TDLib's copy of a closed poll
+        content["poll"] = _new_poll_state(fake, bot, chat, fresh, None).poll
     message = fake.post(chat, bot.account, source.text, copy.deepcopy(source.entities), markup, reply_to,
                         content=content)
     if state is not None:

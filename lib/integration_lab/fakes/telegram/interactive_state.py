@@ -91,10 +91,13 @@ def poll_of(fake: TelegramFake, message: Message) -> PollState | None:
 
 
 def refresh_poll(state: PollState) -> None:
-    """Every message showing the poll gets a copy of its state as of now."""
+    """Every message showing the poll gets a copy of its state as of now; forwards the chat's history no
+    longer keeps are let go (the original stays first: it alone shows an open quiz's answer in a group)."""
+    original = state.messages[0] if state.messages else None
+    state.messages = [m for i, m in enumerate(state.messages) if i == 0 or m.chat.messages.get(m.message_id) is m]
     for message in state.messages:
         shown = copy.deepcopy(state.poll)
-        if message is not state.messages[0] and not state.is_closed and message.chat.type != "private":
+        if message is not original and not state.is_closed and message.chat.type != "private":
             shown.pop("correct_option_ids", None)  # a forwarded open quiz keeps its answer hidden
             shown.pop("explanation", None)
             shown.pop("explanation_entities", None)
