@@ -15,9 +15,11 @@ edit or delete their own message) in interactive_people.py, whose control routes
 from __future__ import annotations
 
 import copy
+import itertools
 import json
 import re
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from . import inputs
 from . import interactive_people  # noqa: F401  # registers the family's control routes
@@ -372,7 +374,7 @@ def _many(fake: TelegramFake, bot: Bot, args: Args, as_copy: bool) -> list[dict]
              and not from_chat.messages[i].deleted]
     if not found:
         raise bad_request("there are no messages to forward")
-    if any(b.message_id <= a.message_id for a, b in zip(found, found[1:])):
+    if any(b.message_id <= a.message_id for a, b in itertools.pairwise(found)):
         raise bad_request("message identifiers must be in a strictly increasing order")
     sendable = [m for m in found if _forwardable(m) and (as_copy or not m.content.get("has_protected_content"))]
     if not sendable:
@@ -637,12 +639,10 @@ def _location(args: Args) -> tuple[float, float, float]:
 
 
 def _double(text: str) -> float:
+    """td::to_double: the leading number, junk after it ignored, none at all 0; 1e999 is infinite (and then no
+    place on the map)."""
     found = re.match(r"[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?", text)
-    try:
-        value = float(found.group()) if found else 0.0
-    except OverflowError:
-        value = 0.0
-    return value if value == value and abs(value) != float("inf") else 0.0
+    return float(found.group()) if found else 0.0
 
 
 def _valid_point(latitude: float, longitude: float) -> bool:
@@ -771,7 +771,7 @@ def send_contact(fake: TelegramFake, bot: Bot, args: Args) -> dict:
         contact["vcard"] = args.arg("vcard")
 
     def check(chat: Chat) -> None:
-        for name, value in contact.items():
+        for value in contact.values():
             if not is_utf8(value):
                 raise worded("Strings must be encoded in UTF-8")  # UNCONFIRMED: TDLib's per-field wording
 
