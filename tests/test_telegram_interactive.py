@@ -179,6 +179,22 @@ async def test_reactions_bot_sets_one_people_react_updates_only_when_asked(world
         person.react(people, 501, ADA, 1, [{"type": "emoji", "emoji": "🦖"}])
 
 
+async def test_reactions_in_a_channel_reach_the_bot_as_counts(world):
+    from integration_lab.fakes.telegram.state import Chat
+
+    fake, people, api, clock = world
+    fake.default_bot.chats[-1001] = Chat(-1001, "channel", title="Lab Shop news", members={501, 502})
+    post = await api.ok("sendMessage", chat_id=-1001, text="New tea in stock")
+    await updates(api, "message_reaction", "message_reaction_count")
+    person.react(people, -1001, ADA, post["message_id"], [{"type": "emoji", "emoji": "🔥"}])
+    person.react(people, -1001, BO, post["message_id"], [{"type": "emoji", "emoji": "🔥"}, {"type": "emoji", "emoji": "❤"}])
+    found = await updates(api, "message_reaction", "message_reaction_count")
+    assert kinds(found) == ["message_reaction_count", "message_reaction_count"]  # anonymous: counts only
+    assert found[1]["message_reaction_count"]["reactions"] == [
+        {"type": {"type": "emoji", "emoji": "🔥"}, "total_count": 2},
+        {"type": {"type": "emoji", "emoji": "❤"}, "total_count": 1}]
+
+
 # ---- polls ----------------------------------------------------------------------------------------------
 
 async def test_quiz_votes_reach_the_bot_as_poll_answers_and_poll_states(world):
