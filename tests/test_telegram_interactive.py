@@ -90,6 +90,27 @@ async def test_forward_keeps_the_origin_copy_returns_a_message_id(world):
     assert shown["reply_markup"]["inline_keyboard"][0][0]["callback_data"] == "use"
 
 
+async def test_people_forward_to_the_bot_and_privacy_hides_the_sender(world):
+    fake, people, api, clock = world
+    group = people.create_group("Buyers", BO, [ADA])
+    said = people.send(group["id"], BO, "/deal tea at half price")
+    await updates(api)
+    forwarded = person.forward(people, 501, ADA, group["id"], said["message_id"])
+    assert forwarded["from"]["id"] == 501 and forwarded["forward_origin"]["sender_user"]["id"] == 502
+    person.set_forward_privacy(people, 502, "nobody")
+    hidden = person.forward(people, 501, ADA, group["id"], said["message_id"])
+    assert hidden["forward_origin"] == {"type": "hidden_user", "date": said["date"], "sender_user_name": "Bo"}
+    by_bot = await api.ok("forwardMessage", chat_id=501, from_chat_id=group["id"], message_id=said["message_id"])
+    assert by_bot["forward_origin"]["type"] == "hidden_user"  # the privacy setting holds for bots' forwards too
+    found = await updates(api)
+    assert kinds(found) == ["message", "message"] and found[1]["message"]["forward_origin"]["type"] == "hidden_user"
+    secret = await api.ok("sendMessage", chat_id=501, text="code 1234", protect_content=True)
+    with pytest.raises(ValueError, match="protected"):
+        person.forward(people, 501, ADA, 501, secret["message_id"])
+    with pytest.raises(ValueError, match="not in chat"):
+        person.forward(people, 503, CY, group["id"], said["message_id"])
+
+
 async def test_protect_content_forbids_forwarding_but_not_a_bots_copy(world):
     fake, people, api, clock = world
     secret = await api.ok("sendMessage", chat_id=501, text="your code: 1234", protect_content=True)
@@ -442,6 +463,9 @@ def test_control_routes_vote_react_share_edit_delete(server):
                              {"from": ada, "reaction": [{"type": "emoji", "emoji": "👍"}]})
     assert reacted["reactions"] == [{"type": {"type": "emoji", "emoji": "👍"}, "total_count": 1}]
     assert server.control("GET", "chats/42/messages/1")["summary"] == "/start"
+    forwarded = server.control("POST", "chats/42/forwards", {"from": ada, "from_chat_id": 42, "message_id": 1})
+    assert forwarded["message"]["forward_origin"]["type"] == "user"
+    assert server.control("POST", "users/42/privacy", {"forwards": "nobody"}) == {"ok": True, "forwards": "nobody"}
     assert server.control("POST", "chats/42/messages/1/delete", {"from": ada}) == {"ok": True, "deleted": 1}
     refused = httpx.post(f"{server.url}/_lab/chats/42/messages/1/vote", json={"from": ada, "option_ids": [0]})
     assert refused.status_code == 404 and refused.json()["ok"] is False

@@ -34,6 +34,7 @@ from .interactive_state import (
     close_due_polls,
     close_poll,
     ephemeral_message,
+    origin_of,
     poll_of,
     post_ephemeral,
     present_custom_emoji,
@@ -239,16 +240,6 @@ def _forwardable(message: Message) -> bool:
     return not message.service
 
 
-def _origin(message: Message) -> dict:
-    """MessageOrigin as the Bot API writes forward_origin: a forward of a forward keeps the first origin."""
-    if "forward_origin" in message.content:
-        return copy.deepcopy(message.content["forward_origin"])
-    if message.chat.type == "channel":
-        return {"type": "channel", "date": message.date, "chat": message.chat.to_api(),
-                "message_id": message.message_id}
-    return {"type": "user", "date": message.date, "sender_user": message.sender.to_api()}
-
-
 def _duplicate(fake: TelegramFake, source: Message, chat: Chat, bot: Bot, as_copy: bool, protect: bool,
                markup: dict | None = None, reply_to: Message | None = None, caption: tuple | None = None,
                remove_caption: bool = False) -> Message:
@@ -262,7 +253,7 @@ def _duplicate(fake: TelegramFake, source: Message, chat: Chat, bot: Bot, as_cop
         elif caption is not None and any(kind in content for kind in MEDIA_KINDS):
             content = _with_caption(content, *caption)
     else:
-        content["forward_origin"] = _origin(source)
+        content["forward_origin"] = origin_of(fake, source)
     if protect:
         content["has_protected_content"] = True
     state = poll_of(fake, source)

@@ -22,7 +22,9 @@ from .interactive_state import (
     close_due_polls,
     count_votes,
     describe,
+    fake_state,
     message_extra,
+    origin_of,
     poll_of,
     reaction_counts,
     refresh_poll,
@@ -230,6 +232,46 @@ def share_contact(people: People, chat_id: int, user: dict, data: dict) -> dict:
     return _post(people, chat, person, {"contact": contact}, _reply_to(chat, data.get("reply_to_message_id")))
 
 
+def forward(people: People, chat_id: int, user: dict, from_chat_id: Any, message_id: Any) -> dict:
+    """`user` forwards a message from a chat they are in (one the bot knows) into `chat_id`; the app refuses
+    a protected message or a service message. The forward names its origin as the Bot API writes it."""
+    person = people.fake.person(user)
+    if type(from_chat_id) is not int:
+        raise ValueError('"from_chat_id" must be the id of a chat the bot is in')
+    source_chat, source = _message(people, from_chat_id, message_id)
+    if (source_chat.person.id != person.id) if source_chat.type == "private" else person.id not in source_chat.members:
+        raise ValueError(f"{person.first_name} is not in chat {from_chat_id}")
+    if source.service:
+        raise ValueError("a service message cannot be forwarded")
+    if source.content.get("has_protected_content"):
+        raise ValueError("the message is protected: the app does not let anyone forward it")
+    chat = _person_chat(people, chat_id, person)
+    content = {k: copy.deepcopy(v) for k, v in source.content.items()
+               if k not in ("has_protected_content", "forward_origin", "receiver_user", "ephemeral_message_id")}
+    content["forward_origin"] = origin_of(people.fake, source)
+    message = people.fake.post(chat, person, source.text, copy.deepcopy(source.entities), content=content)
+    state = poll_of(people.fake, source)
+    if state is not None:  # a forwarded poll is the same poll: its votes show in every copy
+        state.messages.append(message)
+        refresh_poll(state)
+    if _bot_sees(people, chat, message):
+        people.fake.enqueue(people.bot, "message", message.to_api())
+    return message.to_api()
+
+
+def set_forward_privacy(people: People, user_id: int, forwards: Any) -> dict:
+    """The person's privacy setting "Forwarded messages": `nobody` makes forwards of their messages show only
+    their name (MessageOrigin hidden_user), `everybody` links their account again."""
+    account = people.fake.accounts.get(user_id)
+    if account is None or account.is_bot:
+        raise LookupError(f"no person {user_id}")
+    if forwards not in ("everybody", "nobody"):
+        raise ValueError('"forwards" must be "everybody" or "nobody"')
+    hidden = fake_state(people.fake).hidden_forwards
+    (hidden.add if forwards == "nobody" else hidden.discard)(user_id)
+    return {"forwards": forwards}
+
+
 def edit_own(people: People, chat_id: int, user: dict, message_id: Any, data: dict) -> dict:
     """`user` edits their own message: a new `text`, or a live location's new `latitude`/`longitude`. The bot
     gets an edited_message update when it saw the message."""
@@ -333,6 +375,17 @@ def _location_route(fake, people, match, data):
 @route("POST", r"^/_lab/chats/(-?\d+)/contacts$")
 def _contact_route(fake, people, match, data):
     return {"message": share_contact(people, int(match.group(1)), data.get("from"), data)}
+
+
+@route("POST", r"^/_lab/chats/(-?\d+)/forwards$")
+def _forward_route(fake, people, match, data):
+    return {"message": forward(people, int(match.group(1)), data.get("from"), data.get("from_chat_id"),
+                               data.get("message_id"))}
+
+
+@route("POST", r"^/_lab/users/(\d+)/privacy$")
+def _privacy_route(fake, people, match, data):
+    return set_forward_privacy(people, int(match.group(1)), data.get("forwards"))
 
 
 @route("GET", r"^/_lab/chats/(-?\d+)/ephemeral$")

@@ -55,6 +55,7 @@ class ChatState:
 @dataclass
 class FakeState:
     polls: OrderedDict = field(default_factory=OrderedDict)  # poll id -> PollState
+    hidden_forwards: set[int] = field(default_factory=set)  # people whose privacy settings hide them in forwards
 
 
 def fake_state(fake: TelegramFake) -> FakeState:
@@ -141,6 +142,23 @@ def _watch_clock(fake: TelegramFake) -> None:
 
 def _bot(fake: TelegramFake, bot_id: int) -> Bot | None:
     return next((b for b in fake.bots.values() if b.account.id == bot_id), None)
+
+
+# ---- forwards -----------------------------------------------------------------------------------------
+
+def origin_of(fake: TelegramFake, message: Message) -> dict:
+    """MessageOrigin as the Bot API writes forward_origin: a forward of a forward keeps the first origin; a
+    person whose privacy settings hide them in forwards ("Forwarded messages: Nobody") is a hidden_user with
+    only their name."""
+    if "forward_origin" in message.content:
+        return copy.deepcopy(message.content["forward_origin"])
+    if message.chat.type == "channel":
+        return {"type": "channel", "date": message.date, "chat": message.chat.to_api(),
+                "message_id": message.message_id}
+    if message.sender.id in family_state(fake, FAMILY, FakeState).hidden_forwards:
+        name = " ".join(filter(None, (message.sender.first_name, message.sender.last_name)))
+        return {"type": "hidden_user", "date": message.date, "sender_user_name": name}
+    return {"type": "user", "date": message.date, "sender_user": message.sender.to_api()}
 
 
 # ---- reactions --------------------------------------------------------------------------------------
