@@ -381,10 +381,28 @@ async def test_venue_contact_and_draft(world):
     assert await api.fails("sendContact", chat_id=501, first_name="X") == \
         'Bad Request: parameter "phone_number" is required'
     assert await api.ok("sendMessageDraft", chat_id=501, draft_id=7, text="Thinking <i>hard</i>", parse_mode="HTML")
-    route = person._draft_route(fake, people, type("M", (), {"group": lambda self, i: "501"})(), {})
-    assert route["draft"]["text"] == "Thinking hard"
+    assert person.draft_view(people, 501)["text"] == "Thinking hard"
     await api.ok("sendMessage", chat_id=501, text="Done")
-    assert person._draft_route(fake, people, type("M", (), {"group": lambda self, i: "501"})(), {})["draft"] is None
+    assert person.draft_view(people, 501) is None  # the message replaces the draft
+    assert await api.ok("sendMessageDraft", chat_id=501, draft_id=8, text="")
+    clock.advance(30)
+    assert person.draft_view(people, 501) is None  # a 30-second preview
+    assert await api.fails("sendMessageDraft", chat_id=501, draft_id=0, text="x") == \
+        "Bad Request: draft_id must be non-zero"
+
+
+async def test_a_person_stops_a_draft_and_the_bot_hears_it(world):
+    fake, people, api, clock = world
+    await updates(api)
+    await api.ok("sendMessageDraft", chat_id=501, draft_id=3, text="Writing your invoice")
+    with pytest.raises(ValueError, match="no stop button"):
+        person.stop_generation(people, 501, ADA)
+    await api.ok("sendMessageDraft", chat_id=501, draft_id=3, text="Writing your invoice…", can_stop=True)
+    assert person.stop_generation(people, 501, ADA) == {"draft": None}
+    [update] = await updates(api)
+    assert update["stopped_message_generation"] == {"chat": fake.default_bot.chats[501].to_api(), "draft_id": 3}
+    await api.ok("sendMessageDraft", chat_id=501, draft_id=4, text="kept", can_stop=True, keep_on_stop=True)
+    assert person.stop_generation(people, 501, ADA)["draft"]["stopped"] is True
 
 
 # ---- people editing and deleting their own messages ------------------------------------------------------
@@ -431,6 +449,11 @@ async def test_ephemeral_messages_only_the_receiver_sees(world):
                         reply_markup={"inline_keyboard": [[{"text": "OK", "callback_data": "ok"}]]}) is True
     assert person.ephemeral_view(people, group["id"]) == [
         {"receiver_user_id": 502, "ephemeral_message_id": 1, "text": "Still only you", "edited": True}]
+    query = person.press_ephemeral(people, group["id"], BO, 1, "ok")
+    assert query["message"]["ephemeral_message_id"] == 1 and problems(query, "CallbackQuery") == []
+    assert await api.ok("answerCallbackQuery", callback_query_id=query["id"], text="Noted") is True
+    with pytest.raises(LookupError):
+        person.press_ephemeral(people, group["id"], ADA, 1, "ok")  # only the receiver sees it
     assert await api.ok("deleteEphemeralMessage", **params) is True
     assert await api.fails("deleteEphemeralMessage", **params) == "Bad Request: message to delete not found"
     assert await api.fails("sendMessage", chat_id=group["id"], text="x",
@@ -562,7 +585,8 @@ def _state(fake: TelegramFake) -> str:
                           "next": chat.next_message_id,
                           "extra": None if extra is None else (extra.reactions, [(k, m.to_api()) for k, m in
                                                                                   extra.ephemeral.items()],
-                                                               extra.draft, sorted(extra.stopped_live))}
+                                                               vars(extra.draft) if extra.draft else None,
+                                                               sorted(extra.stopped_live))}
     polls = fake.extra.get(FAMILY)
     probe = random.Random()
     probe.setstate(fake.ids._random.getstate())

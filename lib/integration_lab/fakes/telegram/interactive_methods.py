@@ -29,6 +29,7 @@ from .inputs import Fields, _Refused
 from .interactive_state import (
     MEDIA_KINDS,
     REACTION_EMOJI,
+    Draft,
     PollState,
     chat_state,
     close_due_polls,
@@ -770,8 +771,9 @@ def send_contact(fake: TelegramFake, bot: Bot, args: Args) -> dict:
 
 
 def send_message_draft(fake: TelegramFake, bot: Bot, args: Args) -> bool:
-    """A draft streams into the person's private chat (Bot API 9.3+); the fake keeps the latest one, which a
-    message the bot then sends replaces. UNCONFIRMED: the errors for draft_id 0 and a chat that is not private."""
+    """A draft streams into the person's private chat (Bot API 9.3+): a 30-second preview the fake keeps until
+    the bot sends a message or the preview runs out. UNCONFIRMED: the errors for draft_id 0 and a chat that is
+    not private."""
     draft_id = to_integer(args.arg("draft_id"), 64)
     text, entities = _formatted(args, "text", "parse_mode", "entities")
     chat = _chat(fake, bot, args)
@@ -781,8 +783,8 @@ def send_message_draft(fake: TelegramFake, bot: Bot, args: Args) -> bool:
         raise bad_request("draft_id must be non-zero")
     if utf16_len(text) > 4096:
         raise bad_request("message is too long")
-    chat_state(chat).draft = {"draft_id": draft_id, "text": text, "entities": entities,
-                              "date": int(fake.clock.time()), "after_message_id": chat.next_message_id - 1}
+    chat_state(chat).draft = Draft(draft_id, text, entities, int(fake.clock.time()), chat.next_message_id - 1,
+                                   args.flag("can_stop"), args.flag("keep_on_stop"))
     return True
 
 

@@ -336,6 +336,55 @@ def ephemeral_view(people: People, chat_id: int) -> list[dict]:
             for (receiver, ephemeral_id), message in chat_state(chat).ephemeral.items() if not message.deleted]
 
 
+def draft_view(people: People, chat_id: int) -> dict | None:
+    """The bot's draft as the person sees it now: gone once the bot sent a message, after its 30-second
+    preview, or when the person stopped it (unless the bot asked to keep it)."""
+    chat = people.bot.chats.get(chat_id)
+    if chat is None:
+        raise LookupError(f"no chat {chat_id} with this bot")
+    draft = chat_state(chat).draft
+    return draft.to_view() if draft is not None and draft.shown(chat, people.fake.clock.time()) else None
+
+
+def stop_generation(people: People, chat_id: int, user: dict) -> dict:
+    """The person presses the stop button under a draft the bot streams with can_stop: the bot gets a
+    stopped_message_generation update."""
+    person = people.fake.person(user)
+    chat = people.bot.chats.get(chat_id)
+    if chat is None or chat.type != "private" or chat.person.id != person.id:
+        raise LookupError(f"no private chat {chat_id} of {person.first_name} with this bot")
+    draft = chat_state(chat).draft
+    if draft is None or not draft.shown(chat, people.fake.clock.time()) or draft.stopped:
+        raise ValueError("there is no draft to stop")
+    if not draft.can_stop:
+        raise ValueError("this draft has no stop button (the bot did not pass can_stop)")
+    draft.stopped = True
+    people.fake.enqueue(people.bot, "stopped_message_generation", {"chat": chat.to_api(), "draft_id": draft.draft_id})
+    return {"draft": draft_view(people, chat_id)}
+
+
+def press_ephemeral(people: People, chat_id: int, user: dict, ephemeral_id: int, data: Any) -> dict:
+    """The receiver presses an inline button of an ephemeral message: a callback_query whose message is the
+    ephemeral one (message_id 0). UNCONFIRMED: how Telegram shows an ephemeral message in a CallbackQuery."""
+    from .interactive_state import ephemeral_message
+    from .state import CallbackRecord
+
+    person = people.fake.person(user)
+    chat = people.bot.chats.get(chat_id)
+    message = ephemeral_message(chat, person.id, ephemeral_id) if chat is not None else None
+    if message is None:
+        raise LookupError(f"no ephemeral message {ephemeral_id} for {person.first_name} in chat {chat_id}")
+    buttons = [b for row in (message.reply_markup or {}).get("inline_keyboard", []) for b in row]
+    if not any(b.get("callback_data") == data for b in buttons):
+        raise ValueError(f"ephemeral message {ephemeral_id} has no button with callback_data {data!r}")
+    query_id = str(people.fake.ids.integer(10**17, 10**19 - 1))
+    query = {"id": query_id, "from": person.to_api(), "message": message.to_api(),
+             "chat_instance": chat.instance_for(people.bot.account.id), "data": data}
+    people.bot.remember(CallbackRecord(query_id, person.id, people.fake.clock.time()))
+    people.fake.enqueue(people.bot, "callback_query", query)
+    return query
+
+
 # ---- control routes -----------------------------------------------------------------------------------
 
 _MESSAGE = r"^/_lab/chats/(-?\d+)/messages/(\d+)"
@@ -395,9 +444,15 @@ def _ephemeral_route(fake, people, match, data):
 
 @route("GET", r"^/_lab/chats/(\d+)/draft$")
 def _draft_route(fake, people, match, data):
-    chat = people.bot.chats.get(int(match.group(1)))
-    if chat is None:
-        raise LookupError(f"no chat {match.group(1)} with this bot")
-    draft = chat_state(chat).draft
-    shown = draft is not None and draft["after_message_id"] == chat.next_message_id - 1  # a sent message ends it
-    return {"draft": {k: v for k, v in draft.items() if k != "after_message_id"} if shown else None}
+    return {"draft": draft_view(people, int(match.group(1)))}
+
+
+@route("POST", r"^/_lab/chats/(\d+)/draft/stop$")
+def _draft_stop_route(fake, people, match, data):
+    return stop_generation(people, int(match.group(1)), data.get("from"))
+
+
+@route("POST", r"^/_lab/chats/(-?\d+)/ephemeral/(\d+)/callbacks$")
+def _ephemeral_press_route(fake, people, match, data):
+    query = press_ephemeral(people, int(match.group(1)), data.get("from"), int(match.group(2)), data.get("data"))
+    return {"callback_query": query}

@@ -43,12 +43,35 @@ class PollState:
         return self.poll["is_closed"]
 
 
+DRAFT_PREVIEW = 30  # seconds: "the streamed draft is ephemeral and acts as a temporary 30-second preview"
+
+
+@dataclass
+class Draft:
+    draft_id: int
+    text: str
+    entities: list[dict]
+    date: int
+    after_message_id: int  # the chat's last message when it was streamed: a message sent since ends it
+    can_stop: bool = False
+    keep_on_stop: bool = False
+    stopped: bool = False
+
+    def shown(self, chat: Chat, now: float) -> bool:
+        return (self.after_message_id == chat.next_message_id - 1 and now < self.date + DRAFT_PREVIEW
+                and (not self.stopped or self.keep_on_stop))
+
+    def to_view(self) -> dict:
+        return {"draft_id": self.draft_id, "text": self.text, "entities": self.entities, "date": self.date,
+                "can_stop": self.can_stop, "stopped": self.stopped}
+
+
 @dataclass
 class ChatState:
     reactions: dict[int, dict[int, list[dict]]] = field(default_factory=dict)  # message id -> actor id -> types
     ephemeral: OrderedDict = field(default_factory=OrderedDict)  # (receiver id, ephemeral id) -> Message
     next_ephemeral_id: int = 1
-    draft: dict | None = None  # the bot's latest sendMessageDraft in this private chat
+    draft: Draft | None = None  # the bot's latest sendMessageDraft in this private chat
     stopped_live: set[int] = field(default_factory=set)  # the bot's live locations stopped early
 
 
