@@ -611,7 +611,10 @@ def send_dice(fake: TelegramFake, bot: Bot, args: Args) -> dict:
         if not is_utf8(emoji):
             raise worded("Dice emoji must be encoded in UTF-8")
         if emoji not in DICE:
-            raise bad_request("EMOTICON_INVALID")  # UNCONFIRMED: Telegram's answer to another emoji
+            # TDLib passes the emoji on unchecked; Telegram's messages.sendMedia refuses it with EMOTICON_INVALID
+            # ("The specified emoji is invalid", core.telegram.org/method/messages.sendMedia). UNCONFIRMED: a
+            # bot's report of the Bot API answer
+            raise bad_request("EMOTICON_INVALID")
 
     def roll(content: dict) -> None:
         content["dice"]["value"] = fake.ids.integer(1, DICE[emoji])  # the lab's seeded randomness
