@@ -255,11 +255,17 @@ async def test_anonymous_poll_stop_poll_and_revoting(world):
     await updates(api)
     person.vote(people, 501, ADA, sent["message_id"], [0, 2])
     person.vote(people, 501, ADA, sent["message_id"], [2])
-    assert kinds(await updates(api)) == ["poll", "poll"]  # anonymous: no poll_answer
+    theirs = person.forward(people, 501, ADA, 501, sent["message_id"])
+    assert await api.fails("stopPoll", chat_id=501, message_id=theirs["message_id"]) == \
+        "Bad Request: poll can't be stopped"  # the bot may stop only a poll it sent
+    assert kinds(await updates(api)) == ["poll", "poll", "message"]  # anonymous: no poll_answer
     stopped = await api.ok("stopPoll", chat_id=501, message_id=sent["message_id"])
     assert stopped["is_closed"] is True and [o["voter_count"] for o in stopped["options"]] == [0, 0, 1]
     assert kinds(await updates(api)) == ["poll"]
-    assert await api.fails("stopPoll", chat_id=501, message_id=1) == "Bad Request: message can't be edited"
+    assert await api.fails("stopPoll", chat_id=501, message_id=1) == "Bad Request: message is not a poll"
+    forwarded = person.forward(people, 501, ADA, 501, sent["message_id"])  # Ada's forward of the closed poll
+    assert await api.fails("stopPoll", chat_id=501, message_id=forwarded["message_id"]) == \
+        "Bad Request: poll has already been closed"
 
 
 async def test_poll_refusals_in_telegrams_words(world):

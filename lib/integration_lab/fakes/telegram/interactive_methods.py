@@ -591,12 +591,13 @@ def stop_poll(fake: TelegramFake, bot: Bot, args: Args) -> dict:
     message = _found(chat, message_id, "message with poll to stop not found")
     close_due_polls(fake)
     state = poll_of(fake, message)
-    if message.sender is not bot.account:
-        raise bad_request("message can't be edited")
+    # TDLib's MessagesManager::stop_poll, in its order (the texts as aiogram's exceptions match them)
     if state is None:
-        raise bad_request("message with poll to stop not found")  # UNCONFIRMED: a message without a poll
+        raise worded("Message is not a poll")
     if state.is_closed:
-        raise bad_request("poll has already been closed")
+        raise worded("Poll has already been closed")
+    if message.sender is not bot.account:
+        raise worded("Poll can't be stopped")
     close_poll(fake, state)
     message.reply_markup = markup
     return copy.deepcopy(state.poll)
