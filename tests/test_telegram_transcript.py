@@ -49,3 +49,16 @@ async def test_the_transcript_over_the_control_api_carries_kind_and_keyboard():
     async with httpx.AsyncClient(transport=AsyncTelegramTransport(fake), base_url="http://t") as http:
         body = (await http.get("/_lab/chats/501/messages")).json()
     assert body["messages"][0]["kind"] == "message" and body["messages"][0]["keyboard"] == []
+
+
+async def test_every_kind_of_update_of_the_catalogue_can_be_asked_for():
+    """allowed_updates keeps every Update kind the catalogue has (10.3 added subscription and
+    stopped_message_generation), in the Update type's order, and drops names it does not know."""
+    fake = TelegramFake(FrozenClock("2026-01-05T09:00:00Z"), IdFactory(4))
+    token = fake.default_bot.token
+    async with httpx.AsyncClient(transport=AsyncTelegramTransport(fake), base_url="https://api.telegram.org") as http:
+        await http.post(f"/bot{token}/setWebhook", json={
+            "url": "https://shop.example/hook",
+            "allowed_updates": ["stopped_message_generation", "nonsense", "subscription", "message"]})
+        info = (await http.post(f"/bot{token}/getWebhookInfo")).json()["result"]
+    assert info["allowed_updates"] == ["message", "subscription", "stopped_message_generation"]

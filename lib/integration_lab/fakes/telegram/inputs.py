@@ -13,16 +13,14 @@ import ipaddress
 import re
 from typing import Any, NamedTuple
 
+from . import catalogue
 from .errors import bad_request, worded
 from .params import Args, NotJson, byte_len, is_utf8, to_integer, to_integer_safe
 
 MAX_CALLBACK_DATA = 64
-UPDATE_TYPES = ("message", "edited_message", "channel_post", "edited_channel_post", "business_connection",
-                "business_message", "edited_business_message", "deleted_business_messages", "guest_message",
-                "message_reaction", "message_reaction_count", "inline_query", "chosen_inline_result", "callback_query",
-                "shipping_query", "pre_checkout_query", "purchased_paid_media", "poll", "poll_answer",
-                "my_chat_member", "chat_member", "chat_join_request", "chat_boost", "removed_chat_boost",
-                "managed_bot")
+# Every kind of update, in the Update type's order (the catalogue the fake answers): the order allowed_updates
+# are kept and shown in.
+UPDATE_TYPES = tuple(f["name"] for f in catalogue.TYPES["Update"]["fields"] if f["name"] != "update_id")
 _INLINE_TYPES = ("web_app", "login_url", "switch_inline_query", "switch_inline_query_current_chat",
                  "switch_inline_query_chosen_chat", "copy_text", "callback_game", "pay")
 
