@@ -53,6 +53,7 @@ from .state import Bot, Chat
 from .world import TelegramFake
 
 Check = tuple  # (kind, *arguments)
+_TD_SPACE = " \t\r\n\0\v"  # td::trim
 
 
 # ---- the kinds of check ---------------------------------------------------------------------------------
@@ -110,14 +111,14 @@ def message_ids(name: str = "message_ids") -> Check:
     return ("message_ids", name)
 
 
-LOCATION = (nonempty("latitude", "Bad Request: latitude is empty"),
-            nonempty("longitude", "Bad Request: longitude is empty"))  # get_location
+LOCATION = (("trimmed", "latitude", "Bad Request: latitude is empty"),
+            ("trimmed", "longitude", "Bad Request: longitude is empty"))  # get_location trims them
 CAPTION = ()  # get_caption: an empty caption is none; its parse mode and entities are the families' to check
 SEND = (json("reply_parameters", "reply parameters"),  # do_send_message, then check_reply_parameters
         json("suggested_post_parameters", "suggested post parameters"),
         json("reply_markup", "reply keyboard markup"), ("send_business",), chat())
 EDITED = (json("reply_markup", "reply keyboard markup"),)
-STICKER = nonempty("sticker", "Sticker is not specified")  # get_sticker_input_file
+STICKER = ("trimmed", "sticker", "Sticker is not specified")  # get_sticker_input_file trims it
 LEGACY_STICKER = ("legacy_sticker",)  # get_input_sticker / get_input_stickers without the JSON parameter
 QUERY = tdlib(QUERY_TOO_OLD)  # TDLib's QUERY_ID_INVALID, as fail_query_with_error words it
 
@@ -200,8 +201,9 @@ FIRST_CHECKS: dict[str, tuple[Check, ...]] = {
                 tdlib("Bad Request: invalid file_id")),  # an id the fake never issued (tdlib/telegram-bot-api#359)
     # chats and members
     "banChatMember": (user(), chat()),
-    "unbanChatMember": (user(), chat()),
-    "restrictChatMember": (user(), json("permissions", "permissions"), chat()),  # get_chat_permissions
+    "unbanChatMember": (user(), chat(), ("not_type", ("supergroup", "channel"),
+                                         "method is available for supergroup and channel chats only")),
+    "restrictChatMember": (user(), json("permissions", "permissions"), chat(), ("supergroup",)),
     "promoteChatMember": (user(), chat()),
     "setChatAdministratorCustomTitle": (user(), chat(), ("group",)),
     "setChatMemberTag": (user(), chat(), ("group",)),
@@ -354,6 +356,8 @@ def run_checks(fake: TelegramFake, bot: Bot, args: Args, method: str) -> Chat | 
             raise _refuse(check[2])
         elif kind == "nonempty" and not args.arg(check[1]):
             raise _refuse(check[2])
+        elif kind == "trimmed" and not args.arg(check[1]).strip(_TD_SPACE):
+            raise _refuse(check[2])
         elif kind == "positive" and to_integer(args.arg(check[1])) <= 0:
             raise _refuse(check[2])
         elif kind == "json":
@@ -410,6 +414,8 @@ def run_checks(fake: TelegramFake, bot: Bot, args: Args, method: str) -> Chat | 
             raise bad_request("method is available only for supergroups")
         elif kind == "not_private" and found is not None and found.type == "private":
             raise bad_request(check[1])
+        elif kind == "not_type" and found is not None and found.type not in check[1]:
+            raise bad_request(check[2])
         elif kind == "ephemeral":
             raise bad_request("message to edit not found")  # UNCONFIRMED: the fake keeps no ephemeral messages
         elif kind == "gift_recipient":
