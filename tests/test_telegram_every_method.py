@@ -12,8 +12,6 @@ whichever handler answers a method (a family's or generic.py's floor):
 
 from __future__ import annotations
 
-import json
-
 import httpx
 import pytest
 

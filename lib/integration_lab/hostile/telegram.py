@@ -267,10 +267,9 @@ def every_method(d: Draw, t: TelegramTargets) -> Req:
     method, aimed = queue.pop()
     fields = catalogue.fields(method)
     params: dict = {}
-    for field in fields:
-        if d.chance(0.8 if field["required"] else 0.15):
-            params[field["name"]] = (_plausible(d, t, field["name"], field["types"]) if d.chance(0.4)
-                                     else d.value())
+    for spec in fields:
+        if d.chance(0.8 if spec["required"] else 0.15):
+            params[spec["name"]] = _plausible(d, t, spec["name"], spec["types"]) if d.chance(0.4) else d.value()
     if d.chance(0.1):
         params[d.key()] = d.value()  # an unknown field
     for name in ("url", "web_app_url", "webhook_url"):  # nothing the fake might fetch or deliver to leaves the host

@@ -9,7 +9,8 @@ in order, read once from its `process_<method>_query` in Client.cpp of tdlib/tel
 10.0) and the helpers it calls. The first check that fails answers, so a call with no parameters gets the first
 check's words, and a call with some gets the first one they do not satisfy. The kinds of check:
 
-- `file(name, what)`: get_input_file found nothing: "There is no <what> in the request" (sendPhoto, …).
+- `file(name, what)`: get_input_file found nothing: "There is no <what> in the request" (sendPhoto, …);
+  setChatPhoto's photo must be uploaded ("Photo must be uploaded as an InputFile").
 - `required(name)`: get_required_string_arg: 'Parameter "<name>" is required'.
 - `nonempty(name, words)`: a helper's own words for an empty parameter ("Message text is empty",
   "Bad Request: latitude is empty", "Photo isn't specified", "Message identifiers are not specified", …).
@@ -120,6 +121,10 @@ SEND = (json("reply_parameters", "reply parameters"),  # do_send_message, then c
 EDITED = (json("reply_markup", "reply keyboard markup"),)
 STICKER = ("trimmed", "sticker", "Sticker is not specified")  # get_sticker_input_file trims it
 LEGACY_STICKER = ("legacy_sticker",)  # get_input_sticker / get_input_stickers without the JSON parameter
+# get_inline_query_result: the parser's own message follows the words (td's JsonParser words it; ours is Python's,
+# UNCONFIRMED past the words)
+RESULT = (nonempty("result", "Result isn't specified"),
+          ("json_detail", "result", "Can't parse JSON encoded web view query results"))
 QUERY = tdlib(QUERY_TOO_OLD)  # TDLib's QUERY_ID_INVALID, as fail_query_with_error words it
 
 # method -> its first checks, from Client.cpp of tdlib/telegram-bot-api (10.0), process_<method>_query
@@ -218,7 +223,7 @@ FIRST_CHECKS: dict[str, tuple[Check, ...]] = {
     # UNCONFIRMED (after 10.0): a chat join request query the fake never issued is answered as a callback's
     "answerChatJoinRequestQuery": (QUERY,),
     "sendChatJoinRequestWebApp": (QUERY,),
-    "setChatPhoto": (file("photo"), chat()),
+    "setChatPhoto": (file("photo"), ("uploaded", "photo", "Photo must be uploaded as an InputFile"), chat()),
     "deleteChatPhoto": (chat(),), "setChatTitle": (chat(),), "setChatDescription": (chat(),),
     "pinChatMessage": (business_chat(if_business=True), message("message to pin")),
     "unpinChatMessage": (business_chat(if_business=True), chat()),  # no message_id: the newest pin
@@ -241,12 +246,9 @@ FIRST_CHECKS: dict[str, tuple[Check, ...]] = {
     # queries
     "answerCallbackQuery": (QUERY,),
     "answerInlineQuery": (json("button", "inline query results button"), QUERY),
-    "answerWebAppQuery": (nonempty("result", "Result isn't specified"), json("result", "inline query result"),
-                          QUERY),
-    "answerGuestQuery": (nonempty("result", "Result isn't specified"), json("result", "inline query result"),
-                         QUERY),
-    "savePreparedInlineMessage": (user(), nonempty("result", "Result isn't specified"),
-                                  json("result", "inline query result"), user(known=True)),
+    "answerWebAppQuery": (*RESULT, QUERY),
+    "answerGuestQuery": (*RESULT, QUERY),
+    "savePreparedInlineMessage": (user(), *RESULT, user(known=True)),
     "savePreparedKeyboardButton": (user(), json("button", "keyboard button",
                                                 missing="Can't parse keyboard button JSON object"), user(known=True)),
     "answerShippingQuery": (("shipping_answer",), QUERY),  # ok: shipping_options, else error_message
@@ -362,6 +364,13 @@ def run_checks(fake: TelegramFake, bot: Bot, args: Args, method: str) -> Chat | 
             raise _refuse(check[2])
         elif kind == "json":
             _json(args, *check[1:])
+        elif kind == "json_detail" and args.arg(check[1]):
+            try:
+                decode_json(args.arg(check[1]))
+            except NotJson as error:
+                raise _refuse(f"{check[2]} {error}") from None
+        elif kind == "uploaded" and check[1] not in getattr(args, "files", {}):
+            raise _refuse(check[2])  # get_input_file(..., force_upload): a file_id or URL will not do
         elif kind == "user":
             _, name, known, if_given = check
             if (if_given == "has" and not args.has(name)) or (if_given == "nonempty" and not args.arg(name)):
