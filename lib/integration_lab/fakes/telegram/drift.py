@@ -137,7 +137,8 @@ def read_grammy(folder: Path) -> dict:
                                    re.compile(r"^export interface (\w+)(?:<[^>]*>)? \{"),
                                    re.compile(r"^    (\w+)\??: "), re.compile(r"^\}")))
     version = json.loads((folder / "package.json").read_text(encoding="utf-8"))["version"]
-    return {"version": version, "source": f"npm @grammyjs/types {version}, read by drift.read_grammy", "methods": {k: sorted(v) for k, v in sorted(methods.items())},
+    return {"version": version, "source": f"npm @grammyjs/types {version}, read by drift.read_grammy",
+            "methods": {k: sorted(v) for k, v in sorted(methods.items())},
             "types": {k: sorted(v) for k, v in sorted(types.items()) if k not in GRAMMY_ONLY}}
 
 

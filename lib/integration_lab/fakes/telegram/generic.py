@@ -31,15 +31,23 @@ check's words, and a call with some gets the first one they do not satisfy. The 
   source and bots' reports, not Client.cpp, and each is cited or marked UNCONFIRMED where it is used.
 - `SEND`: do_send_message's own checks (reply parameters, suggested post parameters, reply markup: JSON that
   does not parse; a business connection; then the chat).
+- the chat's type, once it is found: "method is available only for supergroups" (setChatStickerSet,
+  restrictChatMember), "… only for groups and supergroups" (custom titles, tags), "… for supergroup and channel
+  chats only" (promote, unban), "there are no administrators in the private chat".
 
 Typed parameters: the server reads Integer and Boolean parameters leniently (td::to_integer stops at the first
 non-digit, to_bool is true for "true"/"1"/"yes"), so text that is no number is 0 and fails the check that 0
-fails; JSON parameters that do not parse get "Can't parse … JSON object". Words reach the wire as
-Client::fail_query_with_error words them (errors.worded): "Bad Request: " and a lower-cased first letter.
+fails ("Invalid user_id specified"); only a few integers must be exact (sender_chat_id "is not a valid Integer",
+a business chat "identifier must be a valid Integer", a message identifier in an array "Can't parse message
+identifier as a Number"). JSON parameters that do not parse get "Can't parse <label> JSON object", with the
+label each helper uses. Words reach the wire as Client::fail_query_with_error words them (errors.worded):
+"Bad Request: " and a lower-cased first letter, unless they carry the prefix already.
 
-Methods added after Bot API server 10.0, which Client.cpp does not have (ephemeral messages, rich messages, chat
-join request queries, logOut/close are handled before dispatch), carry checks guessed from their siblings:
-marked UNCONFIRMED below.
+`empty_call_refusal(method)` is what the table says a call with no parameters gets; the walk of the catalogue
+(tests/test_telegram_every_method.py) holds every handler to it, a family's as much as this floor. logOut and
+close are answered by Client::on_cmd before the method table: no checks. Methods added after Bot API server
+10.0, which Client.cpp does not have (ephemeral and rich messages, chat join request queries), carry checks
+guessed from their siblings: marked UNCONFIRMED below.
 """
 
 from __future__ import annotations
@@ -126,6 +134,8 @@ LEGACY_STICKER = ("legacy_sticker",)  # get_input_sticker / get_input_stickers w
 RESULT = (nonempty("result", "Result isn't specified"),
           ("json_detail", "result", "Can't parse JSON encoded web view query results"))
 QUERY = tdlib(QUERY_TOO_OLD)  # TDLib's QUERY_ID_INVALID, as fail_query_with_error words it
+SUPERGROUP_OR_CHANNEL = ("not_type", ("supergroup", "channel"),  # ChatInfo::Type::Supergroup: channels are too
+                         "method is available for supergroup and channel chats only")
 
 # method -> its first checks, from Client.cpp of tdlib/telegram-bot-api (10.0), process_<method>_query
 FIRST_CHECKS: dict[str, tuple[Check, ...]] = {
@@ -206,10 +216,9 @@ FIRST_CHECKS: dict[str, tuple[Check, ...]] = {
                 tdlib("Bad Request: invalid file_id")),  # an id the fake never issued (tdlib/telegram-bot-api#359)
     # chats and members
     "banChatMember": (user(), chat()),
-    "unbanChatMember": (user(), chat(), ("not_type", ("supergroup", "channel"),
-                                         "method is available for supergroup and channel chats only")),
+    "unbanChatMember": (user(), chat(), SUPERGROUP_OR_CHANNEL),
     "restrictChatMember": (user(), json("permissions", "permissions"), chat(), ("supergroup",)),
-    "promoteChatMember": (user(), chat()),
+    "promoteChatMember": (user(), chat(), SUPERGROUP_OR_CHANNEL),
     "setChatAdministratorCustomTitle": (user(), chat(), ("group",)),
     "setChatMemberTag": (user(), chat(), ("group",)),
     "banChatSenderChat": (chat(), sender_chat()),
