@@ -199,6 +199,10 @@ async def test_typed_parameters_that_do_not_parse_get_the_server_s_words(world):
          "Bad Request: expected an Array of String as options"),
         ("getUserProfilePhotos", {"user_id": 999}, "Bad Request: user not found"),
         ("sendLocation", {"chat_id": 501, "latitude": " "}, "Bad Request: latitude is empty"),  # trimmed
+        ("getCustomEmojiStickers", {"custom_emoji_ids": "[5368324170671202286]"},
+         "Bad Request: custom emoji identifier must be of type String"),
+        ("getCustomEmojiStickers", {"custom_emoji_ids": '["53x"]'},
+         "Bad Request: invalid custom emoji identifier specified"),
     ]
     for method, params, description in cases:
         assert await world.call(method, params) == (400, {"ok": False, "error_code": 400,

@@ -57,7 +57,7 @@ from typing import Callable
 from .catalogue import NAMES, example, returns
 from .errors import QUERY_TOO_OLD, ApiError, bad_request, worded
 from .methods import _chat
-from .params import Args, decode_json, NotJson, to_integer, to_integer_safe
+from .params import Args, NotJson, Num, decode_json, to_integer, to_integer_safe
 from .state import Bot, Chat
 from .world import TelegramFake
 
@@ -316,7 +316,7 @@ FIRST_CHECKS: dict[str, tuple[Check, ...]] = {
     # (bots quote it for addStickerToSet, TelegramBots/Telegram.Bot#444); UNCONFIRMED for these methods
     "getStickerSet": (tdlib("Bad Request: STICKERSET_INVALID"),),
     "getCustomEmojiStickers": (required("custom_emoji_ids"), json("custom_emoji_ids", "custom emoji identifiers",
-                               array="Expected an Array of custom emoji identifiers")),
+                               array="Expected an Array of custom emoji identifiers"), ("custom_emoji_ids",)),
     "uploadStickerFile": (user(), ("upload_sticker",), user(known=True)),
     "createNewStickerSet": (user(), ("new_stickers",), user(known=True)),
     "addStickerToSet": (user(), LEGACY_STICKER, user(known=True)),
@@ -454,6 +454,12 @@ def run_checks(fake: TelegramFake, bot: Bot, args: Args, method: str) -> Chat | 
             else:
                 _json(args, "shipping_options", "shipping options", 'Parameter "shipping_options" is required',
                       "Expected an Array of shipping options")
+        elif kind == "custom_emoji_ids":  # process_get_custom_emoji_stickers_query, element by element
+            for item in decode_json(args.arg("custom_emoji_ids")):
+                if not isinstance(item, str) or isinstance(item, Num):
+                    raise bad_request("custom emoji identifier must be of type String")
+                if to_integer_safe(item, 64) is None:
+                    raise bad_request("invalid custom emoji identifier specified")
         elif kind == "thumbnail_format":
             if args.arg("format") and args.arg("format") not in ("static", "animated", "video", "auto"):
                 raise bad_request("invalid sticker format specified")
