@@ -227,3 +227,25 @@ async def test_the_walk_fails_a_handler_that_answers_wrongly(monkeypatch):
                 await test_a_call_with_no_parameters_gets_what_telegram_gives_it(World(), "sendPhoto")
             else:
                 await test_a_plausible_call_answers_ok_or_a_telegram_error(World(), "sendPhoto")
+
+
+async def test_aiogram_reads_every_result_the_walk_gets():
+    """A real client's own models, stricter than the catalogue's types (a literal `type`, an enumeration), read
+    every result the plausible calls get: aiogram's Response[<the method's __returning__>]."""
+    from aiogram import Bot, methods
+    from aiogram.methods.base import Response, TelegramMethod
+
+    by_name = {cls.__api_method__: cls for cls in vars(methods).values()
+               if isinstance(cls, type) and issubclass(cls, TelegramMethod) and cls is not TelegramMethod}
+    bot, unread, read = Bot("42:" + "a" * 35), [], 0
+    for method in METHODS:
+        world = World()
+        sent = (await world.call("sendMessage", {"chat_id": 501, "text": "x"}))[1]["result"]
+        status, body = await world.call(method, plausible(method, 501, sent["message_id"], ADA["id"]))
+        if body["ok"]:
+            try:
+                Response[by_name[method].__returning__].model_validate(body, context={"bot": bot})
+                read += 1
+            except ValueError as error:  # pydantic's ValidationError
+                unread.append(f"{method}: {str(error)[:300]}")
+    assert unread == [] and read > 100
