@@ -18,7 +18,7 @@ from urllib.parse import quote_from_bytes
 import httpx
 import pytest
 
-from integration_lab.fakes.telegram import AsyncTelegramTransport, People, TelegramFake
+from integration_lab.fakes.telegram import AsyncTelegramTransport, People, TelegramFake, catalogue
 from integration_lab.runtime.clock import FrozenClock
 from integration_lab.runtime.ids import IdFactory
 from integration_lab.serve import DEFAULT_TELEGRAM_TOKEN
@@ -369,9 +369,11 @@ def _snapshot(http: httpx.Client, base: str, chats: list[int]) -> tuple:
 class Hostile:
     """A seeded generator of hostile Bot API calls in every encoding the server reads."""
 
-    METHODS = ["sendMessage", "editMessageText", "editMessageReplyMarkup", "deleteMessage", "getUpdates", "setWebhook",
-               "deleteWebhook", "getWebhookInfo", "getMe", "getChat", "sendChatAction", "answerCallbackQuery",
-               "SENDMESSAGE", "nosuchMethod"]
+    # every method of the catalogue (but logOut and close, which end the session for the calls after them), the
+    # shop's own ones twice, a name in capitals and one Telegram does not have
+    METHODS = sorted(set(catalogue.NAMES.values()) - {"logOut", "close"}) + [
+        "sendMessage", "editMessageText", "editMessageReplyMarkup", "deleteMessage", "getUpdates", "setWebhook",
+        "getChat", "sendChatAction", "answerCallbackQuery", "SENDMESSAGE", "nosuchMethod"]
     NAMES = ["chat_id", "text", "message_id", "parse_mode", "entities", "reply_markup", "reply_parameters",
              "reply_to_message_id", "offset", "limit", "timeout", "allowed_updates", "url", "secret_token",
              "max_connections", "drop_pending_updates", "action", "callback_query_id", "inline_message_id"]
@@ -389,6 +391,7 @@ class Hostile:
 
     def __init__(self, seed: int, chats: list[int]):
         self.rng, self.chats = random.Random(seed), chats
+        self.queue: list[str] = []  # METHODS in a seeded order, each once before any twice
 
     def value(self, depth: int = 0):
         rng = self.rng
@@ -408,18 +411,24 @@ class Hostile:
                     {"message_id": self.value(depth + 1), "allow_sending_without_reply": self.value(depth + 1)}]),
                 ][kind]()
 
-    def params(self) -> dict:
-        params = {name: self.value() for name in self.rng.sample(self.NAMES, self.rng.randrange(1, 6))}
+    def params(self, method: str = "") -> dict:
+        own = [f["name"] for f in catalogue.fields(method)] if method.lower() in catalogue.METHODS else []
+        names = sorted(set(self.NAMES) | set(own))  # the method's own parameters, by their catalogue names
+        params = {name: self.value() for name in self.rng.sample(names, self.rng.randrange(1, min(6, len(names))))}
         if self.rng.random() < 0.5:
             params.setdefault("chat_id", self.rng.choice(self.chats))
-        if "url" in params:  # a webhook the fake would deliver to must be on this machine (or unparsable)
-            params["url"] = self.rng.choice(self.URLS)
+        for name in ("url", "web_app_url"):  # a webhook the fake would deliver to must be on this machine
+            if name in params:
+                params[name] = self.rng.choice(self.URLS)
         return params
 
     def request(self) -> tuple[str, bytes, bytes, dict]:
         """(method, query string, body, headers)."""
         rng = self.rng
-        method, params = rng.choice(self.METHODS), self.params()
+        if not self.queue:
+            self.queue = rng.sample(self.METHODS, len(self.METHODS))
+        method = self.queue.pop()
+        params = self.params(method)
         if method == "getUpdates":
             params["timeout"] = rng.choice([0, "0", -1, "", "x", None, 0.5])  # a valid long poll is not hostile
         encoding = rng.choice(["json", "json", "raw-json", "form", "query", "multipart", "garbage", "gzip"])
@@ -472,3 +481,45 @@ def test_seeded_hostile_calls_get_envelopes_and_refusals_change_nothing(served):
                 failures.append(("state changed", method, body[:200], answer))
     assert failures == []
     assert "Traceback" not in log.read_text()
+
+
+# ---- every method of the catalogue at a real chat ------------------------------------------------------------
+
+HOSTILE_VALUES = ["", " ", "{", "[1]", "-1", "0", "null", "\ud800", "x" * 5000, "1e999", '{"a": []}', "[[[[]]]]"]
+
+
+def _state(fake: TelegramFake, people: People) -> str:
+    bot = fake.default_bot
+    return json.dumps([people.transcript(501), sorted(bot.chats), len(bot.updates), bot.allowed_updates,
+                       bot.webhook and bot.webhook.url], default=str)
+
+
+@pytest.mark.parametrize("method", sorted(set(catalogue.NAMES.values()) - {"logOut", "close", "getUpdates"}))
+async def test_every_method_refused_at_a_real_chat_changes_nothing(world, method):
+    """Each method at the chat a person opened, its other parameters hostile (and, when the reference server
+    refuses to miss one before it reads the chat, that one left out): any answer in Telegram's envelope, and a
+    refusal leaves the chat, the bot's chats, its updates and its webhook as they were."""
+    from integration_lab.hostile.telegram import guard
+
+    fake, people, http, base = world
+    sent = (await call(http, base, "sendMessage", b'{"chat_id": 501, "text": "x"}'))[1]["result"]
+    rng = random.Random(method)
+    for attempt in range(3):
+        params = {"chat_id": 501, "message_id": sent["message_id"]}
+        for field in catalogue.fields(method):
+            if field["name"] not in params and (field["required"] or rng.random() < 0.2):
+                params[field["name"]] = rng.choice(HOSTILE_VALUES)
+        if "url" in params:
+            params["url"] = "http://127.0.0.1:1/hook"
+        if attempt == 0 and guard(method) not in (None, "chat_id", "message_id"):
+            params.pop(guard(method))
+        before = _state(fake, people)
+        body = json.dumps(params).encode("utf-8", "surrogatepass")
+        status, answer = await call(http, base, method, body)
+        assert status < 500 and answer.get("ok") in (True, False), (method, params, answer)
+        if not answer["ok"]:
+            assert answer["error_code"] == status and answer["description"].startswith(("Bad Request: ",
+                                                                                          "Forbidden: ")), answer
+            assert _state(fake, people) == before, (method, params, answer)
+        elif attempt == 0 and guard(method) not in (None, "chat_id", "message_id"):
+            pytest.fail(f"{method} served a call without {guard(method)}: {params} -> {answer}")

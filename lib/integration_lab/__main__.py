@@ -2,7 +2,8 @@
 `python -m integration_lab serve telegram|stripe|app --port N …` (see `serve <service> --help`),
 `python -m integration_lab load --buyers N [--mix …] [--faults …] [--seed S]` (see `load --help`),
 `python -m integration_lab catalogue` (the vendored Bot API and Stripe data: versions, counts, sources),
-`python -m integration_lab catalogue build --from-html PAGE --out FILE` and `catalogue diff OLD NEW`."""
+`python -m integration_lab catalogue build --from-html PAGE --out FILE`, `catalogue diff OLD NEW` and
+`catalogue drift` (what the pinned client libraries know that the catalogue or the Telegram fake lacks)."""
 
 from __future__ import annotations
 
@@ -50,6 +51,10 @@ def main(argv: list[str] | None = None) -> int:
         from .load.cli import main as load_main
 
         return load_main(args)
+    if args.command == "catalogue" and args.catalogue_command == "drift":
+        from .fakes.telegram.drift import main as drift_main
+
+        return drift_main()
     if args.command == "catalogue" and args.catalogue_command:
         from .specs.build_bot_api import main as catalogue_main
 

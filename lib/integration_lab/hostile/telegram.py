@@ -1,4 +1,5 @@
-"""Hostile Bot API calls for `serve telegram`: sendMessage, editMessageText, getUpdates, setWebhook and a mix.
+"""Hostile Bot API calls for `serve telegram`: sendMessage, editMessageText, getUpdates, setWebhook, a mix, and
+every method of the catalogue in turn (`every_method`).
 
 A call aimed at the protected chat always carries a poison the reference Bot API server (tdlib's
 telegram-bot-api, Client.cpp) refuses whatever the encoding: an empty or over-long text, an unclosed HTML
@@ -13,6 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from urllib.parse import quote
 
+from ..fakes.telegram import catalogue
+from ..fakes.telegram.generic import FIRST_CHECKS
 from ..serve import DEFAULT_TELEGRAM_TOKEN as TOKEN  # serve telegram's made-up default (no secret)
 from .values import Draw, Req, to_form, to_json
 
@@ -206,5 +209,82 @@ def _multipart(pairs: list[tuple[str, object]]) -> tuple[bytes, bytes]:
     return b"".join(parts) + b"--" + boundary + b"--\r\n", b"multipart/form-data; boundary=" + boundary
 
 
+# Every method of the catalogue, but those the endpoints above cover with their own bounds: a getUpdates poll may
+# hold for 50 s, a webhook may only name loopback, and logOut/close end the bot's session for every later call.
+OWN_ENDPOINT = {"getUpdates", "setWebhook", "logOut", "close"}
+EVERY_METHOD = sorted(set(catalogue.NAMES.values()) - OWN_ENDPOINT)
+_BEFORE_CHAT = {"file", "nonempty", "trimmed", "message_ids"}  # refusals of an empty parameter, in Client.cpp's order
+
+
+def guard(method: str) -> str | None:
+    """A parameter whose absence makes the reference server refuse `method` before it reads the chat (its
+    FIRST_CHECKS, generic.py): a call aimed at the protected chat without it must change nothing."""
+    for check in FIRST_CHECKS.get(method, ()):
+        if check[0] in ("chat", "message", "edit", "business", "business_chat", "send_business", "tdlib"):
+            return None
+        if len(check) > 1 and check[1] in ("chat_id", "message_id"):
+            continue  # an aimed call carries them
+        if check[0] in _BEFORE_CHAT or (check[0] == "json" and check[3]) or (check[0] == "user" and not check[3]):
+            return check[1]
+    return None
+
+
+def _plausible(d: Draw, t: TelegramTargets, name: str, types: list[str]) -> object:
+    """A value a valid call might carry, so that hostile calls also reach a method's deeper checks."""
+    if name in ("chat_id", "from_chat_id"):
+        return _chat(d, t)
+    if name in ("user_id", "receiver_user_id"):
+        return d.pick(t.chats + [987654321])
+    if name == "message_id":
+        return d.pick(t.messages)[1] if t.messages else 1
+    if name == "message_ids":
+        return [m for _, m in t.messages[:2]]
+    if "InputFile" in types:
+        return d.pick(["https://127.0.0.1:1/cat.jpg", "AgACAgIAAxk", "attach://photo", ""])
+    scalar = {"Integer": 1, "Float": 41.3, "Boolean": True, "True": True, "String": "lab"}
+    if types[0] in scalar:
+        return scalar[types[0]]
+    kind = types[0][9:] if types[0].startswith("Array of ") else types[0]
+    value = catalogue.example(kind) if kind in catalogue.TYPES else "x"
+    return [value] if types[0].startswith("Array of ") else value
+
+
+def _aimable(method: str) -> bool:
+    return guard(method) is not None and any(f["name"] == "chat_id" for f in catalogue.fields(method))
+
+
+# one round of `every_method`: each method once, and once more aimed at the protected chat when it can be
+EVERY_CALL = [(m, False) for m in EVERY_METHOD] + [(m, True) for m in EVERY_METHOD if _aimable(m)]
+
+
+def every_method(d: Draw, t: TelegramTargets) -> Req:
+    """The catalogue's methods in a seeded order, a round of EVERY_CALL before the next: its parameters by their
+    catalogue names, some plausible, most hostile; a method with a guard (a parameter the reference server
+    refuses to miss before it reads the chat) also goes once at the protected chat without it."""
+    queue = d.__dict__.setdefault("telegram_methods", [])
+    if not queue:
+        queue.extend(d.r.sample(EVERY_CALL, len(EVERY_CALL)))
+    method, aimed = queue.pop()
+    fields = catalogue.fields(method)
+    params: dict = {}
+    for spec in fields:
+        if d.chance(0.8 if spec["required"] else 0.15):
+            params[spec["name"]] = _plausible(d, t, spec["name"], spec["types"]) if d.chance(0.4) else d.value()
+    if d.chance(0.1):
+        params[d.key()] = d.value()  # an unknown field
+    for name in ("url", "web_app_url", "webhook_url"):  # nothing the fake might fetch or deliver to leaves the host
+        if name in params:
+            params[name] = d.pick(LOOPBACK_URLS)
+    if params.get("chat_id") == t.protected_chat:
+        params["chat_id"] = 987654321
+    if not aimed:
+        return call(d, method, params)
+    params.pop(guard(method), None)
+    first = {"chat_id": t.protected_chat}
+    if any(f["name"] == "message_id" for f in fields):
+        first["message_id"] = t.protected_message
+    return call(d, method, first | {k: v for k, v in params.items() if k not in first}, safe=True)
+
+
 ENDPOINTS = {"sendMessage": send_message, "editMessageText": edit_message_text, "getUpdates": get_updates,
-             "setWebhook": set_webhook, "other methods": other_methods}
+             "setWebhook": set_webhook, "other methods": other_methods, "every method": every_method}

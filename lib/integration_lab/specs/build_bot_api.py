@@ -363,7 +363,7 @@ def diff(old: dict, new: dict) -> list[str]:
 # ---- the command line --------------------------------------------------------------------------------------
 def add_arguments(catalogue: argparse.ArgumentParser) -> None:
     """`catalogue build …` and `catalogue diff …` under the `catalogue` command (alone, it prints the versions)."""
-    jobs = catalogue.add_subparsers(dest="catalogue_command", metavar="{build,diff}")
+    jobs = catalogue.add_subparsers(dest="catalogue_command", metavar="{build,diff,drift}")
     build_ = jobs.add_parser("build", help="the catalogue of a saved https://core.telegram.org/bots/api page, or of "
                                            "the npm package @gramio/types on one built from the page")
     source = build_.add_mutually_exclusive_group(required=True)
@@ -380,6 +380,8 @@ def add_arguments(catalogue: argparse.ArgumentParser) -> None:
     diff_ = jobs.add_parser("diff", help="what changed between two catalogue files")
     diff_.add_argument("old", type=Path)
     diff_.add_argument("new", type=Path)
+    jobs.add_parser("drift", help="what the pinned clients (aiogram, python-telegram-bot) know of the Bot API that "
+                                  "the catalogue lacks or the Telegram fake does not answer; fails when anything")
 
 
 def main(args: argparse.Namespace) -> int:

@@ -18,6 +18,8 @@ METHODS = {name.lower(): spec for name, spec in API["methods"].items()}  # Teleg
 NAMES = {name.lower(): name for name in API["methods"]}
 TYPES = API["types"]
 _ALWAYS = re.compile(r'always [“"]([^”"]+)[”"]')
+# what an example may take for a String the page names the values of: "must be web_app", "can be either "private", …"
+_NAMED = re.compile(r'(?:must be ([a-z_]+)\b|can be (?:either )?[“"]([^”"]+)[”"]|currently one of [“"]([^”"]+)[”"])')
 
 
 def returns(method: str) -> str:
@@ -82,7 +84,9 @@ def _build(type_expr: str) -> object:
     for field in spec.get("fields", []):
         if field["required"]:
             constant = _ALWAYS.search(field.get("description", ""))
-            value[field["name"]] = constant.group(1) if constant else _build(field["types"][0])
+            named = _NAMED.search(field.get("description", "")) if field["types"] == ["String"] else None
+            value[field["name"]] = (constant.group(1) if constant else next(g for g in named.groups() if g) if named
+                                    else _build(field["types"][0]))
     return value
 
 
