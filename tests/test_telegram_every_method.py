@@ -69,8 +69,10 @@ def _in_envelope(status: int, body: dict) -> None:
         assert status == 200 and "result" in body, body
     else:
         assert body.get("ok") is False and body.get("error_code") == status and 400 <= status < 500, (status, body)
+        # "Logged out": what Telegram answers a bot for a while after logOut, with no prefix
+        # (tdlib/telegram-bot-api#566)
         assert isinstance(body.get("description"), str) and body["description"].split(":")[0] in (
-            "Bad Request", "Forbidden", "Too Many Requests", "Unauthorized", "Conflict"), body
+            "Bad Request", "Forbidden", "Too Many Requests", "Unauthorized", "Conflict", "Logged out"), body
 
 
 def _validates(method: str, body: dict) -> None:

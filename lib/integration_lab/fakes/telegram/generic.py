@@ -327,10 +327,13 @@ FIRST_CHECKS: dict[str, tuple[Check, ...]] = {
     "setStickerEmojiList": (STICKER, tdlib("Bad Request: STICKER_INVALID")),
     "setStickerKeywords": (STICKER, tdlib("Bad Request: STICKER_INVALID")),
     "setStickerMaskPosition": (STICKER, tdlib("Bad Request: STICKER_INVALID")),
-    "setStickerSetTitle": (tdlib("Bad Request: STICKERSET_INVALID"),),
+    # TDLib's StickersManager refuses an empty name (after trimming) before it looks the set up
+    "setStickerSetTitle": (("trimmed", "name", "Sticker set name must be non-empty"),
+                           tdlib("Bad Request: STICKERSET_INVALID")),
     "setStickerSetThumbnail": (user(), ("thumbnail_format",), user(known=True)),
     "setCustomEmojiStickerSetThumbnail": (tdlib("Bad Request: STICKERSET_INVALID"),),
-    "deleteStickerSet": (tdlib("Bad Request: STICKERSET_INVALID"),),
+    "deleteStickerSet": (("trimmed", "name", "Sticker set name must be non-empty"),
+                         tdlib("Bad Request: STICKERSET_INVALID")),
     # games
     "setGameScore": (user(), edit("message to set game score")),
     "getGameHighScores": (user(), edit("message to get game high scores")),

@@ -181,6 +181,8 @@ def send_message(fake: TelegramFake, bot: Bot, args: Args) -> dict:
 
 
 def _ephemeral_target(fake: TelegramFake, bot: Bot, args: Args, missing: str) -> Message:
+    if to_integer(args.arg("receiver_user_id"), 64) <= 0:  # UNCONFIRMED: read first, as the server reads user ids
+        raise bad_request("invalid receiver_user_id specified")
     chat = _chat(fake, bot, args)
     message = ephemeral_message(chat, to_integer(args.arg("receiver_user_id"), 64),
                                 to_integer(args.arg("ephemeral_message_id")))

@@ -160,6 +160,8 @@ def remove_user_verification(fake: TelegramFake, bot: Bot, args: Args) -> bool:
 
 
 def remove_chat_verification(fake: TelegramFake, bot: Bot, args: Args) -> bool:
+    if not args.arg("chat_id"):  # Client.cpp's check_chat_no_fail words every empty chat id so
+        raise bad_request("sender_chat_id is empty")
     chat = _chat(fake, bot, args)
     _verified(fake, bot).pop(("chat", chat.id), None)
     return True
@@ -195,8 +197,8 @@ def set_user_emoji_status(fake: TelegramFake, bot: Bot, args: Args) -> bool:
 
 
 def get_user_chat_boosts(fake: TelegramFake, bot: Bot, args: Args) -> dict:
+    user_id(args)  # Client.cpp reads the user before it checks the chat
     _chat(fake, bot, args)
-    user_id(args)
     return {"boosts": []}  # boosts are not modelled: nobody has boosted
 
 
