@@ -161,9 +161,7 @@ def _checked_commands(commands: list[dict]) -> list[dict]:
             raise bad_request("command must be encoded in UTF-8")
         if not is_utf8(description):
             raise bad_request("command description must be encoded in UTF-8")
-        name = _trim(name)
-        if name.startswith("/"):
-            name = name[1:]
+        name = _trim(name).removeprefix("/")
         if not name:
             raise bad_request("command must be non-empty")
         if len(name) > MAX_COMMAND:
