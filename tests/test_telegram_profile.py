@@ -290,3 +290,62 @@ async def test_aiogram_scopes_against_the_resolved_menu(served_telegram):
     assert menu(group["id"], 43) == ["boss"] and menu(group["id"], 42) == ["vote"] and menu(42, 42) == ["help"]
     assert server.control("GET", "chats/42/menu?user_id=42")["menu_button"]["text"] == "Shop"
     server.control("POST", "reset")
+
+
+async def test_seeded_hostile_calls_get_envelopes_and_refusals_change_nothing(world):
+    """The hostile generator of test_telegram_hostile aimed at this family: every encoding, Telegram's envelope
+    (never a 5xx; the status is error_code), results of the documented type, and a refused call leaves the bot's
+    commands, buttons, texts and rights as they were."""
+    import copy
+
+    from test_telegram_hostile import Hostile
+
+    from integration_lab.fakes.telegram.profile_methods import METHODS as FAMILY
+    from integration_lab.fakes.telegram.profile_methods import profile
+
+    class ProfileHostile(Hostile):
+        METHODS = [*FAMILY, "SETMYCOMMANDS"]
+        NAMES = ["commands", "scope", "language_code", "menu_button", "chat_id", "name", "description",
+                 "short_description", "rights", "for_channels", "photo"]
+        SCOPES = [{"type": t, "chat_id": c, "user_id": u} for t in ("default", "chat", "chat_member",
+                                                                     "chat_administrators", "bogus", 5)
+                  for c in (501, -1, "x", "") for u in (501, 0, "1")]
+
+        def params(self) -> dict:
+            params = super().params()
+            pick = self.rng.random()
+            if pick < 0.3:
+                params["scope"] = self.rng.choice(self.SCOPES)
+            elif pick < 0.6:  # commands that reach TDLib's and Telegram's checks: the scope and language pass
+                params["commands"] = [{"command": self.rng.choice(["a", "Start", "/x ", "", "c" * 33, 5, "été"]),
+                                       "description": self.rng.choice(["Go", "", " ", "d" * 257, "\ud800",
+                                                                       self.value()])}
+                                      for _ in range(self.rng.randrange(1, 4))]
+                for name in ("scope", "language_code"):
+                    if self.rng.random() < 0.8:
+                        params.pop(name, None)
+            elif pick < 0.8:
+                params["menu_button"] = self.rng.choice([
+                    {"type": "web_app", "text": self.value(), "web_app": {"url": self.rng.choice(self.URLS)}},
+                    {"type": self.rng.choice(["commands", "default", "x", ""])}, "{", [1]])
+            return params
+
+    fake, people, api, group = world
+    state = profile(fake.default_bot)
+    await api("setMyCommands", commands=[START], scope={"type": "chat", "chat_id": 501})
+    generator, failures = ProfileHostile(22, [501, 502, group, 999]), []
+    for _ in range(300):
+        method, query, body, headers = generator.request()
+        before = copy.deepcopy(state.__dict__)
+        response = await api.http.post(f"/bot{fake.default_bot.token}/{method}" +
+                                       (f"?{query.decode()}" if query else ""), content=body, headers=headers)
+        answer = response.json()
+        if response.status_code >= 500 or (not answer["ok"] and answer["error_code"] != response.status_code):
+            failures.append((method, body[:120], response.status_code, answer))
+        elif answer["ok"] and method.lower() in {m.lower() for m in FAMILY}:
+            name = next(m for m in FAMILY if m.lower() == method.lower())
+            if problems(answer["result"], returns(name)):
+                failures.append((method, body[:120], "result", answer))
+        elif not answer["ok"] and state.__dict__ != before:
+            failures.append((method, body[:120], "refused yet changed", answer))
+    assert not failures, failures[:5]
