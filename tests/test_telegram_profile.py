@@ -108,6 +108,8 @@ async def test_menu_resolves_in_the_documented_order(world):
     await api("deleteMyCommands", scope={"type": "all_group_chats"})
     assert await menu(group, 502, "de") == (["hilfe"], {"type": "default", "language_code": "de"})
     assert await menu(group, 502, "fr") == (["start"], {"type": "default", "language_code": ""})
+    outsider = await api.http.get("/_lab/chats/501/menu", params={"user_id": 502})
+    assert outsider.status_code == 400 and "not in chat 501" in outsider.json()["error"]
     # the person's own language when the route is not told one
     seen = await api.control("GET", f"chats/{group}/menu", user_id=502)
     assert seen["language_code"] == "de" and names(seen["commands"]) == ["hilfe"]

@@ -515,6 +515,8 @@ def _menu_route(fake: TelegramFake, people: Any, match, data: dict) -> dict:
     if chat is None:
         raise LookupError(f"no chat {match.group(1)}")
     user_id, language = _person(fake, data)
+    if (chat.person.id != user_id) if chat.type == "private" else (user_id not in chat.members):
+        raise ValueError(f"person {user_id} is not in chat {chat.id}: only its people open its menu")
     admin = to_bool(str(data["admin"])) if "admin" in data else None
     return {"chat_id": chat.id, "user_id": user_id, "language_code": language,
             **menu_for(people.bot, chat, user_id, language, admin)}
