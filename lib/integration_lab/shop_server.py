@@ -11,7 +11,7 @@ and the lab's test controls under /_lab/: orders (`GET /_lab/orders` lists them,
 one to pay), the clock, a Redis outage, the outbox (`GET /_lab/outbox`, `POST /_lab/outbox/drain`) and the
 stock (`GET /_lab/stock`). Only HTTP lives here: the shop it routes to is assembled by app/service.py
 (`build_shop`), with the same handlers notebooks drive in-process. The outbox is drained every second in
-the background.
+the background, and at start-up the bot tells Telegram its commands and descriptions (`Shop.start`).
 
 GET /healthz answers within HEALTH_TIMEOUT (plus a moment) even when every dependency hangs: Redis gets
 one PING bounded by HEALTH_TIMEOUT, and Telegram and Stripe are judged by their circuit breakers, without
@@ -75,7 +75,7 @@ def shop_app(shop: Shop):
 def _router(shop: Shop, stripe_app, telegram_app):
     async def app(scope, receive, send):
         if scope["type"] == "lifespan":
-            return await lifespan(receive, send, lambda: _drain_forever(shop))
+            return await lifespan(receive, send, lambda: _background(shop))
         if scope["type"] != "http":
             return
         verb, path = scope["method"], scope["path"]
@@ -269,6 +269,12 @@ def _redis_control(cut: RedisCut, request: dict) -> tuple[int, Any]:
     else:
         return 400, {"error": "send {\"fail_after\": k} or {\"connected\": true|false}"}
     return 200, cut.describe()
+
+
+async def _background(shop: Shop) -> None:
+    """From lifespan startup: the bot's start-up step (its menu and descriptions, once; it never raises) beside
+    the outbox drain, so a Telegram not yet up delays neither the drain nor serving."""
+    await asyncio.gather(shop.start(), _drain_forever(shop))
 
 
 async def _drain_forever(shop: Shop) -> None:

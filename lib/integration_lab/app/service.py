@@ -8,7 +8,9 @@ runs build the same shop in-process with their lab's backend, clock and fakes' t
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
+from typing import Any
 
 import httpx
 import stripe
@@ -17,6 +19,7 @@ from ..runtime.clock import SteppableClock
 from ..runtime.ids import IdFactory
 from ..runtime.redis_backend import RedisBackend, connect
 from ..runtime.redis_cut import RedisCut
+from .bot.profile import announce
 from .bot.shop_bot import ShopBot
 from .payments import stripe_gateway
 from .payments.click_merchant import ClickMerchant
@@ -41,6 +44,7 @@ DEFAULTS = {  # nosec B105  # lab-only credentials: each is an option of `serve 
     "telegram_api": "http://127.0.0.1:8081",  # where the bot sends replies: `serve telegram`'s default port
     "telegram_provider_token": "284685063:TEST:lab_provider_token_for_local_tests",  # made up, Stripe-TEST style
 }
+log = logging.getLogger(__name__)
 STRIPE_TIMEOUT = httpx.Timeout(30.0, connect=5.0)  # per phase; the SDK's default is one 80 s for everything
 
 
@@ -74,6 +78,28 @@ class Shop:
     cut: RedisCut | None = field(default=None, repr=False)  # the Redis outage control (/_lab/redis)
     breakers: dict[str, CircuitBreaker] = field(default_factory=dict)  # "telegram", "stripe" (if configured)
     bulkheads: dict[str, Bulkhead] = field(default_factory=dict)  # "stripe" (if configured)
+    telegram_transport: Any = field(default=None, repr=False)  # how start() reaches Telegram (None: the network)
+    sleep: Any = field(default=None, repr=False)  # how start()'s retries wait (None: real time)
+    announced: dict[str, str] | None = None  # start()'s outcome per method, once it ran
+
+    async def start(self) -> dict[str, str]:
+        """The bot's start-up step, once per shop (a restart builds a new shop): its commands and descriptions
+        told to Telegram (app/bot/profile.py), on a client of its own so a Telegram still starting up neither
+        trips the replies' breaker nor holds anything up. Never raises: a failure is logged, the shop serves on."""
+        if self.announced is not None:
+            return self.announced
+        self.announced = {}
+        waits = {"sleep": self.sleep} if self.sleep is not None else {}
+        api = BotApi(self.options.telegram_token, self.options.telegram_api, transport=self.telegram_transport,
+                     **waits)
+        try:
+            self.announced = await announce(api)
+        except Exception as failure:  # noqa: BLE001  # anything else (a bug of ours) must not stop the shop either
+            log.warning("shop bot start-up failed with %s", type(failure).__name__)
+            self.announced = {"start-up": type(failure).__name__}
+        finally:
+            await api.close()
+        return self.announced
 
     @property
     def outbox(self):
@@ -127,4 +153,4 @@ async def build_shop(options: Options, backend: RedisBackend | None = None, cloc
     bot = ShopBot(api, SessionStore(redis, keys, clock), RateLimiter(redis, keys, clock, IdFactory(0)), catalog,
                   redis, keys, shop=parts)
     return Shop(options, backend, clock, ledger, payme, click, webhooks, bot, parts, RedisCut.of(redis), breakers,
-                bulkheads)
+                bulkheads, telegram_transport, sleep)

@@ -258,6 +258,7 @@ class JourneyWorld:
         self.shop = await build_shop(self.options, backend=self.lab.backend, clock=self.lab.clock,
                                      stripe_client=self.stripe, telegram_transport=self._telegram_transport(),
                                      sleep=self.advance, catalog=self.catalog)
+        await self.shop.start()  # a started bot sets its menu and descriptions again
         self.http._transport.inner = httpx.ASGITransport(app=shop_app(self.shop))  # the providers now reach the new process
         self.offset = None  # a fresh process does not know what it confirmed: Telegram resends the rest
 
@@ -371,6 +372,7 @@ async def journey_world(lab, limits: bool = True, catalog: dict | None = None, h
     telegram.sleep = world.advance  # a latency fault takes lab time, as a slow network would
     world.shop = await build_shop(options, backend=lab.backend, clock=lab.clock, stripe_client=client,
                                   telegram_transport=world._telegram_transport(), sleep=world.advance, catalog=catalog)
+    await world.shop.start()  # the bot's start-up step: its menu and descriptions (setup, so not traced)
     world.http = httpx.AsyncClient(transport=TracedTransport(httpx.ASGITransport(app=shop_app(world.shop)), trace,
                                                              wires.provider_calls), base_url=BASE)
     world.payme = PaymeSimulator(world.http, f"{BASE}/payme", DEFAULTS["payme_key"], lab.clock, lab.ids)

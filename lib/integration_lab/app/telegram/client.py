@@ -44,7 +44,8 @@ class Upload:
 ATTEMPTS_KEPT = 1000  # the newest calls on the wire, for tables and tests; older ones are dropped
 URLS_KEPT = 64  # methods whose absolute URL is kept (a bot calls a handful; `call` takes any name)
 SAFE_TO_REPEAT = {"getme", "getchat", "getupdates", "getwebhookinfo", "setwebhook", "deletewebhook",
-                  "sendchataction", "getstartransactions", "getmystarbalance"}
+                  "sendchataction", "getstartransactions", "getmystarbalance", "setmycommands", "setmydescription",
+                  "setmyshortdescription"}
 
 
 class TelegramError(Exception):
@@ -277,6 +278,16 @@ class BotApi:
 
     async def get_webhook_info(self) -> dict:
         return await self.call("getWebhookInfo")
+
+    # the bot's menu and profile, set once per start (app/bot/profile.py)
+    async def set_my_commands(self, commands: list[dict], **options: Any) -> bool:
+        return await self.call("setMyCommands", commands=commands, **options)
+
+    async def set_my_description(self, description: str, **options: Any) -> bool:
+        return await self.call("setMyDescription", description=description, **options)
+
+    async def set_my_short_description(self, short_description: str, **options: Any) -> bool:
+        return await self.call("setMyShortDescription", short_description=short_description, **options)
 
     # payments: none of these is repeated after a 5xx or a timeout (an answer or a refund may have landed)
     async def send_invoice(self, chat_id: int, title: str, description: str, payload: str, currency: str,

@@ -43,7 +43,10 @@ async def handle(fake: TelegramFake, verb: str, path: str, body: bytes, query: b
     if not isinstance(data, dict):
         return _fail(400, "the body must be a JSON object")
     try:
-        bot_id = data.pop("bot_id", None) or dict(parse_qsl(query.decode("latin-1"))).get("bot_id")
+        asked = dict(parse_qsl(query.decode("latin-1")))
+        bot_id = data.pop("bot_id", None) or asked.get("bot_id")
+        if verb == "GET":  # a GET route's parameters come in the query string (GET /_lab/chats/1/menu?user_id=2)
+            data = {**{k: v for k, v in asked.items() if k != "bot_id"}, **data}
         people = People(fake, fake.bot_by_id(int(bot_id) if bot_id is not None else None))
         return await _route(fake, people, verb, path, data)
     except (KeyError, LookupError) as missing:
