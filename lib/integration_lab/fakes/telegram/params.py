@@ -83,10 +83,13 @@ def to_bool(value: str) -> bool:
 class Args:
     """A request's parameters by name; Telegram's `Query::arg` gives "" for a missing one."""
 
-    def __init__(self, pairs: list[tuple[str, str]]):
+    def __init__(self, pairs: list[tuple[str, str]], files: list[tuple[str, Any]] = ()):
         self.values: dict[str, str] = {}
         for name, value in pairs:
             self.values.setdefault(name, value)
+        self.files: dict[str, Any] = {}  # a multipart body's file parts by field name (files.Upload)
+        for name, upload in files:
+            self.files.setdefault(name, upload)
 
     def arg(self, name: str) -> str:
         return self.values.get(name, "")
@@ -300,8 +303,9 @@ def _read_members(raw: bytes) -> list[tuple[str, str]]:
         return pairs  # the server logs the fault and serves what it read
 
 
-def parse_multipart(content_type: str, raw: bytes) -> list[tuple[str, str]] | None:
-    """Form fields of a multipart body (files are not parameters); None when the boundary is missing."""
+def parse_multipart(content_type: str, raw: bytes, files: list | None = None) -> list[tuple[str, str]] | None:
+    """Form fields of a multipart body; None when the boundary is missing. Files are not parameters: with
+    `files`, each file part is added to it as (name, files.Upload)."""
     found = re.search(r"boundary\s*=\s*(\"[^\"]*\"|[^;]*)", content_type, re.IGNORECASE)
     boundary = found.group(1).strip().strip('"') if found else ""
     if not boundary or len(boundary) > 70:  # RFC 1341, as HttpReader checks
@@ -313,9 +317,17 @@ def parse_multipart(content_type: str, raw: bytes) -> list[tuple[str, str]] | No
             continue
         disposition = re.search(rb"(?im)^content-disposition:[ \t]*form-data;(.*)$", head)
         fields = dict(_field(item) for item in disposition.group(1).split(b";")) if disposition else {}
-        if not fields.get(b"name") or b"filename" in fields:
-            continue  # HttpReader refuses a nameless part; a file is not a parameter
+        if not fields.get(b"name"):
+            continue  # HttpReader refuses a nameless part
         value = value[:-2] if value.endswith(b"\r\n") else value
+        if b"filename" in fields:  # a file is not a parameter
+            if files is not None:
+                from .files import Upload
+
+                kind = re.search(rb"(?im)^content-type:[ \t]*([^\r\n;]*)", head)
+                files.append((text(fields[b"name"]), Upload(text(fields[b"filename"]),
+                                                            text(kind.group(1)).strip() if kind else "", value)))
+            continue
         if re.search(rb"(?im)^content-type:[ \t]*application/x-www-form-urlencoded", head):
             pairs += parse_urlencoded(value)
         else:
@@ -329,12 +341,12 @@ def _field(item: bytes) -> tuple[bytes, bytes]:
     return name.strip().lower(), value[1:-1] if len(value) > 1 and value[:1] == value[-1:] == b'"' else value
 
 
-def parse_body(content_type: str, raw: bytes) -> list[tuple[str, str]] | None:
+def parse_body(content_type: str, raw: bytes, files: list | None = None) -> list[tuple[str, str]] | None:
     """The parameters a body carries, by its type as HttpReader tells them apart; None for a multipart
-    body without a boundary (refused there)."""
+    body without a boundary (refused there). A multipart body's files go to `files` when given."""
     kind = content_type.lower()
     if "multipart/form-data" in kind:
-        return parse_multipart(content_type, raw)
+        return parse_multipart(content_type, raw, files)
     if "application/x-www-form-urlencoded" in kind:
         return parse_urlencoded(raw)
     if "application/json" in kind:
