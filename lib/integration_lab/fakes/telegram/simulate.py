@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from .files import summary as media_summary
 from .formatting import command_entities
 from .payments import ORDER_FIELDS, SHIPPING_FIELDS, Checkout, Invoice, money
 from .state import Account, Bot, CallbackRecord, Chat, Message
@@ -173,7 +174,8 @@ class People:
             buttons = [b["text"] for row in (m.reply_markup or {}).get("inline_keyboard", []) for b in row]
             rows.append({"message_id": m.message_id, "date": m.date,
                          "direction": "bot → user" if m.sender.is_bot else "user → bot",
-                         "from": m.sender.username or m.sender.first_name, "text": m.text or _service_text(m),
+                         "from": m.sender.username or m.sender.first_name,
+                         "text": m.text or media_summary(m.content) or _service_text(m),
                          "buttons": " | ".join(buttons), "edited": m.edit_date is not None, "deleted": m.deleted})
         for checkout in self.fake.payments.failures_in(self.bot.account.id, chat_id):
             rows.append({"message_id": None, "date": int(checkout.ended_at), "direction": "Telegram → user",
