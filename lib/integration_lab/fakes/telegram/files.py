@@ -23,8 +23,8 @@ What is the lab's choice (Telegram's servers do more than a fake can):
 - PHOTO SIZES: a photo is answered as several PhotoSize entries, as Telegram makes its thumbnails: one per box of
   90, 320, 800 and 1280 pixels smaller than the picture (scaled to fit the box), then the picture at its own size.
   The largest holds the bytes as uploaded (Telegram recompresses to JPEG; the lab keeps them so a test can compare
-  what it downloads with what it sent); the smaller ones are PNGs of one colour (from the bytes' digest), made when
-  downloaded. Any of a photo's file_ids resends the whole photo.
+  what it downloads with what it sent); the smaller ones are PNGs of one colour (a PNG's first pixel, else a colour
+  from the bytes' digest), made when downloaded. Any of a photo's file_ids resends the whole photo.
 - BOUNDS: the store keeps at most `history` x 10 files (the fake's --history, 1,000 messages a chat by default:
   10,000 files), oldest forgotten first (their file_ids then answer as unknown), and at most 64 MiB of uploaded
   bytes: past that the oldest files keep only their size and SHA-256 (getFile still answers, a download is 404).
@@ -147,7 +147,7 @@ class FileStore:
                              height=height, source=source)
         width, height = width or 0, height or 0
         sizes = []
-        colour = bytes.fromhex(sha[:6])
+        colour = first_pixel(data) or bytes.fromhex(sha[:6])
         for box in PHOTO_BOXES:
             if max(width, height) > box:
                 w, h = _fit(width, height, box)
@@ -312,6 +312,21 @@ def image_size(data: bytes) -> tuple[int, int] | None:
                 return w, h
             at += 2 + length
     return None
+
+
+def first_pixel(data: bytes) -> bytes | None:
+    """The RGB of an 8-bit RGB or RGBA PNG's first pixel (every PNG filter leaves it as stored); else None."""
+    if data[:8] != b"\x89PNG\r\n\x1a\n" or len(data) < 33 or data[24] != 8 or data[25] not in (2, 6):
+        return None
+    at = data.find(b"IDAT")
+    if at < 4:
+        return None
+    length = int.from_bytes(data[at - 4:at], "big")
+    try:
+        pixel = zlib.decompressobj().decompress(data[at + 4:at + 4 + length], 4)[1:4]
+    except zlib.error:
+        return None
+    return pixel if len(pixel) == 3 else None
 
 
 def _fit(width: int, height: int, box: int) -> tuple[int, int]:
