@@ -335,3 +335,25 @@ async def test_aiogram_sends_photos_from_files_and_buffers(server, tmp_path):
         await bot.session.close()
     transcript = server.control("GET", "chats/42/messages")["messages"]
     assert transcript[1]["text"] == "[photo 1000x750] from disk"
+
+
+async def test_live_photos_and_paid_media(api, fake):
+    live = await api.call("sendLivePhoto", files={"motion": ("live.mov", b"\0\0\0\x14ftypqt  ", "video/quicktime"),
+                                                  "photo": ("still.png", PNG, "image/png")},
+                          chat_id="501", live_photo="attach://motion", caption="Brewing")
+    assert [s["width"] for s in live["live_photo"]["photo"]] == [90, 320, 800, 1000]
+    assert live["live_photo"]["width"] == 1000 and live["caption"] == "Brewing"
+    assert await api.fail("sendLivePhoto", chat_id=501, photo="https://x.example/a.jpg") == \
+        "Bad Request: there is no live photo in the request"
+    photo_id = live["live_photo"]["photo"][-1]["file_id"]
+    paid = await api.call("sendPaidMedia", chat_id=501, star_count=50, caption="Full recipe",
+                          media=[{"type": "photo", "media": photo_id},
+                                 {"type": "video", "media": "https://x.example/recipe.mp4", "duration": 30}])
+    info = paid["paid_media"]
+    assert info["star_count"] == 50 and [m["type"] for m in info["paid_media"]] == ["photo", "video"]
+    assert info["paid_media"][1]["video"]["duration"] == 30
+    assert await api.fail("sendPaidMedia", chat_id=501, star_count=50, media=[{"type": "poll", "media": photo_id}]) == \
+        "Bad Request: can't parse InputPaidMedia: type \"poll\" is unsupported"
+    assert await api.fail("sendPaidMedia", chat_id=501, star_count=0, media=[{"type": "photo", "media": photo_id}]) == \
+        "Bad Request: STARS_AMOUNT_INVALID"
+    assert People(fake).transcript(501)[-1]["text"] == "[paid media 50 stars, 2 items] Full recipe"

@@ -344,7 +344,8 @@ def solid_png(width: int, height: int, rgb: bytes) -> bytes:
             + chunk(b"IDAT", zlib.compress(rows, 6)) + chunk(b"IEND", b""))
 
 
-MEDIA_KEYS = ("photo", "animation", "document", "video", "audio", "voice", "sticker", "video_note")
+MEDIA_KEYS = ("photo", "animation", "document", "video", "audio", "voice", "sticker", "video_note", "live_photo",
+              "paid_media")
 
 
 def summary(content: dict) -> str | None:
@@ -352,6 +353,8 @@ def summary(content: dict) -> str | None:
     for key in MEDIA_KEYS:
         if key in content:
             media = content[key][-1] if key == "photo" else content[key]
+            if key == "paid_media":
+                media = {"file_name": f"{media['star_count']} stars, {len(media['paid_media'])} items"}
             detail = (media.get("file_name") or (f"{media['width']}x{media['height']}" if media.get("width") else "")
                       or (f"{media['duration']} s" if "duration" in media else ""))
             label = f"[{key.replace('_', ' ')}{' ' + detail if detail else ''}]"
