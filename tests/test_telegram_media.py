@@ -15,11 +15,15 @@ from aiogram import Bot as AiogramBot
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.types import BufferedInputFile, FSInputFile
-
 from catalogue import problems
 from integration_lab.fakes.telegram import AsyncTelegramTransport, People, TelegramFake
 from integration_lab.fakes.telegram import files as files_module
-from integration_lab.fakes.telegram.files import FileStore, image_size, solid_png, store_of
+from integration_lab.fakes.telegram.files import (
+    FileStore,
+    image_size,
+    solid_png,
+    store_of,
+)
 from integration_lab.runtime.clock import FrozenClock
 from integration_lab.runtime.ids import IdFactory
 
@@ -271,6 +275,10 @@ async def test_people_send_media_and_privacy_mode(api, fake):
     not_picture = base64.b64encode(b"hello").decode()
     assert (await api.http.post("/_lab/chats/501/photos", json={"from": ADA, "data": not_picture})).status_code == 400
     assert (await api.http.post("/_lab/chats/-5/voices", json={"from": ADA, "data": body})).status_code == 404
+    for odd in ({"mime_type": 5}, {"file_name": []}, {"caption": 7}, {"duration": True}, {"reply_to_message_id": "1"},
+                {"from": None}, {"data": 5}):
+        response = await api.http.post("/_lab/chats/501/documents", json={"from": ADA, "data": body, **odd})
+        assert response.status_code == 400 and response.json()["ok"] is False, odd
     listed = (await api.http.get("/_lab/files")).json()["files"]
     assert {f["source"] for f in listed} == {"upload", "thumbnail"} and len(listed) == 9  # two photos of four sizes, a document
 
@@ -361,3 +369,93 @@ async def test_live_photos_and_paid_media(api, fake):
     assert await api.fail("sendPaidMedia", chat_id=501, star_count=0, media=[{"type": "photo", "media": photo_id}]) == \
         "Bad Request: STARS_AMOUNT_INVALID"
     assert People(fake).transcript(501)[-1]["text"] == "[paid media 50 stars, 2 items] Full recipe"
+
+
+# ---- hostile input -----------------------------------------------------------------------------------------
+
+class HostileMedia:
+    """Seeded hostile calls of the media methods: odd files, ids, URLs, InputMedia, captions, in JSON or multipart."""
+
+    METHODS = ["sendPhoto", "sendDocument", "sendVideo", "sendAudio", "sendVoice", "sendAnimation", "sendSticker",
+               "sendVideoNote", "sendLivePhoto", "sendPaidMedia", "sendMediaGroup", "getFile", "editMessageCaption",
+               "editMessageMedia"]
+    FIELDS = ["photo", "document", "video", "audio", "voice", "animation", "sticker", "video_note", "live_photo",
+              "media", "file_id", "thumbnail", "cover"]
+    FILE_VALUES = ["", "attach://a", "attach://", "attach://zz", "https://x.example/a.jpg", "http://[::1", "ftp://x",
+                   "AgACA", "AgACAB", "AgACAA", "AgACAgIAAxkBAAIBMw", "not a file id", "\ud800", "=" * 40, "x" * 5000]
+    OWN = {"sendPhoto": "photo", "sendDocument": "document", "sendVideo": "video", "sendAudio": "audio",
+           "sendVoice": "voice", "sendAnimation": "animation", "sendSticker": "sticker", "sendVideoNote": "video_note",
+           "sendLivePhoto": "live_photo", "getFile": "file_id"}
+    CAPTIONS = ["", " ", "<b>x", "*a", "x" * 1025, "\0", "é" * 20000, "/start@lab_shop_bot", "\ud800"]
+    BLOBS = [b"", PNG, b"\x89PNG\r\n\x1a\n" + b"\0" * 30, solid_png(1, 300, b"\0\0\0"), b"GIF89a\0\0\0\0", b"\xff\xd8\xff"]
+
+    def __init__(self, seed: int):
+        import random
+
+        self.rng = random.Random(seed)
+
+    def item(self):
+        rng = self.rng
+        return rng.choice([None, 1, "x", [], {"type": rng.choice(["photo", "video", "document", "audio", "animation",
+                                                                  "live_photo", "poll", "", 5]),
+                                             "media": rng.choice(self.FILE_VALUES + [7, None]),
+                                             rng.choice(["caption", "parse_mode", "caption_entities", "width",
+                                                         "duration", "photo", "show_caption_above_media"]):
+                                             rng.choice([None, -1, "x", "<b>", [1], {"a": 1}, True, 2**40])}])
+
+    def call(self, known_ids: list[str]) -> tuple[str, dict, dict]:
+        rng = self.rng
+        method = rng.choice(self.METHODS)
+        own = self.OWN.get(method, "media")
+        params: dict = {}
+        for name in [own] * (rng.random() < 0.7) + rng.sample(self.FIELDS, rng.randrange(0, 3)):
+            params[name] = rng.choice(self.FILE_VALUES + known_ids * 3)
+        if rng.random() < 0.5:
+            params["media"] = rng.choice([[self.item() for _ in range(rng.randrange(13))], self.item(), "[", "{}"])
+        for name, values in (("chat_id", [501, 501, "501", "@ada", "", "x", -5]), ("caption", self.CAPTIONS),
+                             ("parse_mode", ["HTML", "MarkdownV2", "x", ""]), ("message_id", [1, 2, -1, "x", 10**12]),
+                             ("star_count", [0, 1, 25001, "x"]), ("width", [-1, 10**9, "x"])):
+            if rng.random() < (0.9 if name == "chat_id" else 0.5):
+                params[name] = rng.choice(values)
+        files = {}
+        if rng.random() < 0.6:
+            for name in {rng.choice([own, own, "a", "photo", "zz"]) for _ in range(rng.randrange(1, 3))}:
+                files[name] = (rng.choice(["a.png", "", "x"]), rng.choice(self.BLOBS), "image/png")
+        return method, params, files
+
+
+async def test_hostile_media_calls_get_envelopes_and_refusals_store_nothing(api, fake):
+    sent = await api.call("sendPhoto", files=_photo(), chat_id="501", caption="x")
+    known = [sent["photo"][-1]["file_id"], sent["photo"][0]["file_id"]]
+    generator, failures = HostileMedia(22), []
+    chat = fake.default_bot.chats[501]
+    for _ in range(300):
+        method, params, files = generator.call(known)
+        before = (len(chat.messages), len(store_of(fake).files), json.dumps([m.to_api() for m in chat.messages.values()]))
+        try:
+            if files:
+                form = {k: v if isinstance(v, str) else json.dumps(v) for k, v in params.items()}
+                form = {k: v.encode("utf-8", "surrogatepass") for k, v in form.items()}
+                response = await api.http.post(f"/bot{api.bot.token}/{method}", files={
+                    **{k: (None, v) for k, v in form.items()}, **files})
+            else:
+                body = json.dumps(params).encode()
+                response = await api.http.post(f"/bot{api.bot.token}/{method}", content=body,
+                                               headers={"content-type": "application/json"})
+        except Exception as error:  # an exception escaping the fake: a 500 on the wire
+            failures.append((method, params, repr(error)))
+            continue
+        answer = response.json()
+        if response.status_code >= 500 or (not answer["ok"] and answer["error_code"] != response.status_code):
+            failures.append((method, params, answer))
+        elif not answer["ok"]:
+            after = (len(chat.messages), len(store_of(fake).files),
+                     json.dumps([m.to_api() for m in chat.messages.values()]))
+            if after != before:
+                failures.append(("state changed", method, params, answer))
+        elif method != "getFile":
+            result = answer["result"]
+            kind = "Array of Message" if method == "sendMediaGroup" else "Message"
+            if problems(result, kind):
+                failures.append(("off-catalogue", method, problems(result, kind)))
+    assert failures == [], failures[:3]

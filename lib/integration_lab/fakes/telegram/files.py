@@ -264,10 +264,23 @@ def check_kind(stored: StoredFile, wanted: str) -> None:
         raise bad_request(f"can't use file of type {KINDS[stored.kind][1]} as {KINDS[wanted][1]}")
 
 
+def check_url(url: str) -> None:
+    """A URL Telegram could try to fetch; one that does not parse (no host, a broken IPv6 address) is refused as
+    an unknown file is (UNCONFIRMED: the words Telegram uses for an unreachable URL vary)."""
+    try:
+        host = urlsplit(url).hostname
+        url.encode("utf-8")
+    except (ValueError, UnicodeEncodeError):
+        host = None
+    if not host:
+        raise bad_request(WRONG_FILE)
+
+
 def remote(fake, bot, kind: str, value: str) -> StoredFile:
     """A file given as text: an http(s) URL Telegram fetches, else a file_id of this bot."""
     store = store_of(fake)
     if re.match(r"(?i)https?://", value):
+        check_url(value)
         return store.from_url(kind, value)
     _check_file_id(value)
     stored = store.resolve(value, bot.account.id)

@@ -31,6 +31,7 @@ from .files import (
     StoredFile,
     Upload,
     bot_files,
+    check_url,
     image_size,
     remote,
     store_of,
@@ -150,6 +151,7 @@ def _locate(fake: TelegramFake, bot: Bot, media: _Media) -> Callable[[], StoredF
         picture = _check_upload(media.kind, media.upload)
         return lambda: _store_upload(fake, media, picture)
     if media.value.lower().startswith(("http://", "https://")):
+        check_url(media.value)
         return lambda: remote(fake, bot, media.kind, media.value)
     stored = remote(fake, bot, media.kind, media.value)  # a file_id: refused now if unknown or of another type
     return lambda: stored
@@ -568,9 +570,9 @@ def person_sends(fake: TelegramFake, bot: Bot, chat_id: int, user: dict, kind: s
     caption = data.get("caption") or ""
     if not isinstance(caption, str) or utf16_len(caption) > MAX_CAPTION:
         raise ValueError(f'"caption" must be text of at most {MAX_CAPTION} characters')
-    name = data.get("file_name")
-    if name is not None and not isinstance(name, str):
-        raise ValueError('"file_name" must be a string')
+    name, mime = data.get("file_name"), data.get("mime_type")
+    if any(value is not None and not isinstance(value, str) for value in (name, mime)):
+        raise ValueError('"file_name" and "mime_type" must be strings')
     numbers = {k: data.get(k, 0) for k in ("duration", "width", "height")}
     if any(type(v) is not int or not 0 <= v <= MAX_LENGTH * 1000 for v in numbers.values()):
         raise ValueError('"duration", "width" and "height" must be whole numbers')
@@ -587,7 +589,7 @@ def person_sends(fake: TelegramFake, bot: Bot, chat_id: int, user: dict, kind: s
     reply_to = chat.messages.get(reply_id) if isinstance(reply_id, int) else None
     if reply_id is not None and (reply_to is None or reply_to.deleted):
         raise ValueError(f"no message {reply_id} to reply to")
-    media = _Media(kind, Upload(name or "", data.get("mime_type") or "", body),
+    media = _Media(kind, Upload(name or "", mime or "", body),
                    "", {k: v for k, v in numbers.items() if v})
     if kind in ("video", "animation"):
         media.details.setdefault("width", numbers["width"])
