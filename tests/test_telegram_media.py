@@ -238,6 +238,8 @@ async def test_edit_caption_and_media(api, fake):
     assert await api.fail("editMessageCaption", chat_id=501, message_id=sent["message_id"], caption="<i>10 USD</i>",
                           parse_mode="HTML") == "Bad Request: message is not modified: specified new message " \
         "content and reply markup are exactly the same as a current content and reply markup of the message"
+    assert await api.fail("editMessageText", chat_id=501, message_id=sent["message_id"], text="x") == \
+        "Bad Request: there is no text in the message to edit"
     removed = await api.call("editMessageCaption", chat_id=501, message_id=sent["message_id"])
     assert "caption" not in removed
     swapped = await api.call("editMessageMedia", files={"new": ("menu.pdf", b"%PDF menu", "application/pdf")},
@@ -249,7 +251,24 @@ async def test_edit_caption_and_media(api, fake):
         "Bad Request: there is no media in the message to edit"
     assert await api.fail("editMessageMedia", chat_id=501, message_id=sent["message_id"], media="{") == \
         "Bad Request: can't parse input media JSON object"
-    assert People(fake).transcript(501)[-1]["text"] == "[document menu.pdf] Menu"
+    voice = await api.call("sendVoice", chat_id=501, voice="https://x.example/note.ogg")
+    assert await api.fail("editMessageMedia", chat_id=501, message_id=voice["message_id"],
+                          media={"type": "photo", "media": "https://x.example/a.jpg"}) == \
+        "Bad Request: there is no media in the message to edit"
+    sticker = await api.call("sendSticker", chat_id=501, sticker="https://x.example/s.webp")
+    assert await api.fail("editMessageCaption", chat_id=501, message_id=sticker["message_id"], caption="x") == \
+        "Bad Request: there is no caption in the message to edit"
+    album = await api.call("sendMediaGroup", "Array of Message", chat_id=501, media=[
+        {"type": "photo", "media": "https://x.example/1.jpg"}, {"type": "photo", "media": "https://x.example/2.jpg"}])
+    for new, refusal in (("document", "can't change media type in the album"),
+                         ("animation", "message content type can't be used in an album")):
+        assert await api.fail("editMessageMedia", chat_id=501, message_id=album[0]["message_id"], media={
+            "type": new, "media": "https://x.example/x.gif"}) == f"Bad Request: {refusal}"
+    video = await api.call("editMessageMedia", chat_id=501, message_id=album[0]["message_id"],
+                           media={"type": "video", "media": "https://x.example/v.mp4"})
+    assert video["media_group_id"] == album[0]["media_group_id"] and "video" in video  # photo <-> video: allowed
+    rows = {row["message_id"]: row["text"] for row in People(fake).transcript(501)}
+    assert rows[sent["message_id"]] == "[document menu.pdf] Menu"
 
 
 async def test_people_send_media_and_privacy_mode(api, fake):

@@ -482,8 +482,8 @@ def edit_message_caption(fake: TelegramFake, bot: Bot, args: Args) -> dict:
     found = read_caption(args.arg("caption"), args.arg("parse_mode"), inputs.entities(args, "caption_entities"))
     above = args.flag("show_caption_above_media")
     message = _editable(fake, bot, args)
-    if _media_of(message) is None:
-        raise bad_request("there is no caption in the message to edit")  # TDLib's editMessageCaption
+    if _media_of(message) in (None, "sticker", "video_note"):  # TDLib: the contents that can have a caption
+        raise bad_request("there is no caption in the message to edit")
     fields = _caption_fields(checked_caption(found), above)
     old = {k: message.content[k] for k in ("caption", "caption_entities", "show_caption_above_media")
            if k in message.content}
@@ -501,8 +501,14 @@ def edit_message_media(fake: TelegramFake, bot: Bot, args: Args) -> dict:
     markup = inputs.reply_markup(args)
     media = _parse_media(args, for_album=False)
     message = _editable(fake, bot, args)
-    if _media_of(message) is None:
-        raise bad_request("there is no media in the message to edit")  # UNCONFIRMED wording (TDLib's editMessageMedia)
+    old_kind = _media_of(message)  # TDLib's MessagesManager::edit_message_media, its checks in its order
+    if old_kind not in ("animation", "audio", "document", "photo", "video"):
+        raise bad_request("there is no media in the message to edit")
+    if "media_group_id" in message.content and media.kind != old_kind:
+        if media.kind == "animation":
+            raise bad_request("message content type can't be used in an album")
+        if {old_kind, media.kind} & {"document", "audio"}:
+            raise bad_request("can't change media type in the album")
     caption = checked_caption(media.caption)
     store = _locate(fake, bot, media)
     content = _message_content(fake, bot, media, store(), caption)
