@@ -347,6 +347,12 @@ async def test_ptb_uploads_reuses_and_downloads_a_photo(server, tmp_path):
         assert document.document.file_name == "stock.csv" and document.document.mime_type == "text/csv"
         edited = await bot.edit_message_caption(42, sent.message_id, caption="Shoe, 10 USD")
         assert edited.caption == "Shoe, 10 USD"
+        server.control("POST", "chats/42/photos", {"from": {"id": 42, "first_name": "Ada"}, "caption": "this one?",
+                                                   "data": base64.b64encode(PNG).decode()})
+        [update] = await bot.get_updates(offset=-1, timeout=0)  # a person's photo, downloaded as bots do
+        assert update.message.caption == "this one?" and update.message.photo[-1].width == 1000
+        received = await update.message.photo[-1].get_file()
+        assert bytes(await received.download_as_bytearray()) == PNG
 
 
 async def test_aiogram_sends_photos_from_files_and_buffers(server, tmp_path):
