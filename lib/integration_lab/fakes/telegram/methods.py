@@ -151,6 +151,8 @@ def edit_message_text(fake: TelegramFake, bot: Bot, args: Args) -> dict:
     found = _read_text(args)
     markup = inputs.reply_markup(args)  # leaving it out removes the keyboard, as on Telegram
     message = _editable(fake, bot, args)
+    if message.text is None:  # a photo, a document, …: TDLib's editMessageText
+        raise bad_request("there is no text in the message to edit")
     text, entities = _checked_text(found)
     if (text, entities, markup) == (message.text, message.entities, message.reply_markup):
         raise bad_request(NOT_MODIFIED)

@@ -202,7 +202,7 @@ def _input_file(args: Args, value: str, force_file: bool = False, field: str = "
     upload = args.file(name)
     if upload is None:
         return None
-    return str(upload) or "file", upload.data
+    return upload.filename or "file", upload.data
 
 
 def _input_sticker(args: Args, value, default_format: str | None) -> InputSticker:

@@ -80,23 +80,19 @@ def to_bool(value: str) -> bool:
     return value.strip(" \t\r\n\0\v").lower() in ("true", "yes", "1")
 
 
-class Upload(str):
-    """A multipart file part: the text is its filename, `data` its bytes. Not a parameter (`arg` never sees it);
-    `Args.file(name)` finds it, as the reference server's `Query::file` does."""
-
-    data: bytes = b""
-
-
 class Args:
     """A request's parameters by name; Telegram's `Query::arg` gives "" for a missing one."""
 
-    def __init__(self, pairs: list[tuple[str, str]]):
+    def __init__(self, pairs: list[tuple[str, str]], files: list[tuple[str, Any]] = ()):
         self.values: dict[str, str] = {}
-        self.files: dict[str, Upload] = {}
+        self.files: dict[str, Any] = {}  # a multipart body's file parts by field name (files.Upload)
         for name, value in pairs:
-            (self.files if isinstance(value, Upload) else self.values).setdefault(name, value)
+            self.values.setdefault(name, value)
+        for name, upload in files:
+            self.files.setdefault(name, upload)
 
-    def file(self, name: str) -> Upload | None:
+    def file(self, name: str) -> Any:
+        """The multipart file part named `name` (a files.Upload), as the reference server's `Query::file`."""
         return self.files.get(name)
 
     def arg(self, name: str) -> str:
@@ -311,8 +307,9 @@ def _read_members(raw: bytes) -> list[tuple[str, str]]:
         return pairs  # the server logs the fault and serves what it read
 
 
-def parse_multipart(content_type: str, raw: bytes) -> list[tuple[str, str]] | None:
-    """Form fields of a multipart body (files are not parameters); None when the boundary is missing."""
+def parse_multipart(content_type: str, raw: bytes, files: list | None = None) -> list[tuple[str, str]] | None:
+    """Form fields of a multipart body; None when the boundary is missing. Files are not parameters: with
+    `files`, each file part is added to it as (name, files.Upload)."""
     found = re.search(r"boundary\s*=\s*(\"[^\"]*\"|[^;]*)", content_type, re.IGNORECASE)
     boundary = found.group(1).strip().strip('"') if found else ""
     if not boundary or len(boundary) > 70:  # RFC 1341, as HttpReader checks
@@ -327,10 +324,13 @@ def parse_multipart(content_type: str, raw: bytes) -> list[tuple[str, str]] | No
         if not fields.get(b"name"):
             continue  # HttpReader refuses a nameless part
         value = value[:-2] if value.endswith(b"\r\n") else value
-        if b"filename" in fields:  # a file is not a parameter: Args keeps it apart
-            upload = Upload(text(fields[b"filename"]))
-            upload.data = value
-            pairs.append((text(fields[b"name"]), upload))
+        if b"filename" in fields:  # a file is not a parameter
+            if files is not None:
+                from .files import Upload
+
+                kind = re.search(rb"(?im)^content-type:[ \t]*([^\r\n;]*)", head)
+                files.append((text(fields[b"name"]), Upload(text(fields[b"filename"]),
+                                                            text(kind.group(1)).strip() if kind else "", value)))
             continue
         if re.search(rb"(?im)^content-type:[ \t]*application/x-www-form-urlencoded", head):
             pairs += parse_urlencoded(value)
@@ -345,12 +345,12 @@ def _field(item: bytes) -> tuple[bytes, bytes]:
     return name.strip().lower(), value[1:-1] if len(value) > 1 and value[:1] == value[-1:] == b'"' else value
 
 
-def parse_body(content_type: str, raw: bytes) -> list[tuple[str, str]] | None:
+def parse_body(content_type: str, raw: bytes, files: list | None = None) -> list[tuple[str, str]] | None:
     """The parameters a body carries, by its type as HttpReader tells them apart; None for a multipart
-    body without a boundary (refused there)."""
+    body without a boundary (refused there). A multipart body's files go to `files` when given."""
     kind = content_type.lower()
     if "multipart/form-data" in kind:
-        return parse_multipart(content_type, raw)
+        return parse_multipart(content_type, raw, files)
     if "application/x-www-form-urlencoded" in kind:
         return parse_urlencoded(raw)
     if "application/json" in kind:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from .files import summary as media_summary
 from .formatting import command_entities
 from .payments import ORDER_FIELDS, SHIPPING_FIELDS, Checkout, Invoice, money
 from .state import Account, Bot, CallbackRecord, Chat, Message
@@ -181,7 +182,8 @@ class People:
             keyboard = [dict(b) for row in (m.reply_markup or {}).get("inline_keyboard", []) for b in row]
             rows.append({"message_id": m.message_id, "date": m.date,
                          "direction": "bot → user" if m.sender.is_bot else "user → bot",
-                         "from": m.sender.username or m.sender.first_name, "text": m.text or _content_text(m),
+                         "from": m.sender.username or m.sender.first_name,
+                         "text": m.text or media_summary(m.content) or _content_text(m),
                          "buttons": " | ".join(b["text"] for b in keyboard), "keyboard": keyboard,
                          "edited": m.edit_date is not None, "deleted": m.deleted,
                          "kind": "message" if m.text is not None or m.content else "service"})

@@ -14,6 +14,7 @@ import zlib
 from ...runtime.faults import SimulatedTimeout
 from . import control
 from .errors import METHOD_NOT_FOUND, NOT_FOUND, TOO_LARGE, ApiError, bad_request
+from .media_methods import download
 from .methods import Described
 from .other_session import before_call
 from .params import MAX_PARAMETERS, MAX_UPLOAD, Args, parse_body, parse_urlencoded
@@ -38,13 +39,14 @@ def request_args(query: bytes, headers: dict[str, str], body: bytes) -> Args:
         body = _inflate(body, body_limit(headers))
     elif encoding:
         raise ApiError(415, "Unsupported Media Type: unsupported content-encoding")
-    pairs = parse_body(headers.get("content-type", ""), body)
+    files: list = []
+    pairs = parse_body(headers.get("content-type", ""), body, files)
     if pairs is None:
         raise bad_request("boundary not found")
     # multipart fields count too; a value is never longer than its source, so a short request needs no sum
     if len(query) + len(body) > MAX_PARAMETERS and len(query) + sum(len(v) for _, v in pairs) > MAX_PARAMETERS:
         raise ApiError(413, TOO_LARGE)
-    return Args(parse_urlencoded(query) + pairs)
+    return Args(parse_urlencoded(query) + pairs, files)
 
 
 def _inflate(body: bytes, limit: int) -> bytes:
@@ -64,6 +66,8 @@ async def handle(fake: TelegramFake, verb: str, path: str, query: bytes, headers
                  body: bytes) -> Reply:
     if path.startswith("/_lab/"):
         return await control.handle(fake, verb, path, body, query)
+    if path.startswith("/file/bot"):  # Telegram's file server: /file/bot<token>/<file_path> (media_methods.py)
+        return download(fake, path)
     if not path.startswith("/bot"):
         return json_reply(404, {"ok": False, "error_code": 404, "description": NOT_FOUND})
     token, _, name = path[4:].partition("/")
