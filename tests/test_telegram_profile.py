@@ -313,8 +313,8 @@ async def test_seeded_hostile_calls_get_envelopes_and_refusals_change_nothing(wo
                                                                      "chat_administrators", "bogus", 5)
                   for c in (501, -1, "x", "") for u in (501, 0, "1")]
 
-        def params(self) -> dict:
-            params = super().params()
+        def params(self, method: str = "") -> dict:
+            params = super().params(method)
             pick = self.rng.random()
             if pick < 0.3:
                 params["scope"] = self.rng.choice(self.SCOPES)

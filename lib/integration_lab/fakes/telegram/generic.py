@@ -267,7 +267,10 @@ FIRST_CHECKS: dict[str, tuple[Check, ...]] = {
                       json("scope", "BotCommandScope")),
     "deleteMyCommands": (json("scope", "BotCommandScope"),),
     "getMyCommands": (json("scope", "BotCommandScope"),),
-    "setMyName": (), "getMyName": (), "setMyDescription": (), "getMyDescription": (),
+    # the server passes the name to TDLib as it is; the bot's own name (no language) can't be removed:
+    # UNCONFIRMED words, the profile family's reading
+    "setMyName": (nonempty("name", "Name must be non-empty"),), "getMyName": (), "setMyDescription": (),
+    "getMyDescription": (),
     "setMyShortDescription": (), "getMyShortDescription": (),
     "setMyProfilePhoto": (nonempty("photo", "Photo isn't specified"), json("photo", "photo")),
     "removeMyProfilePhoto": (),

@@ -392,11 +392,11 @@ def set_my_profile_photo(fake: TelegramFake, bot: Bot, args: Args) -> bool:
     """Checked as far as the photo's shape (InputProfilePhoto: static or animated); the upload itself is the
     media family's. UNCONFIRMED: the reference's get_input_chat_photo words beyond these."""
     if not args.arg("photo"):
-        raise bad_request("photo is not specified")  # UNCONFIRMED
+        raise bad_request("photo isn't specified")  # Client::get_input_chat_photo
     try:
         value = args.json("photo")
     except NotJson:
-        raise bad_request("can't parse InputProfilePhoto JSON object") from None
+        raise bad_request("can't parse photo JSON object") from None  # Client::get_input_chat_photo
     if not isinstance(value, dict) or value.get("type") not in ("static", "animated"):
         raise bad_request("can't parse InputProfilePhoto: unsupported type specified")  # UNCONFIRMED
     profile(bot).photo = {k: v for k, v in value.items() if isinstance(v, str)}
