@@ -15,7 +15,7 @@ from typing import Callable
 from . import inline_people, inline_results
 from .errors import QUERY_TOO_OLD, bad_request, worded
 from .inline_results import Result
-from .inline_state import ANSWER_WINDOW, PREPARED_LIFETIME, Answer, Prepared, state
+from .inline_state import PREPARED_LIFETIME, Answer, Prepared, state
 from .params import Args, NotJson, decode_json, to_integer
 from .state import Bot
 from .world import TelegramFake
@@ -45,7 +45,7 @@ def answer_inline_query(fake: TelegramFake, bot: Bot, args: Args) -> bool:
     inline = state(bot)
     query = inline.queries.get(query_id)
     now = fake.clock.time()
-    if query is None or query.answer is not None or query.from_cache or now - query.asked_at > ANSWER_WINDOW:
+    if query is None or query.answer is not None or query.from_cache or now - query.asked_at > inline.settings.answer_window:
         raise bad_request(QUERY_TOO_OLD)  # QUERY_ID_INVALID; answering twice too (UNCONFIRMED for a second answer)
     inline_results.next_offset(next_offset)
     inline_results.after_parsing(results)

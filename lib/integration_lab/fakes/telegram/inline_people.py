@@ -12,7 +12,6 @@ from . import webapp
 from .control_routes import route
 from .inline_results import Picked, inline_message_id
 from .inline_state import (
-    ANSWER_WINDOW,
     MAX_QUERY,
     InlineState,
     Prepared,
@@ -104,16 +103,16 @@ def type_query(fake: TelegramFake, bot: Bot, data: dict) -> dict:
     chat, chat_type = _where(fake, bot, person, data)
     now = fake.clock.time()
     inline.drop_expired(now)
-    query = Query(str(fake.ids.integer(10**17, 10**19 - 1)), person, text, offset, chat, chat_type,
+    query = Query(str(fake.ids.integer(10**17, 2**63 - 1)), person, text, offset, chat, chat_type,
                   _location(data, inline), now)
     cached = inline.cache.get((text, offset, person.id)) or inline.cache.get((text, offset, None))
     if cached is not None:  # UNCONFIRMED: the cache's key (query and offset, the person's own if is_personal)
         query.answer, query.from_cache = cached[0].answer, True
         inline.remember_query(query)
-        return {"inline_query": None, "from_cache": True, "seen": seen(fake, query)}
+        return {"inline_query": None, "from_cache": True, "seen": seen(fake, bot, query)}
     inline.remember_query(query)
     fake.enqueue(bot, "inline_query", query.to_api())
-    return {"inline_query": query.to_api(), "from_cache": False, "seen": seen(fake, query)}
+    return {"inline_query": query.to_api(), "from_cache": False, "seen": seen(fake, bot, query)}
 
 
 def find_query(bot: Bot, query_id: str) -> Query:
@@ -123,13 +122,14 @@ def find_query(bot: Bot, query_id: str) -> Query:
     return query
 
 
-def seen(fake: TelegramFake, query: Query) -> dict:
+def seen(fake: TelegramFake, bot: Bot, query: Query) -> dict:
     """What the person's app shows for the query: the results in the bot's order, the button above them."""
     answer = query.answer
     view: dict[str, Any] = {"query_id": query.id, "query": query.query, "offset": query.offset,
                             "chat_id": query.chat.id, "chat_type": query.chat_type, "answered": answer is not None,
                             "from_cache": query.from_cache,
-                            "waiting": answer is None and fake.clock.time() - query.asked_at <= ANSWER_WINDOW}
+                            "waiting": answer is None and not query.from_cache
+                            and fake.clock.time() - query.asked_at <= state(bot).settings.answer_window}
     if answer is not None:
         view.update(results=[r.shown for r in answer.results], next_offset=answer.next_offset,
                     button=answer.button, cache_time=answer.cache_time, is_personal=answer.is_personal)
@@ -270,6 +270,11 @@ def _settings(fake: TelegramFake, people: People, match, data: dict) -> dict:
             if type(data[name]) is not kind:
                 raise ValueError(f'"{name}" must be {"true or false" if kind is bool else "a string"}')
             setattr(settings, name, data[name])
+    if "answer_window" in data:
+        window = data["answer_window"]
+        if type(window) not in (int, float) or not 1 <= window <= 600:
+            raise ValueError('"answer_window" must be a number of seconds from 1 to 600')
+        settings.answer_window = window
     return {"settings": settings.to_api()}
 
 
@@ -284,7 +289,7 @@ def _type(fake, people, match, data):
 
 @route("GET", r"^/_lab/inline/queries/(\d+)$")
 def _seen(fake, people, match, data):
-    return {"seen": seen(fake, find_query(people.bot, match.group(1)))}
+    return {"seen": seen(fake, people.bot, find_query(people.bot, match.group(1)))}
 
 
 @route("POST", r"^/_lab/inline/queries/(\d+)/more$")

@@ -34,10 +34,11 @@ class Settings:
     feedback: bool = True  # chosen_inline_result updates (BotFather's default is off; the lab's is on)
     placeholder: str = "Search..."
     location: bool = False  # the apps share the person's location with the query
+    answer_window: float = ANSWER_WINDOW  # a lab knob, not BotFather's: longer for slow machines running real bots
 
     def to_api(self) -> dict:
         return {"inline_mode": self.inline_mode, "feedback": self.feedback, "placeholder": self.placeholder,
-                "location": self.location}
+                "location": self.location, "answer_window": self.answer_window}
 
 
 @dataclass
