@@ -280,6 +280,38 @@ async def test_prepared_messages_are_shared_only_to_allowed_chats(lab):
                       status=400)
 
 
+async def test_bad_control_input_gets_a_400_or_404_never_a_500(lab):
+    for body in ({"query": "tea"}, {"from": ADA, "query": 5}, {"from": ADA, "query": "t" * 257},
+                 {"from": ADA, "query": "tea", "offset": 1}, {"from": ADA, "query": "tea", "chat_id": True},
+                 {"from": ADA, "query": "tea", "chat_type": "secret"},
+                 {"from": ADA, "query": "tea", "chat_type": "group", "title": 7},
+                 {"from": ADA, "query": "tea", "with": "Bo"}, {"from": ADA, "query": "tea", "chat_id": 501}):
+        await lab.control("POST", "inline/queries", body, status=400)
+    query_id = (await lab.type("tea"))["inline_query"]["id"]
+    await lab.control("POST", f"inline/queries/{query_id}/pick", {"result_id": "tea"}, status=400)  # unanswered
+    await lab.ok("answerInlineQuery", inline_query_id=query_id, results=[ARTICLE])
+    await lab.control("POST", f"inline/queries/{query_id}/pick", {"result_id": ["tea"]}, status=400)
+    await lab.control("POST", f"inline/queries/{query_id}/pick", {"result_id": "tea", "from": BO}, status=400)
+    await lab.control("POST", "inline/queries/1/pick", {"result_id": "tea"}, status=404)
+    await lab.control("POST", "inline/messages/AgAAAAAAAAAAAAAAAAAAAAAAAAA/callbacks", {"from": BO, "data": "x"},
+                      status=404)
+    for settings in ({"inline_mode": "yes"}, {"answer_window": 0}, {"answer_window": True}, {"placeholder": 1}):
+        await lab.control("POST", "inline/settings", settings, status=400)
+
+
+async def test_what_the_lab_keeps_of_inline_mode_is_bounded(lab):
+    from integration_lab.fakes.telegram import inline_state
+
+    for i in range(inline_state.MAX_QUERIES + 10):
+        typed = await lab.type(f"q{i}", chat_type="group")
+        await lab.ok("answerInlineQuery", inline_query_id=typed["inline_query"]["id"], results=[ARTICLE],
+                     cache_time=3600)
+    kept = inline_state.state(lab.fake.default_bot)
+    assert len(kept.queries) == inline_state.MAX_QUERIES and len(kept.outside) == inline_state.MAX_OUTSIDE
+    assert len(kept.cache) <= inline_state.MAX_CACHED
+    lab.fake.default_bot.updates.clear()
+
+
 # ---- real clients, unmodified, against the served fake ------------------------------------------------------
 
 @pytest.fixture

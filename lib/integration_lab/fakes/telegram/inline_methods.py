@@ -51,7 +51,8 @@ def answer_inline_query(fake: TelegramFake, bot: Bot, args: Args) -> bool:
     inline_results.after_parsing(results)
     query.answer = Answer(results, cache_time, is_personal, next_offset, button, now)
     if cache_time:
-        inline.cache[(query.query, query.offset, query.person.id if is_personal else None)] = (query, now + cache_time)
+        inline.remember_answer((query.query, query.offset, query.person.id if is_personal else None), query,
+                               now + cache_time)
     return True
 
 

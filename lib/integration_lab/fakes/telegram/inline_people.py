@@ -71,8 +71,11 @@ def _where(fake: TelegramFake, bot: Bot, person: Account, data: dict) -> tuple[C
         new_id = chat_id or -fake.ids.integer(1_000_000_000, 4_999_999_999)
         if kind != "group" and chat_id is None:
             new_id += _SUPERGROUP_BASE
-        chat = Chat(new_id, kind, title=data.get("title") or f"{person.first_name}'s {kind}", members={person.id})
-    outside[chat.id] = chat
+        title = data.get("title") or f"{person.first_name}'s {kind}"
+        if not isinstance(title, str):
+            raise ValueError('"title" must be a string')
+        chat = Chat(new_id, kind, title=title, members={person.id})
+    state(bot).remember_chat(chat)
     return chat, kind
 
 

@@ -23,6 +23,8 @@ from .state import Account, Bot, Chat, Message
 ANSWER_WINDOW = 10
 MAX_QUERIES = 256  # inline queries kept per bot (older ones can no longer be answered anyway)
 MAX_INLINE_MESSAGES = 1_000  # inline messages a bot can still edit in the lab; older ones are forgotten
+MAX_CACHED = 1_024  # answers Telegram holds for the bot (cache_time); the oldest go first
+MAX_OUTSIDE = 256  # chats the bot is not in that the lab remembers (where people sent results)
 MAX_QUERY = 256  # characters of an inline query (InlineQuery.query: "up to 256 characters")
 PREPARED_LIFETIME = 24 * 3600  # UNCONFIRMED: how long a prepared inline message stays usable
 
@@ -98,7 +100,7 @@ class InlineState:
     queries: OrderedDict[str, Query] = field(default_factory=OrderedDict)
     cache: dict[tuple, tuple[Query, float]] = field(default_factory=dict)  # Telegram's cache of answers
     messages: OrderedDict[str, Message] = field(default_factory=OrderedDict)  # inline_message_id -> message
-    outside: dict[int, Chat] = field(default_factory=dict)  # chats the bot is not in, where people sent results
+    outside: OrderedDict[int, Chat] = field(default_factory=OrderedDict)  # chats the bot is not in
     web_app: OrderedDict[str, WebAppQuery] = field(default_factory=OrderedDict)
     prepared: OrderedDict[str, Prepared] = field(default_factory=OrderedDict)
 
@@ -111,6 +113,17 @@ class InlineState:
         self.messages[inline_message_id] = message
         while len(self.messages) > MAX_INLINE_MESSAGES:
             self.messages.popitem(last=False)
+
+    def remember_answer(self, key: tuple, query: Query, until: float) -> None:
+        self.cache.pop(key, None)
+        self.cache[key] = (query, until)
+        while len(self.cache) > MAX_CACHED:
+            del self.cache[next(iter(self.cache))]
+
+    def remember_chat(self, chat: Chat) -> None:
+        self.outside[chat.id] = chat
+        while len(self.outside) > MAX_OUTSIDE:
+            self.outside.popitem(last=False)
 
     def drop_expired(self, now: float) -> None:
         for key in [k for k, (_, until) in self.cache.items() if until <= now]:
