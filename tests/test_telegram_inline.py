@@ -145,11 +145,26 @@ async def test_answer_refusals_in_telegrams_words_store_nothing(lab):
     assert await lab.refused("answerInlineQuery", inline_query_id=query_id, results=[ARTICLE],
                              button={"text": "Sign in", "start_parameter": "a b"}) == \
         "Bad Request: unallowed characters in start_parameter are used"
+    assert await lab.refused("answerInlineQuery", inline_query_id=query_id,
+                             results=[{k: v for k, v in PHOTO.items() if k != "thumbnail_url"}]) == \
+        "Bad Request: PHOTO_THUMB_URL_EMPTY"
     assert await lab.refused("answerInlineQuery", inline_query_id=query_id, results={"a": 1}) == \
         "Bad Request: expected an Array of inline query results"
     assert await lab.refused("answerInlineQuery", inline_query_id="12345", results=[ARTICLE]) == TOO_OLD
     assert not (await lab.control("GET", f"inline/queries/{query_id}"))["seen"]["answered"]
     assert await lab.ok("answerInlineQuery", inline_query_id=query_id, results=[ARTICLE])  # still answerable
+
+
+async def test_the_button_above_the_results_starts_the_bot_with_its_parameter(lab):
+    query_id = (await lab.type("tea"))["inline_query"]["id"]
+    await lab.ok("answerInlineQuery", inline_query_id=query_id, results=[],
+                 button={"text": "Sign in to see your orders", "start_parameter": "inline-login"})
+    seen = (await lab.control("GET", f"inline/queries/{query_id}"))["seen"]
+    assert seen["button"] == {"text": "Sign in to see your orders", "start_parameter": "inline-login"}
+    sent = (await lab.control("POST", f"inline/queries/{query_id}/button"))["message"]
+    lab.emitted.append(("Message", sent))
+    assert sent["text"] == "/start inline-login" and sent["chat"]["id"] == ADA["id"]
+    assert kinds(await lab.updates()) == ["inline_query", "message"]
 
 
 async def test_the_answer_window_and_answering_twice(lab):

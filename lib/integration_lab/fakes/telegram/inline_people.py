@@ -148,6 +148,19 @@ def more(fake: TelegramFake, bot: Bot, query_id: str, data: dict) -> dict:
                                   "chat_id": query.chat.id, "location": query.location})
 
 
+def press_results_button(fake: TelegramFake, people: People, query_id: str) -> dict:
+    """The person presses the button above the results: a start_parameter button opens their private chat with
+    the bot and sends `/start <parameter>` (a web_app button opens the web app: POST /_lab/webapps/open)."""
+    query = find_query(people.bot, query_id)
+    button = query.answer.button if query.answer is not None else None
+    if button is None:
+        raise ValueError(f"the answer to inline query {query_id} has no button")
+    if "start_parameter" not in button:
+        raise ValueError("a web_app button opens the bot's web app: POST /_lab/webapps/open")
+    person = query.person
+    return {"message": people.send(person.id, person.to_api(), f"/start {button['start_parameter']}")}
+
+
 def send_via_bot(fake: TelegramFake, bot: Bot, person: Account, chat: Chat, picked: Picked) -> tuple[Message, str]:
     """The message a person sends through the bot (via_bot), and its inline_message_id. A bot in the chat gets
     it as a message update: privacy mode lets "messages sent via this bot" through."""
@@ -303,6 +316,11 @@ def _more(fake, people, match, data):
 @route("POST", r"^/_lab/inline/queries/(\d+)/pick$")
 def _pick(fake, people, match, data):
     return pick(fake, people.bot, match.group(1), data)
+
+
+@route("POST", r"^/_lab/inline/queries/(\d+)/button$")
+def _button(fake, people, match, data):
+    return press_results_button(fake, people, match.group(1))
 
 
 @route("GET", r"^/_lab/inline/messages/([A-Za-z0-9_-]+)$")

@@ -159,11 +159,11 @@ def _parse(item: Any) -> Result:
                                            item.get("caption_entities"))
     above = fields.boolean("show_caption_above_media")
     markup = _markup(item)
-    for name in ("thumbnail_url", "thumb_url"):
-        fields.string(name)
+    thumbnail = fields.string("thumbnail_url") or fields.string("thumb_url")
     for name in ("thumbnail_width", "thumbnail_height", "thumb_width", "thumb_height"):
         fields.integer(name)
     media = _media(kind, fields, item)
+    media["thumbnail"] = thumbnail
     if kind not in _KINDS:
         raise _Refused(f'type "{kind}" is unsupported for the inline query result')
     if picked is None:
@@ -451,6 +451,8 @@ def _server_refusal(kind: str, media: dict, picked: Picked) -> ApiError | None:
     """What Telegram's servers refuse (messages.setInlineBotResults' errors), passed on by the Bot API server."""
     if kind == "article" and not (media["title"] or "").strip():
         return bad_request("ARTICLE_TITLE_EMPTY")
+    if kind == "photo" and _is_url(media["source"]) and not media["thumbnail"]:
+        return bad_request("PHOTO_THUMB_URL_EMPTY")  # thumbnail_url is required for a photo by URL
     if picked.text is not None:
         if not picked.text.strip():
             return bad_request("MESSAGE_EMPTY")
