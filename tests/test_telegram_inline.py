@@ -4,6 +4,8 @@ object the fake emits validates against the catalogue; real aiogram and python-t
 
 from __future__ import annotations
 
+import json
+
 import httpx
 import pytest
 
@@ -325,6 +327,86 @@ async def test_what_the_lab_keeps_of_inline_mode_is_bounded(lab):
     assert len(kept.queries) == inline_state.MAX_QUERIES and len(kept.outside) == inline_state.MAX_OUTSIDE
     assert len(kept.cache) <= inline_state.MAX_CACHED
     lab.fake.default_bot.updates.clear()
+
+
+class HostileResults:
+    """A seeded generator of inline query results (and the other parameters) a careless or hostile bot sends."""
+
+    KINDS = ["article", "photo", "gif", "mpeg4_gif", "video", "audio", "voice", "document", "location", "venue",
+             "contact", "game", "sticker", "ARTICLE", "poll", "", None, 5]
+    FIELDS = ["id", "title", "input_message_content", "message_text", "parse_mode", "entities", "caption",
+              "caption_entities", "reply_markup", "photo_url", "photo_file_id", "thumbnail_url", "document_url",
+              "mime_type", "latitude", "longitude", "address", "phone_number", "first_name", "gif_url", "video_url",
+              "audio_url", "voice_url", "sticker_file_id", "game_short_name", "photo_width", "description"]
+    STRINGS = ["", " ", "x", "tea", "HTML", "MarkdownV2", "<b>x", "*a", "https://x.example/a.jpg", "application/pdf",
+               "\ud800", "x" * 70, "é" * 3000, "1e999", "-1", "{", "[1]", "\u202e", "video/mp4", "attach://f"]
+
+    def __init__(self, seed: int):
+        import random
+
+        self.rng = random.Random(seed)
+
+    def value(self, depth: int = 0):
+        rng = self.rng
+        choices = [lambda: rng.choice(self.STRINGS), lambda: rng.choice([0, -1, 2**31, 2**64, 10**30, 0.5]),
+                   lambda: rng.choice([True, False, None])]
+        if depth < 3:
+            choices += [lambda: [self.value(depth + 1) for _ in range(rng.randrange(3))],
+                        lambda: {rng.choice(self.FIELDS + ["text", "type", "offset", "length", "inline_keyboard",
+                                                           "callback_data"]): self.value(depth + 1)
+                                 for _ in range(rng.randrange(4))},
+                        lambda: {"message_text": self.value(depth + 1), "parse_mode": rng.choice(self.STRINGS)},
+                        lambda: {"inline_keyboard": [[{"text": self.value(depth + 1),
+                                                       "callback_data": self.value(depth + 1)}]]}]
+        return rng.choice(choices)()
+
+    def result(self) -> dict:
+        rng = self.rng
+        item = {name: self.value() for name in rng.sample(self.FIELDS, rng.randrange(0, 8))}
+        if rng.random() < 0.9:
+            item["type"] = rng.choice(self.KINDS)
+        if rng.random() < 0.8:
+            item["id"] = rng.choice(["a", "b", "", "x" * 65, 7])
+        return item
+
+    def params(self, method: str, query_id: str) -> dict:
+        rng = self.rng
+        results = [self.result() for _ in range(rng.choice([0, 1, 2, 3, 51]))]
+        if method == "answerInlineQuery":
+            params = {"inline_query_id": rng.choice([query_id, query_id, "0", "x", 2**70]), "results": results,
+                      "cache_time": rng.choice([0, -5, "x", 10**12]), "is_personal": self.value(),
+                      "next_offset": rng.choice(["", "1", "n" * 70])}
+            if rng.random() < 0.15:
+                params["button"] = rng.choice([self.value(), {"text": "Sign in", "start_parameter": self.value()}])
+        elif method == "answerWebAppQuery":
+            params = {"web_app_query_id": self.value(), "result": results[0] if results else self.value()}
+        else:
+            params = {"user_id": rng.choice([ADA["id"], ADA["id"], 0, "x", 2**70]),
+                      "result": results[0] if results else self.value(), "allow_user_chats": self.value()}
+        return {k: v for k, v in params.items() if rng.random() < 0.9}
+
+
+async def test_seeded_hostile_answers_get_envelopes_and_refusals_store_nothing(lab):
+    from integration_lab.fakes.telegram import inline_state
+
+    generator, failures = HostileResults(22), []
+    query_id = (await lab.type("tea"))["inline_query"]["id"]
+    for _ in range(300):
+        method = generator.rng.choice(["answerInlineQuery", "answerWebAppQuery", "savePreparedInlineMessage"])
+        params = generator.params(method, query_id)
+        kept = inline_state.state(lab.fake.default_bot)
+        before = (len(kept.prepared), len(kept.messages), len(kept.cache))
+        response = await lab.http.post(f"/bot{lab.fake.default_bot.token}/{method}", content=json.dumps(params),
+                                       headers={"content-type": "application/json"})
+        answer = response.json()
+        if response.status_code >= 500 or (not answer["ok"] and answer["error_code"] != response.status_code):
+            failures.append((method, params, response.status_code, answer))
+        elif not answer["ok"] and (before != (len(kept.prepared), len(kept.messages), len(kept.cache))
+                                   or kept.queries[query_id].answer is not None):
+            failures.append((method, params, "a refusal changed the state", answer))
+        elif answer["ok"] and method == "answerInlineQuery":
+            query_id = (await lab.type(f"tea {len(kept.queries)}"))["inline_query"]["id"]  # answered: a fresh one
+    assert not failures, failures[:3]
 
 
 # ---- real clients, unmodified, against the served fake ------------------------------------------------------
