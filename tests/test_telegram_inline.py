@@ -123,6 +123,49 @@ async def test_a_result_without_keyboard_has_no_inline_message_id_and_a_photo_se
     assert (photo[-1]["width"], photo[-1]["height"]) == (640, 480) and picked["message"]["caption"] == "Green tea"
 
 
+EVERY_KIND = [
+    ARTICLE, PHOTO,
+    {"type": "photo", "id": "cached-photo", "photo_file_id": "AgACAgIAAxkBAAIBZ2c1", "caption": "<i>tea</i>",
+     "parse_mode": "HTML"},
+    {"type": "gif", "id": "gif", "gif_url": "https://shop.example/steam.gif", "thumbnail_url": "https://shop.example/t.jpg"},
+    {"type": "mpeg4_gif", "id": "mp4", "mpeg4_file_id": "CgACAgIAAxkBAAIBaGc1"},
+    {"type": "video", "id": "video", "title": "Brewing", "video_url": "https://shop.example/brew.mp4",
+     "mime_type": "video/mp4", "thumbnail_url": "https://shop.example/t.jpg"},
+    {"type": "audio", "id": "audio", "audio_url": "https://shop.example/song.mp3", "title": "Tea song",
+     "performer": "Lab"},
+    {"type": "voice", "id": "voice", "title": "Hello", "voice_file_id": "AwACAgIAAxkBAAIBaWc1"},
+    {"type": "document", "id": "doc", "title": "Menu", "document_url": "https://shop.example/menu.pdf",
+     "mime_type": "application/pdf"},
+    {"type": "document", "id": "cached-doc", "title": "Menu", "document_file_id": "BQACAgIAAxkBAAIBamc1",
+     "input_message_content": {"message_text": "The menu, as text"}},
+    {"type": "sticker", "id": "sticker", "sticker_file_id": "CAACAgIAAxkBAAIBa2c1"},
+    {"type": "location", "id": "loc", "title": "Our shop", "latitude": 41.31, "longitude": 69.28},
+    {"type": "venue", "id": "venue", "title": "Lab Shop", "address": "1 Tea St", "latitude": 41.31,
+     "longitude": 69.28, "foursquare_id": "4b"},
+    {"type": "contact", "id": "contact", "phone_number": "+998901234567", "first_name": "Lab", "last_name": "Shop"},
+    {"type": "game", "id": "game", "game_short_name": "tea_race"},
+    {"type": "article", "id": "invoice", "title": "Buy tea", "input_message_content": {
+        "title": "Green tea", "description": "100 g", "payload": "tea-1", "currency": "XTR",
+        "prices": [{"label": "Tea", "amount": 60}]}},
+]
+
+
+async def test_every_result_kind_sends_a_message_telegram_would_send(lab):
+    query_id = (await lab.type("all"))["inline_query"]["id"]
+    assert await lab.ok("answerInlineQuery", inline_query_id=query_id, results=EVERY_KIND)
+    sent = {}
+    for result in EVERY_KIND:
+        message = (await lab.control("POST", f"inline/queries/{query_id}/pick", {"result_id": result["id"]}))["message"]
+        lab.emitted.append(("Message", message))
+        sent[result["id"]] = sorted(k for k in message if k not in ("message_id", "from", "chat", "date", "via_bot"))
+    assert sent == {
+        "tea": ["entities", "reply_markup", "text"], "tea-photo": ["caption", "photo"],
+        "cached-photo": ["caption", "caption_entities", "photo"], "gif": ["animation", "document"],
+        "mp4": ["animation", "document"], "video": ["video"], "audio": ["audio"], "voice": ["voice"],
+        "doc": ["document"], "cached-doc": ["text"], "sticker": ["sticker"], "loc": ["location"],
+        "venue": ["location", "venue"], "contact": ["contact"], "game": ["game"], "invoice": ["invoice"]}
+
+
 async def test_answer_refusals_in_telegrams_words_store_nothing(lab):
     typed = await lab.type("tea")
     query_id = typed["inline_query"]["id"]
@@ -150,6 +193,12 @@ async def test_answer_refusals_in_telegrams_words_store_nothing(lab):
     assert await lab.refused("answerInlineQuery", inline_query_id=query_id,
                              results=[{k: v for k, v in PHOTO.items() if k != "thumbnail_url"}]) == \
         "Bad Request: PHOTO_THUMB_URL_EMPTY"
+    place = {"type": "location", "id": "shop", "title": "Our shop", "latitude": 91, "longitude": 69.28}
+    assert await lab.refused("answerInlineQuery", inline_query_id=query_id, results=[place]) == \
+        "Bad Request: wrong location specified"
+    assert await lab.refused("answerInlineQuery", inline_query_id=query_id,
+                             results=[{**place, "latitude": 41.31, "live_period": 30}]) == \
+        "Bad Request: wrong live location period specified"
     assert await lab.refused("answerInlineQuery", inline_query_id=query_id, results={"a": 1}) == \
         "Bad Request: expected an Array of inline query results"
     assert await lab.refused("answerInlineQuery", inline_query_id="12345", results=[ARTICLE]) == TOO_OLD

@@ -10,7 +10,7 @@ from typing import Any
 
 from . import webapp
 from .control_routes import route
-from .inline_results import Picked, inline_message_id
+from .inline_results import Picked, inline_message_id, valid_location
 from .inline_state import (
     MAX_QUERY,
     InlineState,
@@ -85,8 +85,9 @@ def _location(data: dict, inline: InlineState) -> dict | None:
     if location is None or not inline.settings.location:
         return None
     if not isinstance(location, dict) or not all(type(location.get(k)) in (int, float)
-                                                  for k in ("latitude", "longitude")):
-        raise ValueError('"location" needs numbers "latitude" and "longitude"')
+                                                  for k in ("latitude", "longitude")) \
+            or not valid_location({k: float(location[k]) for k in ("latitude", "longitude")}):
+        raise ValueError('"location" needs a "latitude" from -90 to 90 and a "longitude" from -180 to 180')
     return {"latitude": float(location["latitude"]), "longitude": float(location["longitude"])}
 
 

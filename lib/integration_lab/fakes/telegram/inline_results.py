@@ -16,6 +16,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import math
 import struct
 from dataclasses import dataclass, field
 from typing import Any
@@ -169,7 +170,7 @@ def _parse(item: Any) -> Result:
     if picked is None:
         picked = _default_message(kind, fields, media, caption, caption_entities, above)
     picked.reply_markup = markup
-    return Result(kind, result_id, _shown(kind, item), picked, _tdlib_refusal(kind, media),
+    return Result(kind, result_id, _shown(kind, item), picked, _tdlib_refusal(kind, media, picked),
                   _server_refusal(kind, media, picked))
 
 
@@ -258,8 +259,16 @@ def _location(fields: Fields, item: dict) -> dict:
     latitude, longitude = _float(fields, item, "latitude"), _float(fields, item, "longitude")
     location = {"latitude": latitude, "longitude": longitude}
     if "horizontal_accuracy" in item:
-        location["horizontal_accuracy"] = _float(fields, item, "horizontal_accuracy")
+        accuracy = _float(fields, item, "horizontal_accuracy")
+        if math.isfinite(accuracy) and accuracy > 0:  # TDLib keeps 0-1500 m
+            location["horizontal_accuracy"] = min(accuracy, 1500.0)
     return location
+
+
+def valid_location(location: dict) -> bool:
+    """TDLib's Location: a point on Earth (finite, latitude within ±90, longitude within ±180)."""
+    latitude, longitude = location["latitude"], location["longitude"]
+    return math.isfinite(latitude) and math.isfinite(longitude) and abs(latitude) <= 90 and abs(longitude) <= 180
 
 
 def _venue(fields: Fields, item: dict) -> dict:
@@ -375,6 +384,9 @@ def _default_message(kind: str, fields: Fields, media: dict, caption: str, capti
     if kind == "photo":
         file_id, unique = file_ids("photo", media["source"])
         width, height = media["width"] or 800, media["height"] or 600  # UNCONFIRMED: sizes of an unknown photo
+        if not _is_url(media["source"]):  # a cached photo: the lab knows only the id it was given
+            return Picked(content={"photo": [{"file_id": file_id, "file_unique_id": unique, "width": width,
+                                              "height": height}], **captioned})
         scale = 90 / max(width, height)
         small = {"file_id": file_ids("photo", media["source"] + "#s")[0], "file_unique_id": unique[:-1] + "s",
                  "width": max(1, round(width * scale)), "height": max(1, round(height * scale))}
@@ -429,8 +441,17 @@ def _default_message(kind: str, fields: Fields, media: dict, caption: str, capti
     raise bad_request("inline message can't be empty")
 
 
-def _tdlib_refusal(kind: str, media: dict) -> ApiError | None:
-    """TDLib's answer_inline_query checks: the MIME types a document or video URL may have, sticker ids, contacts."""
+def _tdlib_refusal(kind: str, media: dict, picked: Picked) -> ApiError | None:
+    """TDLib's answer_inline_query checks: the MIME types a document or video URL may have, sticker ids, contacts,
+    the location a message sends (process_input_message_location and _venue)."""
+    if "venue" in picked.content and not valid_location(picked.content["venue"]["location"]):
+        return bad_request("wrong venue location specified")
+    if "location" in picked.content and "venue" not in picked.content:
+        location = picked.content["location"]
+        if not valid_location(location):
+            return bad_request("wrong location specified")
+        if location.get("live_period") and not 60 <= location["live_period"] <= 86400:
+            return bad_request("wrong live location period specified")
     source = media.get("source", "")
     document_types = ("application/pdf", "application/zip")
     if kind == "document" and _is_url(source) and not (media["mime_type"] or "").startswith(document_types):
