@@ -563,3 +563,35 @@ async def test_ptb_inline_query_and_chosen_result_handlers(served):
         await app.process_update(update)
     assert heard == ["tea", "Result_id_duplicate", ("chosen", "p1")]
     assert picked["message"]["caption"] == "Tea" and picked["message"]["photo"]
+
+
+async def test_real_clients_answer_web_apps_and_prepare_messages(served):
+    import datetime
+
+    import telegram
+    from aiogram import Bot
+    from aiogram.client.session.aiohttp import AiohttpSession
+    from aiogram.client.telegram import TelegramAPIServer
+    from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup, InlineQueryResultArticle, \
+        InputTextMessageContent
+
+    opened = served.control("POST", "webapps/open", {"from": ADA})
+    aio = Bot(served.token, session=AiohttpSession(api=TelegramAPIServer.from_base(served.url)))
+    try:
+        sent = await aio.answer_web_app_query(opened["web_app_query_id"], InlineQueryResultArticle(
+            id="order", title="Order", input_message_content=InputTextMessageContent(message_text="Ordered"),
+            reply_markup=InlineKeyboardMarkup(inline_keyboard=[[InlineKeyboardButton(text="Track",
+                                                                                     callback_data="track")]])))
+    finally:
+        await aio.session.close()
+    assert sent.inline_message_id and served.control("GET", f"inline/messages/{sent.inline_message_id}")["inline"]
+    async with telegram.Bot(served.token, base_url=f"{served.url}/bot") as ptb:
+        sent_at = datetime.datetime.now(datetime.timezone.utc)
+        prepared = await ptb.save_prepared_inline_message(ADA["id"], telegram.InlineQueryResultArticle(
+            "gift", "Gift", telegram.InputTextMessageContent("A gift for you")), allow_user_chats=True)
+        with pytest.raises(telegram.error.BadRequest, match="(?i)query is too old"):  # answered already
+            await ptb.answer_web_app_query(opened["web_app_query_id"], telegram.InlineQueryResultArticle(
+                "again", "Again", telegram.InputTextMessageContent("Again")))
+    assert prepared.id and (prepared.expiration_date - sent_at).total_seconds() >= 24 * 3600 - 60
+    shared = served.control("POST", f"inline/prepared/{prepared.id}/share", {"from": ADA})
+    assert shared["message"]["text"] == "A gift for you"
