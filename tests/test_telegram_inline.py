@@ -218,6 +218,26 @@ async def test_the_button_above_the_results_starts_the_bot_with_its_parameter(la
     assert kinds(await lab.updates()) == ["inline_query", "message"]
 
 
+async def test_switch_inline_buttons_put_the_query_in_a_chat(lab):
+    await lab.control("POST", "chats/501/messages", {"from": ADA, "text": "/start"})
+    keyboard = {"inline_keyboard": [[{"text": "Share", "switch_inline_query": "tea"},
+                                     {"text": "Search here", "switch_inline_query_current_chat": "mug"},
+                                     {"text": "To a group", "switch_inline_query_chosen_chat": {
+                                         "query": "beans", "allow_group_chats": True}}]]}
+    sent = await lab.ok("sendMessage", chat_id=501, text="Share our tea", reply_markup=keyboard)
+    press = {"from": ADA, "message_id": sent["message_id"]}
+    here = await lab.control("POST", "chats/501/switch_inline", {**press, "text": "Search here"})
+    assert (here["inline_query"]["query"], here["inline_query"]["chat_type"]) == ("mug", "sender")
+    shared = await lab.control("POST", "chats/501/switch_inline", {**press, "text": "Share",
+                                                                   "to": {"chat_type": "private"}})
+    assert (shared["inline_query"]["query"], shared["inline_query"]["chat_type"]) == ("tea", "private")
+    await lab.control("POST", "chats/501/switch_inline", {**press, "text": "To a group"}, status=400)  # private
+    grouped = await lab.control("POST", "chats/501/switch_inline", {**press, "text": "To a group",
+                                                                    "to": {"chat_type": "group"}})
+    assert (grouped["inline_query"]["query"], grouped["inline_query"]["chat_type"]) == ("beans", "group")
+    await lab.control("POST", "chats/501/switch_inline", {**press, "text": "Nope"}, status=400)
+
+
 async def test_the_answer_window_and_answering_twice(lab):
     first, late = (await lab.type("tea"))["inline_query"]["id"], (await lab.type("mugs"))["inline_query"]["id"]
     assert await lab.ok("answerInlineQuery", inline_query_id=first, results=[ARTICLE])

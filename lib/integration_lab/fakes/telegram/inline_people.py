@@ -119,6 +119,39 @@ def type_query(fake: TelegramFake, bot: Bot, data: dict) -> dict:
     return {"inline_query": query.to_api(), "from_cache": False, "seen": seen(fake, bot, query)}
 
 
+def switch_inline(fake: TelegramFake, bot: Bot, chat_id: int, data: dict) -> dict:
+    """The person presses a switch_inline_query button on the bot's message: the app puts `@bot <query>` in the
+    input field of the same chat (switch_inline_query_current_chat) or of a chat they choose (switch_inline_query,
+    or switch_inline_query_chosen_chat within its allowed types), and the query goes out as if typed."""
+    person = _person(fake, data)
+    chat = bot.chats.get(chat_id)
+    message = chat.messages.get(data.get("message_id")) if chat is not None else None
+    if message is None or message.deleted or message.sender is not bot.account:
+        raise LookupError(f"no bot message {data.get('message_id')} in chat {chat_id}")
+    kinds = ("switch_inline_query_current_chat", "switch_inline_query", "switch_inline_query_chosen_chat")
+    button = next((b for b in _keyboard(message) if b["text"] == data.get("text") and any(k in b for k in kinds)),
+                  None)
+    if button is None:
+        raise ValueError(f"message {message.message_id} has no switch_inline_query button {data.get('text')!r}")
+    to = data.get("to") or {}
+    if not isinstance(to, dict):
+        raise ValueError('"to" must be an object with "chat_id" or "chat_type"')
+    if "switch_inline_query_current_chat" in button:
+        where, query = {"chat_id": chat.id}, button["switch_inline_query_current_chat"]
+    elif "switch_inline_query" in button:
+        where, query = to, button["switch_inline_query"]
+    else:
+        chosen = button["switch_inline_query_chosen_chat"]
+        where, query = to, chosen.get("query", "")
+        kind = to.get("chat_type", "private")
+        allowed = {"private": "allow_user_chats", "sender": "allow_bot_chats", "group": "allow_group_chats",
+                   "supergroup": "allow_group_chats", "channel": "allow_channel_chats"}
+        if "chat_id" not in to and not chosen.get(allowed.get(kind, "")):
+            raise ValueError(f"this button does not offer {kind} chats")
+    return type_query(fake, bot, {"from": person, "query": query, **{k: v for k, v in where.items()
+                                                                     if k in ("chat_id", "chat_type", "with")}})
+
+
 def find_query(bot: Bot, query_id: str) -> Query:
     query = state(bot).queries.get(query_id)
     if query is None:
@@ -302,6 +335,11 @@ route("POST", r"^/_lab/inline/settings$")(_settings)
 @route("POST", r"^/_lab/inline/queries$")
 def _type(fake, people, match, data):
     return type_query(fake, people.bot, data)
+
+
+@route("POST", r"^/_lab/chats/(-?\d+)/switch_inline$")
+def _switch(fake, people, match, data):
+    return switch_inline(fake, people.bot, int(match.group(1)), data)
 
 
 @route("GET", r"^/_lab/inline/queries/(\d+)$")
