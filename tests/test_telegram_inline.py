@@ -238,6 +238,27 @@ async def test_switch_inline_buttons_put_the_query_in_a_chat(lab):
     await lab.control("POST", "chats/501/switch_inline", {**press, "text": "Nope"}, status=400)
 
 
+async def test_an_inline_query_nobody_fetched_in_30_s_is_gone_as_on_the_bot_api_server(lab):
+    await lab.control("POST", "chats/501/messages", {"from": ADA, "text": "hi"})
+    stale = (await lab.type("tea"))["inline_query"]["id"]
+    lab.clock.advance(31)
+    fresh = (await lab.type("mugs"))["inline_query"]["id"]
+    await lab.ok("answerInlineQuery", inline_query_id=fresh, results=[ARTICLE])
+    await lab.control("POST", f"inline/queries/{fresh}/pick", {"result_id": "tea"})
+    updates = await lab.updates()
+    assert kinds(updates) == ["message", "inline_query", "chosen_inline_result"]
+    assert updates[1]["inline_query"]["id"] == fresh != stale
+    later = (await lab.type("cups"))["inline_query"]["id"]
+    await lab.ok("answerInlineQuery", inline_query_id=later, results=[ARTICLE])
+    await lab.control("POST", f"inline/queries/{later}/pick", {"result_id": "tea"})
+    lab.clock.advance(300)  # the query is gone after 30 s, the chosen result stays 10 minutes
+    assert kinds(await lab.updates()) == ["chosen_inline_result"]
+    await lab.type("beans")
+    lab.clock.advance(31)
+    await lab.ok("setWebhook", url="https://shop.example/hook")
+    assert (await lab.ok("getWebhookInfo"))["pending_update_count"] == 0
+
+
 async def test_the_answer_window_and_answering_twice(lab):
     first, late = (await lab.type("tea"))["inline_query"]["id"], (await lab.type("mugs"))["inline_query"]["id"]
     assert await lab.ok("answerInlineQuery", inline_query_id=first, results=[ARTICLE])
