@@ -38,7 +38,8 @@ class Lab:
         self.emitted: list[tuple[str, dict]] = []
 
     async def call(self, method: str, **params):
-        body = (await self.http.post(f"/bot{self.fake.default_bot.token}/{method}", json=params)).json()
+        body = (await self.http.post(f"/bot{self.fake.default_bot.token}/{method}", content=json.dumps(params),
+                                     headers={"content-type": "application/json"})).json()
         if body["ok"]:
             kinds = METHODS[method.lower()]["returns"]
             assert any(not problems(body["result"], kind) for kind in kinds), (method, body)
@@ -199,11 +200,17 @@ async def test_answer_refusals_in_telegrams_words_store_nothing(lab):
     assert await lab.refused("answerInlineQuery", inline_query_id=query_id,
                              results=[{**place, "latitude": 41.31, "live_period": 30}]) == \
         "Bad Request: wrong live location period specified"
+    assert await lab.refused("answerInlineQuery", inline_query_id=query_id,
+                             results=[{**ARTICLE, "title": "Tea \ud800"}]) == \
+        "Bad Request: strings must be encoded in UTF-8"
     assert await lab.refused("answerInlineQuery", inline_query_id=query_id, results={"a": 1}) == \
         "Bad Request: expected an Array of inline query results"
     assert await lab.refused("answerInlineQuery", inline_query_id="12345", results=[ARTICLE]) == TOO_OLD
     assert not (await lab.control("GET", f"inline/queries/{query_id}"))["seen"]["answered"]
-    assert await lab.ok("answerInlineQuery", inline_query_id=query_id, results=[ARTICLE])  # still answerable
+    assert await lab.ok("answerInlineQuery", inline_query_id=query_id,  # still answerable
+                        results=[{**ARTICLE, "our_note": "internal", "thumb_url": "https://shop.example/t.jpg"}])
+    [shown] = (await lab.control("GET", f"inline/queries/{query_id}"))["seen"]["results"]
+    assert "our_note" not in shown and shown["thumbnail_url"] == "https://shop.example/t.jpg"  # as Telegram keeps it
 
 
 async def test_the_button_above_the_results_starts_the_bot_with_its_parameter(lab):
@@ -495,6 +502,7 @@ async def test_seeded_hostile_answers_get_envelopes_and_refusals_store_nothing(l
                                    or kept.queries[query_id].answer is not None):
             failures.append((method, params, "a refusal changed the state", answer))
         elif answer["ok"] and method == "answerInlineQuery":
+            await lab.control("GET", f"inline/queries/{query_id}")  # the person's view of it is served as JSON
             query_id = (await lab.type(f"tea {len(kept.queries)}"))["inline_query"]["id"]  # answered: a fresh one
     assert not failures, failures[:3]
 

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import inputs
+from .catalogue import TYPES
 from .errors import ApiError, bad_request, worded
 from .formatting import render, utf16_len
 from .inputs import Fields, _Refused
@@ -61,8 +62,12 @@ class Result:
 def plain(value: Any) -> Any:
     """JSON as read (numbers kept as their text, `Num`) back to JSON values."""
     if isinstance(value, Num):
-        number = float(value) if any(c in value for c in ".eE") else int(value)
-        return int(number) if isinstance(number, float) and number.is_integer() and "." not in value else number
+        if not any(c in value for c in ".eE"):
+            return int(value)
+        number = float(value)
+        if not math.isfinite(number):
+            return str(value)  # 1e999: JSON has no infinity; the text the bot sent
+        return int(number) if number.is_integer() and "." not in value else number
     if isinstance(value, dict):
         return {k: plain(v) for k, v in value.items()}
     if isinstance(value, list):
@@ -170,7 +175,8 @@ def _parse(item: Any) -> Result:
     if picked is None:
         picked = _default_message(kind, fields, media, caption, caption_entities, above)
     picked.reply_markup = markup
-    return Result(kind, result_id, _shown(kind, item), picked, _tdlib_refusal(kind, media, picked),
+    shown = _shown(kind, item)
+    return Result(kind, result_id, shown, picked, _tdlib_refusal(kind, media, picked, shown),
                   _server_refusal(kind, media, picked))
 
 
@@ -441,9 +447,12 @@ def _default_message(kind: str, fields: Fields, media: dict, caption: str, capti
     raise bad_request("inline message can't be empty")
 
 
-def _tdlib_refusal(kind: str, media: dict, picked: Picked) -> ApiError | None:
-    """TDLib's answer_inline_query checks: the MIME types a document or video URL may have, sticker ids, contacts,
-    the location a message sends (process_input_message_location and _venue)."""
+def _tdlib_refusal(kind: str, media: dict, picked: Picked, shown: dict) -> ApiError | None:
+    """TDLib's answer_inline_query checks: strings in UTF-8 (clean_input_string; UNCONFIRMED for fields other than
+    title, description and URLs), the MIME types a document or video URL may have, sticker ids, contacts, the
+    location a message sends (process_input_message_location and _venue)."""
+    if not inputs._all_utf8(shown) or not inputs._all_utf8(picked.content):
+        return bad_request("strings must be encoded in UTF-8")
     if "venue" in picked.content and not valid_location(picked.content["venue"]["location"]):
         return bad_request("wrong venue location specified")
     if "location" in picked.content and "venue" not in picked.content:
@@ -484,13 +493,25 @@ def _server_refusal(kind: str, media: dict, picked: Picked) -> ApiError | None:
     return None
 
 
+_TYPES = {"article": ("Article",), "photo": ("Photo", "CachedPhoto"), "gif": ("Gif", "CachedGif"),
+          "mpeg4_gif": ("Mpeg4Gif", "CachedMpeg4Gif"), "video": ("Video", "CachedVideo"),
+          "audio": ("Audio", "CachedAudio"), "voice": ("Voice", "CachedVoice"),
+          "document": ("Document", "CachedDocument"), "location": ("Location",), "venue": ("Venue",),
+          "contact": ("Contact",), "game": ("Game",), "sticker": ("CachedSticker",)}
+
+
+def _known(kind: str) -> set[str]:
+    """The fields Telegram keeps of a result of this kind (the catalogue's InlineQueryResult types)."""
+    return {f["name"] for name in _TYPES.get(kind, ()) for f in TYPES[f"InlineQueryResult{name}"]["fields"]}
+
+
 def _shown(kind: str, item: dict) -> dict:
-    """The result as sent, with its type in lower case, numbers as numbers and the legacy thumb_* names renamed."""
-    shown = plain({k: v for k, v in item.items() if v is not None})
+    """The result as Telegram keeps it: its documented fields only, the type in lower case, numbers as numbers,
+    the legacy thumb_* names as thumbnail_*."""
+    renamed = {("thumbnail" + k[5:] if k.startswith("thumb_") else k): v for k, v in item.items()}
+    known = _known(kind)
+    shown = plain({k: v for k, v in renamed.items() if v is not None and k in known})
     shown["type"] = kind
-    for old in ("thumb_url", "thumb_width", "thumb_height", "thumb_mime_type"):
-        if old in shown:
-            shown.setdefault("thumbnail" + old[5:], shown.pop(old))
     return shown
 
 
