@@ -99,7 +99,9 @@ async def test_article_picked_reaches_the_chat_via_bot_and_the_bot_hears_the_cho
     assert await lab.ok("answerInlineQuery", inline_query_id=query_id, results=[ARTICLE, PHOTO], cache_time=0)
     seen = (await lab.control("GET", f"inline/queries/{query_id}"))["seen"]
     assert [r["id"] for r in seen["results"]] == ["tea", "tea-photo"] and seen["answered"]
-    picked = await lab.control("POST", f"inline/queries/{query_id}/pick", {"result_id": "tea"})
+    await lab.control("POST", f"inline/queries/{query_id}/pick", {"result_id": "tea", "chat_id": 42}, status=400)
+    picked = await lab.control("POST", f"inline/queries/{query_id}/pick",
+                               {"result_id": "tea", "chat_id": seen["chat_id"]})
     message = picked["message"]
     lab.emitted += [("Message", message), ("ChosenInlineResult", picked["chosen_inline_result"])]
     assert message["text"] == "Green tea: 12.50 USD" and message["entities"][0]["type"] == "bold"

@@ -222,6 +222,8 @@ def pick(fake: TelegramFake, bot: Bot, query_id: str, data: dict) -> dict:
         raise ValueError("only the person who typed the query sees its results")
     if query.answer is None:
         raise ValueError(f"the bot has not answered inline query {query_id}: there is nothing to pick")
+    if data.get("chat_id") is not None and data["chat_id"] != query.chat.id:
+        raise ValueError(f"inline query {query_id} was typed in chat {query.chat.id}: its results are sent there")
     result_id = data.get("result_id")
     result = next((r for r in query.answer.results if r.id == result_id), None)
     if result is None:
