@@ -184,7 +184,7 @@ class InlineWorld:
         for case, results in cases.items():
             typed = await self.types("Ada", "tea")
             self.asides.add(typed["inline_query"]["id"])
-            outcome = await attempt(lambda: self.world.api.call(
+            outcome = await attempt(lambda typed=typed, results=results: self.world.api.call(
                 "answerInlineQuery", inline_query_id=typed["inline_query"]["id"], results=results))
             answered = inline_people.find_query(self.bot, typed["inline_query"]["id"]).answer is not None
             rows.append({"the bot answers with": case, "Telegram says": outcome.split(": ", 2)[-1].removeprefix("400 "),
