@@ -204,7 +204,9 @@ def send_via_bot(fake: TelegramFake, bot: Bot, person: Account, chat: Chat, pick
     message = fake.post(chat, person, picked.text, picked.entities, picked.reply_markup, None, content=content)
     inline_id = inline_message_id(2, fake.ids.integer(1, 2**62), fake.ids.integer(-2**62, 2**62))
     state(bot).remember_message(inline_id, message)
-    if bot.chats.get(chat.id) is chat:
+    if bot.chats.get(chat.id) is chat and not chat.bot_removed:
+        if chat.type == "private":
+            bot.blocked_by.discard(person.id)  # writing to a bot unblocks it, as in the apps
         fake.enqueue(bot, "message", message.to_api())
     return message, inline_id
 
