@@ -153,14 +153,8 @@ class InlineWorld:
         for update in self.heard:
             kind = next(k for k in update if k != "update_id")
             body = update[kind]
-            what = {"inline_query": lambda b: f"query {b['query']!r}, offset {b['offset']!r}, in a {b.get('chat_type')}",
-                    "chosen_inline_result": lambda b: f"picked {b['result_id']!r} for {b['query']!r}"
-                                                      + (", with inline_message_id" if "inline_message_id" in b else ""),
-                    "callback_query": lambda b: f"pressed {b['data']!r} on "
-                                                + ("an inline message" if "inline_message_id" in b else "a message"),
-                    "message": lambda b: f"{b.get('text', '')!r} via @{b.get('via_bot', {}).get('username')}"}
             rows.append({"update": kind, "from": names.get(body["from"]["id"], body["from"]["id"]),
-                         "what": what.get(kind, lambda b: "")(body)})
+                         "what": _describe(kind, body)})
         return pd.DataFrame(rows, columns=UPDATE_COLUMNS)
 
     def chat(self, chat_id: int) -> pd.DataFrame:
@@ -187,14 +181,32 @@ class InlineWorld:
             outcome = await attempt(lambda typed=typed, results=results: self.world.api.call(
                 "answerInlineQuery", inline_query_id=typed["inline_query"]["id"], results=results))
             answered = inline_people.find_query(self.bot, typed["inline_query"]["id"]).answer is not None
-            rows.append({"the bot answers with": case, "Telegram says": outcome.split(": ", 2)[-1].removeprefix("400 "),
-                         "stored": answered})
-        rows.append({"the bot answers with": "an unknown inline_query_id", "stored": False,
-                     "Telegram says": (await attempt(lambda: self.world.api.call(
-                         "answerInlineQuery", inline_query_id="12345", results=good))).split(": ", 2)[-1].removeprefix("400 ")})
+            rows.append({"the bot answers with": case, "Telegram says": _said(outcome), "stored": answered})
+        unknown = await attempt(lambda: self.world.api.call("answerInlineQuery", inline_query_id="12345",
+                                                            results=good))
+        rows.append({"the bot answers with": "an unknown inline_query_id", "Telegram says": _said(unknown),
+                     "stored": False})
         await self.read()  # the bot has seen these queries; the updates table leaves them out
         self.heard = [u for u in self.heard if u.get("inline_query", {}).get("id") not in self.asides]
         return pd.DataFrame(rows, columns=["the bot answers with", "Telegram says", "stored"])
+
+
+def _said(outcome: str) -> str:
+    """'BadRequest: answerInlineQuery: 400 Bad Request: …' -> 'Bad Request: …'."""
+    return outcome.split(": ", 2)[-1].removeprefix("400 ")
+
+
+def _describe(kind: str, body: dict) -> str:
+    if kind == "inline_query":
+        return f"query {body['query']!r}, offset {body['offset']!r}, in a {body.get('chat_type')}"
+    if kind == "chosen_inline_result":
+        with_id = ", with inline_message_id" if "inline_message_id" in body else ""
+        return f"picked {body['result_id']!r} for {body['query']!r}{with_id}"
+    if kind == "callback_query":
+        return f"pressed {body['data']!r} on {'an inline message' if 'inline_message_id' in body else 'a message'}"
+    if kind == "message":
+        return f"{body.get('text', '')!r} via @{body.get('via_bot', {}).get('username')}"
+    return ""
 
 
 async def inline_world(lab) -> InlineWorld:

@@ -45,8 +45,11 @@ def answer_inline_query(fake: TelegramFake, bot: Bot, args: Args) -> bool:
     inline = state(bot)
     query = inline.queries.get(query_id)
     now = fake.clock.time()
-    if query is None or query.answer is not None or query.from_cache or now - query.asked_at > inline.settings.answer_window:
-        raise bad_request(QUERY_TOO_OLD)  # QUERY_ID_INVALID; answering twice too (UNCONFIRMED for a second answer)
+    late = query is not None and now - query.asked_at > inline.settings.answer_window
+    if query is None or query.answer is not None or query.from_cache or late:
+        # QUERY_ID_INVALID, as the server words it; a repeated answer too (bots report it after a restart,
+        # HentaiDB/HentaiDBot#6; UNCONFIRMED for an answer given twice in the window)
+        raise bad_request(QUERY_TOO_OLD)
     inline_results.next_offset(next_offset)
     inline_results.after_parsing(results)
     query.answer = Answer(results, cache_time, is_personal, next_offset, button, now)
