@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from . import inputs
+from . import inline_state, inputs
 from .errors import (
     CONFLICT_POLLING,
     CONFLICT_WEBHOOK,
@@ -105,8 +105,9 @@ def _checked_text(found: _Text) -> tuple[str, list[dict]]:
 
 
 def get_me(fake: TelegramFake, bot: Bot, args: Args) -> dict:
+    inline_mode = inline_state.state(bot).settings.inline_mode  # BotFather's /setinline
     return {**bot.account.to_api(), "can_join_groups": True, "can_read_all_group_messages": False,
-            "supports_inline_queries": False, "can_connect_to_business": False, "has_main_web_app": False}
+            "supports_inline_queries": inline_mode, "can_connect_to_business": False, "has_main_web_app": False}
 
 
 def send_message(fake: TelegramFake, bot: Bot, args: Args) -> dict:
@@ -140,7 +141,7 @@ def check_flood(fake: TelegramFake, bot: Bot, chat: Chat) -> None:
 def _editable(fake: TelegramFake, bot: Bot, args: Args) -> Message:
     message_id = _message_id(args)
     if not args.arg("chat_id") and message_id == 0:
-        raise bad_request("message identifier is not specified")  # inline messages are not modelled
+        return inline_state.inline_message(bot, args)  # a message sent via the bot: edited by inline_message_id
     message = _message(_chat(fake, bot, args), message_id, "message to edit not found")
     if message.sender is not bot.account:
         raise bad_request("message can't be edited")
@@ -158,7 +159,7 @@ def edit_message_text(fake: TelegramFake, bot: Bot, args: Args) -> dict:
         raise bad_request(NOT_MODIFIED)
     message.text, message.entities, message.reply_markup = text, entities, markup
     message.edit_date = int(fake.clock.time())
-    return message.to_api()
+    return inline_state.edit_answer(message)
 
 
 def edit_message_reply_markup(fake: TelegramFake, bot: Bot, args: Args) -> dict:
@@ -168,7 +169,7 @@ def edit_message_reply_markup(fake: TelegramFake, bot: Bot, args: Args) -> dict:
         raise bad_request(NOT_MODIFIED)
     message.reply_markup = markup
     message.edit_date = int(fake.clock.time())
-    return message.to_api()
+    return inline_state.edit_answer(message)
 
 
 def delete_message(fake: TelegramFake, bot: Bot, args: Args) -> bool:

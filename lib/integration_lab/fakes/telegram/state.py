@@ -14,6 +14,10 @@ from typing import Any
 # Updates a bot gets when it never said which it wants (Telegram's default leaves these three out).
 DEFAULT_EXCLUDED_UPDATES = frozenset({"chat_member", "message_reaction", "message_reaction_count"})
 UPDATE_LIFETIME = 24 * 3600
+# Kinds the Bot API server keeps a shorter time (Client.cpp of tdlib/telegram-bot-api, add_update's timeout):
+# an inline query nobody fetched in 30 s is gone, a chosen result in 10 minutes. (callback_query, shipping_query and
+# pre_checkout_query get 150 s there; not applied here yet.)
+SHORT_LIFETIMES = {"inline_query": 30, "chosen_inline_result": 600}
 CALLBACK_ANSWER_WINDOW = 15  # seconds; Telegram's apps stop waiting for an answer at about this point
 
 
@@ -174,6 +178,7 @@ class Bot:
     chats: dict[int, Chat] = field(default_factory=dict)
     callbacks: dict[str, CallbackRecord] = field(default_factory=dict)
     poll_generation: int = 0  # a newer getUpdates terminates the one in flight
+    short_lived: dict[int, float] = field(default_factory=dict)  # update_id -> when it expires (SHORT_LIFETIMES)
     extra: dict[str, Any] = field(default_factory=dict)  # a method family's state of this bot, by family name
 
     def wants(self, update: dict) -> bool:
@@ -197,6 +202,9 @@ class Bot:
         self.expire(now)
         self.updates.append(update)
         self.queued_at.append((update["update_id"], now))
+        lifetime = SHORT_LIFETIMES.get(next(k for k in update if k != "update_id"))
+        if lifetime is not None:
+            self.short_lived[update["update_id"]] = now + lifetime
 
     def expire(self, now: float) -> None:
         """Telegram keeps an unconfirmed update 24 hours at most (Bot API docs, "Getting updates")."""
@@ -206,10 +214,17 @@ class Bot:
                 self.updates.popleft()
         while self.queued_at and (not self.updates or self.queued_at[0][0] < self.updates[0]["update_id"]):
             self.queued_at.popleft()  # confirmed meanwhile
+        if self.short_lived:
+            gone = {i for i, until in self.short_lived.items() if until <= now}
+            if gone:
+                self.updates = deque(u for u in self.updates if u["update_id"] not in gone)
+            first = self.updates[0]["update_id"] if self.updates else float("inf")
+            self.short_lived = {i: until for i, until in self.short_lived.items() if i not in gone and i >= first}
 
     def drop_updates(self) -> None:
         self.updates.clear()
         self.queued_at.clear()
+        self.short_lived.clear()
 
     def __repr__(self) -> str:
         return f"Bot(@{self.account.username}, token={redact_token(self.token)})"

@@ -53,6 +53,7 @@ async def deliver(fake: TelegramFake, bot: Bot, client: httpx.AsyncClient) -> li
     hook, attempts = bot.webhook, []
     if hook is None or fake.clock.time() < hook.next_attempt_at:
         return attempts
+    bot.expire(fake.clock.time())  # what the server no longer keeps is not delivered either
     for update in bot.pending():
         headers = {"Content-Type": "application/json"}
         if hook.secret_token:
