@@ -100,6 +100,7 @@ class TracedTransport(httpx.AsyncBaseTransport):
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         if not self.trace.enabled:  # labelling parses both bodies: not for exchanges nobody notes
             return await self.inner.handle_async_request(request)
+        await request.aread()  # a multipart upload streams: read it once, for the label and the server alike
         for arrow in self.label(request, None):
             self.trace.note(*arrow)
         response = await self.inner.handle_async_request(request)

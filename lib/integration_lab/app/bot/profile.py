@@ -18,6 +18,7 @@ log = logging.getLogger(__name__)
 COMMANDS = (
     {"command": "start", "description": "Open the shop"},
     {"command": "catalog", "description": "Browse the products"},
+    {"command": "show", "description": "A product's photo: /show <sku>"},
     {"command": "buy", "description": "Add a product to your cart: /buy <sku>"},
     {"command": "refund", "description": "Ask for a refund: /refund [order]"},
     {"command": "help", "description": "List the commands"},
