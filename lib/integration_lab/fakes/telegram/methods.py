@@ -190,7 +190,8 @@ def answer_callback_query(fake: TelegramFake, bot: Bot, args: Args) -> bool:
     query.answer = args.arg("text") if args.has("text") else ""
     chat = bot.chats.get(query.chat_id) if query.chat_id is not None else None
     if query.answer and chat is not None:  # no text: the apps only stop the button's spinner
-        chat.toasts.append(Toast(query.message_id, int(fake.clock.time()), query.answer, args.flag("show_alert")))
+        chat.toasts.append(Toast(query.message_id, int(fake.clock.time()), query.answer, args.flag("show_alert"),
+                                 chat.next_message_id - 1))
         del chat.toasts[:-fake.history]
     return True
 

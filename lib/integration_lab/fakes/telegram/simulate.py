@@ -187,13 +187,20 @@ class People:
                          "buttons": " | ".join(b["text"] for b in keyboard), "keyboard": keyboard,
                          "edited": m.edit_date is not None, "deleted": m.deleted,
                          "kind": "message" if m.text is not None or m.content else "service"})
+        # Telegram's own rows sit after the newest message of their moment: a toast after the message that was
+        # newest when it showed, a failed payment after the last message sent by then
+        placed = [(m.message_id, 0, i) for i, m in enumerate(chat.messages.values())]
         for toast in chat.toasts:
             rows.append(_telegram_row(toast.message_id, toast.date, "toast",
                                       f"{'alert' if toast.alert else 'toast'}: {toast.text}"))
+            placed.append((toast.after, 1, len(placed)))
         for checkout in self.fake.payments.failures_in(self.bot.account.id, chat_id):
-            rows.append(_telegram_row(None, int(checkout.ended_at), "payment failed", _failure_text(checkout)))
-        rows.sort(key=lambda row: row["date"])  # stable: messages keep their order, Telegram's rows follow
-        return rows
+            ended = int(checkout.ended_at)
+            rows.append(_telegram_row(None, ended, "payment failed", _failure_text(checkout)))
+            before = [m.message_id for m in chat.messages.values() if m.date <= ended]
+            placed.append((max(before, default=0), 1, len(placed)))
+        order = sorted(range(len(rows)), key=lambda i: placed[i])
+        return [rows[i] for i in order]
 
 
 def _telegram_row(message_id: int | None, date: int, kind: str, text: str) -> dict[str, Any]:

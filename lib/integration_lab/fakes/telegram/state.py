@@ -136,6 +136,7 @@ class Toast:
     date: int
     text: str
     alert: bool
+    after: int = 0  # the chat's newest message id when it showed: where it sits in the transcript
 
 
 @dataclass
