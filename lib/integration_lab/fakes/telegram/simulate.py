@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from . import members as chat_members
 from .formatting import command_entities
 from .payments import ORDER_FIELDS, SHIPPING_FIELDS, Checkout, Invoice, money
 from .state import Account, Bot, CallbackRecord, Chat, Message
@@ -98,6 +99,7 @@ class People:
         if type(chat_id) is not int or chat_id >= 0 or chat_id in self.bot.chats:
             raise ValueError("a new group needs an unused negative id")
         chat = Chat(chat_id, "group", title=title, members={owner.id, *(self.fake.person(m).id for m in members)})
+        chat_members.of(chat).owner = owner.id
         self.bot.chats[chat_id] = chat
         self._member_update(chat, owner.to_api(), "left", "member")
         return chat.to_api()
@@ -109,6 +111,7 @@ class People:
         if old.type != "group" or old.migrated_to is not None:
             raise ValueError(f"chat {chat_id} is not a basic group")
         new = Chat(_SUPERGROUP_BASE + chat_id, "supergroup", title=old.title, members=set(old.members))
+        chat_members.carry_over(old, new)
         self.bot.chats[new.id] = new
         old.migrated_to = new.id
         for chat, field, value in ((old, "migrate_to_chat_id", new.id), (new, "migrate_from_chat_id", old.id)):
@@ -193,6 +196,9 @@ def _service_text(message: Message) -> str:
         if key in service:
             payment = service[key]
             return f"({verb} {money(payment['total_amount'], payment['currency'])} for {payment['invoice_payload']})"
+    described = chat_members.describe_service(service)
+    if described:
+        return described
     return "(" + ", ".join(f"{k}={v}" for k, v in service.items()) + ")"
 
 
