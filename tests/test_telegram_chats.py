@@ -140,6 +140,8 @@ async def test_administrators_and_promotions(lab):
     assert await lab.call("setChatAdministratorCustomTitle", chat_id=chat_id, user_id=BO["id"],
                           custom_title="pinner") is True
     assert (await lab.call("getChatMember", chat_id=chat_id, user_id=BO["id"]))["custom_title"] == "pinner"
+    await lab.fails("setChatAdministratorCustomTitle", "Bad Request: CUSTOM_TITLE_INVALID", chat_id=chat_id,
+                    user_id=BO["id"], custom_title="a title far too long")
     await lab.fails("setChatAdministratorCustomTitle", "Bad Request: user is not an administrator",
                     chat_id=chat_id, user_id=CY["id"], custom_title="x")
     await lab.fails("setChatAdministratorCustomTitle", "Bad Request: only the owner can edit their custom title",
@@ -191,6 +193,7 @@ async def test_pins_and_the_pinned_service_message(lab):
                                                        "rights": {"can_pin_messages": True}})
     await lab.fails("pinChatMessage", "Bad Request: message to pin not found", chat_id=chat_id, message_id=999)
     assert await lab.call("pinChatMessage", chat_id=chat_id, message_id=sent["message_id"]) is True
+    await lab.fails("pinChatMessage", "Bad Request: CHAT_NOT_MODIFIED", chat_id=chat_id, message_id=sent["message_id"])
     info = await lab.call("getChat", chat_id=chat_id)
     assert info["pinned_message"]["text"] == "Rules: be kind"
     transcript = (await lab.control("GET", f"chats/{chat_id}/messages"))["messages"]
@@ -201,6 +204,7 @@ async def test_pins_and_the_pinned_service_message(lab):
     assert "pinned_message" not in await lab.call("getChat", chat_id=chat_id)
     await lab.fails("unpinChatMessage", "Bad Request: message to unpin not found", chat_id=chat_id, message_id=999)
     assert await lab.call("unpinAllChatMessages", chat_id=chat_id) is True
+    await lab.fails("unpinChatMessage", "Bad Request: message to unpin not found", chat_id=chat_id)  # none pinned
 
 
 async def test_delete_others_messages_needs_the_right(lab):
@@ -235,8 +239,12 @@ async def test_invite_links_and_join_requests(lab):
     assert kinds(joined) == ["chat_member", "message"]
     assert joined[0]["chat_member"]["via_join_request"] is True
     assert joined[0]["chat_member"]["invite_link"]["invite_link"] == link["invite_link"]
-    await lab.fails("approveChatJoinRequest", "Bad Request: HIDE_REQUESTER_MISSING", chat_id=chat_id,
+    await lab.fails("approveChatJoinRequest", "Bad Request: USER_ALREADY_PARTICIPANT", chat_id=chat_id,
                     user_id=DI["id"])
+    await lab.fails("declineChatJoinRequest", "Bad Request: HIDE_REQUESTER_MISSING", chat_id=chat_id,
+                    user_id=lab.fake.person({"id": 506, "first_name": "Fay"}).id)
+    await lab.fails("editChatInviteLink", "Bad Request: INVITE_HASH_EXPIRED", chat_id=chat_id,
+                    invite_link="https://t.me/+bogus")
     revoked = await lab.call("revokeChatInviteLink", chat_id=chat_id, invite_link=primary)
     assert revoked["is_revoked"] is True and revoked["is_primary"] is False
     assert (await lab.call("getChat", chat_id=chat_id))["invite_link"] != primary
@@ -312,7 +320,11 @@ async def test_forum_topics(lab):
     assert await lab.call("closeForumTopic", chat_id=chat_id, message_thread_id=thread) is True
     await lab.control("POST", f"chats/{chat_id}/topics/{thread}/messages", {"from": BO, "text": "hi"}, status=400)
     assert await lab.call("reopenForumTopic", chat_id=chat_id, message_thread_id=thread) is True
+    await lab.fails("reopenForumTopic", "Bad Request: TOPIC_NOT_MODIFIED", chat_id=chat_id, message_thread_id=thread)
     assert await lab.call("editForumTopic", chat_id=chat_id, message_thread_id=thread, name="Orders 2") is True
+    await lab.fails("editForumTopic", "Bad Request: TOPIC_NOT_MODIFIED", chat_id=chat_id, message_thread_id=thread,
+                    name="Orders 2")
+    await lab.fails("closeForumTopic", "Bad Request: TOPIC_ID_INVALID", chat_id=chat_id, message_thread_id=9999)
     await lab.fails("editForumTopic", "Bad Request: invalid forum topic identifier specified", chat_id=chat_id,
                     message_thread_id=0, name="x")
     assert await lab.call("deleteForumTopic", chat_id=chat_id, message_thread_id=thread) is True

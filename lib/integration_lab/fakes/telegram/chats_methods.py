@@ -322,9 +322,9 @@ def set_chat_administrator_custom_title(fake: TelegramFake, bot: Bot, args: Args
         raise bad_request("not enough rights to change custom title of the user")
     title = args.arg("custom_title")
     if len(title) > 16:
-        raise bad_request("ADMIN_RANK_INVALID")  # UNCONFIRMED: Telegram caps titles at 16 characters
+        raise bad_request("CUSTOM_TITLE_INVALID")  # RANK_INVALID as Client.cpp renames it (the 16-character cap: Bot API docs)
     if any(ord(c) > 0xFFFF or 0x1F300 <= ord(c) for c in title):
-        raise bad_request("ADMIN_RANK_EMOJI_NOT_ALLOWED")  # UNCONFIRMED
+        raise bad_request("CUSTOM_TITLE_EMOJI_NOT_ALLOWED")  # RANK_EMOJI_NOT_ALLOWED as Client.cpp renames it
     new = Member(old.status, rights=dict(old.rights), custom_title=title, promoted_by=old.promoted_by)
     m.set_status(fake, bot, chat, bot.account, user, new)
     return True
@@ -404,7 +404,7 @@ def leave_chat(fake: TelegramFake, bot: Bot, args: Args) -> bool:
 def _info_rights(fake: TelegramFake, bot: Bot, chat: Chat, refusal: str) -> None:
     if chat.type == "private":
         raise bad_request({"title": "can't change private chat title", "photo": "can't change private chat photo",
-                           "description": "chat not found"}[refusal])  # description: UNCONFIRMED
+                           "description": "can't change private chat description"}[refusal])  # DialogManager
     if not bot_can(fake, bot, chat, "can_change_info"):
         words = {"title": "not enough rights to change chat title", "photo": "not enough rights to change chat photo",
                  "description": "not enough rights to set chat description"}
@@ -464,7 +464,7 @@ def delete_chat_photo(fake: TelegramFake, bot: Bot, args: Args) -> bool:
     _info_rights(fake, bot, chat, "photo")
     state = m.of(chat)
     if state.photo is None:
-        raise bad_request("CHAT_NOT_MODIFIED")  # UNCONFIRMED: what Telegram says with no photo to delete
+        raise bad_request("CHAT_NOT_MODIFIED")  # no photo to delete (as bots report it)
     state.photo = None
     return True
 
@@ -496,6 +496,8 @@ def pin_chat_message(fake: TelegramFake, bot: Bot, args: Args) -> bool:
         raise bad_request("message to pin not found")
     _pin_rights(fake, bot, chat)
     pins = _live_pins(chat)
+    if pins and pins[-1] == message_id:
+        raise bad_request("CHAT_NOT_MODIFIED")  # the newest pin pinned again (UNCONFIRMED: as bots report it)
     if message_id in pins:
         pins.remove(message_id)
     pins.append(message_id)
@@ -510,8 +512,8 @@ def unpin_chat_message(fake: TelegramFake, bot: Bot, args: Args) -> bool:
     chat = target(fake, bot, args)
     pins = _live_pins(chat)
     if message_id == 0:  # TdOnGetChatPinnedMessageToUnpinCallback: the newest pin, or an error if none
-        if not pins:
-            raise bad_request("chat has no pinned messages")  # UNCONFIRMED words
+        if not pins:  # TdOnGetChatPinnedMessageToUnpinCallback's words
+            raise bad_request("message to unpin not found")
         _pin_rights(fake, bot, chat)
         pins.pop()
         return True
@@ -621,7 +623,7 @@ def _existing_link(fake: TelegramFake, bot: Bot, chat: Chat, args: Args) -> Invi
         raise bad_request("invite link must be non-empty")
     link = m.of(chat).links.get(raw)
     if link is None:
-        raise bad_request("INVITE_HASH_EXPIRED")  # UNCONFIRMED: as bots report an unknown link
+        raise bad_request("INVITE_HASH_EXPIRED")  # an unknown link, as bots report Telegram's answer
     if link.creator_id != bot.account.id:
         raise bad_request("CHAT_ADMIN_REQUIRED")  # UNCONFIRMED: another administrator's link
     return link
@@ -633,7 +635,7 @@ def edit_chat_invite_link(fake: TelegramFake, bot: Bot, args: Args) -> dict:
     _link_rights(fake, bot, chat)
     link = _existing_link(fake, bot, chat, args)
     if link.is_revoked:
-        raise bad_request("INVITE_HASH_EXPIRED")  # UNCONFIRMED
+        raise bad_request("INVITE_HASH_EXPIRED")  # a revoked link (as bots report it)
     for key, value in fields.items():
         setattr(link, key, value)
     return link.to_api(fake, _pending(chat, link))
@@ -681,6 +683,8 @@ def _request(fake: TelegramFake, bot: Bot, args: Args) -> tuple[Chat, Account, J
     if not bot_can(fake, bot, chat, "can_invite_users"):
         raise bad_request("not enough rights to manage chat join requests")
     request = m.of(chat).requests.get(found)
+    if request is None and m.member(fake, chat, found).present:
+        raise bad_request("USER_ALREADY_PARTICIPANT")  # as bots report approving someone already in
     if request is None:
         raise bad_request("HIDE_REQUESTER_MISSING")  # as bots report a request already handled or never made
     return chat, user, request
@@ -715,7 +719,7 @@ def _topic(chat: Chat, args: Args) -> Topic:
         raise bad_request("invalid forum topic identifier specified")
     topic = m.of(chat).topics.get(thread)
     if topic is None:
-        raise bad_request("TOPIC_ID_INVALID")  # UNCONFIRMED: as Telegram's servers name an unknown topic
+        raise bad_request("TOPIC_ID_INVALID")  # an unknown topic, as bots report Telegram's answer
     return topic
 
 
@@ -761,10 +765,14 @@ def edit_forum_topic(fake: TelegramFake, bot: Bot, args: Args) -> bool:
     topic = _topic(chat, args)
     _topic_rights(fake, bot, chat, topic, "not enough rights to edit the topic")
     edited: dict[str, Any] = {}
-    if raw_name:
-        edited["name"] = topic.name = _topic_name(raw_name, True)
-    if args.has("icon_custom_emoji_id"):
-        edited["icon_custom_emoji_id"] = topic.icon_custom_emoji_id = args.arg("icon_custom_emoji_id")
+    if raw_name and _topic_name(raw_name, True) != topic.name:
+        edited["name"] = _topic_name(raw_name, True)
+    if args.has("icon_custom_emoji_id") and args.arg("icon_custom_emoji_id") != topic.icon_custom_emoji_id:
+        edited["icon_custom_emoji_id"] = args.arg("icon_custom_emoji_id")
+    if (raw_name or args.has("icon_custom_emoji_id")) and not edited:
+        raise bad_request("TOPIC_NOT_MODIFIED")  # the same name and icon again (as bots report it)
+    topic.name = edited.get("name", topic.name)
+    topic.icon_custom_emoji_id = edited.get("icon_custom_emoji_id", topic.icon_custom_emoji_id)
     if edited:
         _topic_service(fake, bot, chat, topic.message_thread_id, forum_topic_edited=edited)
     return True
@@ -776,7 +784,7 @@ def _toggle_topic(closed: bool) -> Callable:
         topic = _topic(chat, args)
         _topic_rights(fake, bot, chat, topic, "not enough rights to close or open the topic")
         if topic.closed == closed:
-            raise bad_request("TOPIC_NOT_MODIFIED")  # UNCONFIRMED
+            raise bad_request("TOPIC_NOT_MODIFIED")  # e.g. reopening an open topic (as bots report it)
         topic.closed = closed
         _topic_service(fake, bot, chat, topic.message_thread_id,
                        **({"forum_topic_closed": {}} if closed else {"forum_topic_reopened": {}}))
@@ -827,7 +835,7 @@ def _edit_general(state: m.ChatState, args: Args) -> dict:
 def _set_general(attribute: str, value: bool, service: str) -> Callable:
     def change(state: m.ChatState, args: Args) -> dict:
         if getattr(state, attribute) == value:
-            raise bad_request("TOPIC_NOT_MODIFIED")  # UNCONFIRMED
+            raise bad_request("TOPIC_NOT_MODIFIED")  # as bots report it for the General topic too (UNCONFIRMED)
         setattr(state, attribute, value)
         if attribute == "general_hidden" and value:
             state.general_closed = True  # hiding the General topic closes it (Bot API docs)

@@ -82,7 +82,7 @@ def create_chat(fake: TelegramFake, people: People, match, data: dict) -> dict:
         chat_id = -fake.ids.integer(1_000_000_000, 4_999_999_999)
         if kind != "group":
             chat_id += _SUPERGROUP_BASE
-    if type(chat_id) is not int or chat_id >= 0 or chat_id in people.bot.chats:
+    if type(chat_id) is not int or not -(1 << 52) < chat_id < 0 or chat_id in people.bot.chats:
         raise ValueError("a new chat needs an unused negative id")
     bot_status = data.get("bot", "member" if kind != "channel" else "administrator")
     if bot_status not in ("member", "administrator", "none"):
