@@ -356,3 +356,23 @@ async def test_control_routes_refuse_what_the_apps_refuse(lab):
     assert await lab.call("getChatMember", chat_id=chat_id, user_id=ADA["id"]) == {
         "user": {"id": 501, "is_bot": False, "first_name": "Ada", "username": "ada"}, "status": "creator",
         "is_anonymous": False}
+
+
+async def test_people_write_only_where_the_apps_let_them(lab):
+    chat_id = await lab.supergroup(rights={"can_restrict_members": True}, username="lab_buyers", is_forum=True)
+    info = await lab.call("getChat", chat_id="@lab_buyers")
+    assert info["id"] == chat_id and info["username"] == "lab_buyers" and info["is_forum"] is True
+    assert await lab.call("restrictChatMember", chat_id=chat_id, user_id=CY["id"],
+                          permissions={"can_send_messages": False}) is True
+    await lab.control("POST", f"chats/{chat_id}/messages", {"from": CY, "text": "/hi"}, status=400)
+    assert await lab.call("banChatMember", chat_id=chat_id, user_id=BO["id"]) is True
+    await lab.control("POST", f"chats/{chat_id}/messages", {"from": BO, "text": "/hi"}, status=400)
+    said = (await lab.control("POST", f"chats/{chat_id}/messages", {"from": ADA, "text": "/rules"}))["message"]
+    assert said["chat"] == {"id": chat_id, "title": "Buyers", "username": "lab_buyers", "is_forum": True,
+                            "type": "supergroup"}
+    assert not problems(said, "Message")
+    await lab.updates()
+    assert await lab.call("leaveChat", chat_id=chat_id) is True
+    await lab.updates()
+    await lab.control("POST", f"chats/{chat_id}/messages", {"from": ADA, "text": "/rules"})
+    assert await lab.call("getUpdates", allowed_updates=ALL_UPDATES) == []  # a bot that left hears nothing

@@ -861,10 +861,13 @@ def get_chat_full(fake: TelegramFake, bot: Bot, args: Args) -> dict:
     """getChat: methods.get_chat for private chats; a group's ChatFullInfo with what this family keeps
     (JsonChat with is_full: description, invite_link, pinned_message, permissions, photo, is_forum)."""
     raw = args.arg("chat_id")
-    chat = bot.chats.get(to_integer(raw, 64)) if raw and not raw.startswith("@") else None
-    if chat is None or chat.type == "private":
-        return get_chat(fake, bot, args)
-    chat = target(fake, bot, args, READ)
+    if raw.startswith("@") and any(c.type != "private" and m.of(c).username == raw[1:] for c in bot.chats.values()):
+        chat = target(fake, bot, args, READ)
+    else:
+        chat = bot.chats.get(to_integer(raw, 64)) if raw and not raw.startswith("@") else None
+        if chat is None or chat.type == "private":
+            return get_chat(fake, bot, args)
+        chat = target(fake, bot, args, READ)
     info = chat.full_info()
     state = m.of(chat)
     if state.is_forum:

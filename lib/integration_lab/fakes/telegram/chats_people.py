@@ -98,6 +98,10 @@ def create_chat(fake: TelegramFake, people: People, match, data: dict) -> dict:
     chat = Chat(chat_id, kind, title=title.strip(), members={owner.id, *(u.id for u in others)})
     state = m.of(chat)
     state.owner, state.is_forum, state.username = owner.id, is_forum, username.lstrip("@")
+    if state.username:
+        chat.public["username"] = state.username
+    if is_forum:
+        chat.public["is_forum"] = True
     state.members[owner.id] = Member("creator")
     state.members[people.bot.account.id] = Member("left")
     people.bot.chats[chat.id] = chat

@@ -199,7 +199,8 @@ def member(fake: TelegramFake, chat: Chat, user_id: int) -> Member:
 
 
 def bot_member(fake: TelegramFake, bot: Bot, chat: Chat) -> Member:
-    found = of(chat).members.get(bot.account.id)
+    state = chat.extra.get(FAMILY)
+    found = state.members.get(bot.account.id) if state is not None else None
     if found is None:  # a chat made before this family knew it (People.create_group): the bot was added as a member
         return Member("left" if chat.bot_removed else "member")
     return found
@@ -239,6 +240,27 @@ def _removed_error(chat: Chat, new: Member) -> str:
     if new.status == "kicked":
         return f"Forbidden: bot was kicked from the {place}"
     return f"Forbidden: bot is not a member of the {place}"
+
+
+def check_can_write(fake: TelegramFake, chat: Chat, user_id: int) -> None:
+    """What the apps let a person do before writing in a group (People.send): not in a channel (people post there
+    through /posts), not when banned, removed or restricted from sending. Someone the lab never placed in the chat
+    joins by writing, as before this family."""
+    if chat.type == "channel":
+        raise ValueError(f"chat {chat.id} is a channel: its owner or administrators post with POST /_lab/chats/{chat.id}/posts")
+    state = chat.extra.get(FAMILY)
+    if state is None:
+        return
+    status = member(fake, chat, user_id)
+    if status.status == "kicked":
+        raise ValueError(f"user {user_id} is banned from chat {chat.id}")
+    if status.status == "left" and user_id in state.members:
+        raise ValueError(f"user {user_id} is not in chat {chat.id}: they join first")
+    if status.status in ("creator", "administrator"):
+        return
+    allowed = status.permissions if status.status == "restricted" else state.permissions
+    if not allowed.get("can_send_messages", True):
+        raise ValueError(f"user {user_id} may not send messages in chat {chat.id}")
 
 
 def member_count(fake: TelegramFake, chat: Chat) -> int:

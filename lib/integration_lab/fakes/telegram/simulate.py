@@ -42,12 +42,14 @@ class People:
             chat = self._chat(chat_id)
             if chat.migrated_to is not None:
                 raise ValueError(f"chat {chat_id} was upgraded to {chat.migrated_to}")
+            chat_members.check_can_write(self.fake, chat, person.id)
             chat.members.add(person.id)
         reply_to = chat.messages.get(reply_to_message_id) if reply_to_message_id else None
         if reply_to_message_id and (reply_to is None or reply_to.deleted):
             raise ValueError(f"no message {reply_to_message_id} to reply to")
         message = self.fake.post(chat, person, text, command_entities(text), reply_to=reply_to)
-        if self._bot_sees(chat, message):
+        if self._bot_sees(chat, message) and (chat.type == "private"
+                                              or chat_members.bot_member(self.fake, self.bot, chat).present):
             self.fake.enqueue(self.bot, "message", message.to_api())
         return message.to_api()
 

@@ -52,6 +52,7 @@ class Chat:
     messages: dict[int, "Message"] = field(default_factory=dict)
     next_message_id: int = 1
     extra: dict[str, Any] = field(default_factory=dict)  # a method family's state of this chat, by family name
+    public: dict[str, Any] = field(default_factory=dict)  # Chat fields a family shows: username, is_forum (JsonChat)
 
     def to_api(self) -> dict:
         chat: dict[str, Any] = {"id": self.id}
@@ -63,6 +64,7 @@ class Chat:
                 chat["username"] = self.person.username
         else:
             chat["title"] = self.title
+            chat.update(self.public)
         chat["type"] = self.type
         return chat
 
