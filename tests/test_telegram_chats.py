@@ -317,6 +317,15 @@ async def test_forum_topics(lab):
     assert said["message_thread_id"] == thread and said["is_topic_message"] is True
     [update] = await lab.updates()
     assert update["message"]["message_thread_id"] == thread
+    answer = await lab.call("sendMessage", chat_id=chat_id, message_thread_id=thread, text="Order 7 shipped")
+    assert answer["message_thread_id"] == thread and answer["is_topic_message"] is True
+    assert answer["reply_to_message"]["forum_topic_created"]["name"] == "Orders"
+    general = await lab.call("sendMessage", chat_id=chat_id, text="to everyone")
+    assert "message_thread_id" not in general
+    await lab.fails("sendMessage", "Bad Request: message thread not found", chat_id=chat_id, message_thread_id=1,
+                    text="x")
+    await lab.fails("sendMessage", "Bad Request: message thread not found", chat_id=chat_id, message_thread_id=999,
+                    text="x")
     assert await lab.call("closeForumTopic", chat_id=chat_id, message_thread_id=thread) is True
     await lab.control("POST", f"chats/{chat_id}/topics/{thread}/messages", {"from": BO, "text": "hi"}, status=400)
     assert await lab.call("reopenForumTopic", chat_id=chat_id, message_thread_id=thread) is True

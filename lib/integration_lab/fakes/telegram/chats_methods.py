@@ -17,7 +17,7 @@ from typing import Any, Callable
 from . import members as m
 from .errors import ApiError, bad_request, migrated, worded
 from .members import InviteLink, JoinRequest, Member, Topic
-from .methods import SEND_CHECKS, _message_id, delete_message, get_chat
+from .methods import SEND_CHECKS, _message_id, delete_message, get_chat, send_message
 from .params import Args, NotJson, to_integer, to_integer_safe
 from .state import Account, Bot, Chat, Message
 from .world import TelegramFake
@@ -855,6 +855,42 @@ def get_forum_topic_icon_stickers(fake: TelegramFake, bot: Bot, args: Args) -> l
     return []  # the fake keeps no sticker sets: Telegram's default icons are not modelled (a well-typed answer)
 
 
+def topic_for_send(fake: TelegramFake, bot: Bot, args: Args) -> int:
+    """Client::check_message_topic: a message_thread_id in a forum names an open topic (the General topic is
+    none of them); elsewhere it is left to the send. 0 for no topic."""
+    thread = max(to_integer(args.arg("message_thread_id")), 0)
+    if not thread:
+        return 0
+    chat = target(fake, bot, args)
+    if chat.type != "supergroup" or not m.of(chat).is_forum:
+        return 0
+    topic = m.of(chat).topics.get(thread)
+    if topic is None:
+        raise bad_request("message thread not found")
+    if topic.closed and not bot_can(fake, bot, chat, "can_manage_topics"):
+        raise bad_request("TOPIC_CLOSED")  # as bots report a closed topic
+    return thread
+
+
+def in_topic(chat: Chat, message_id: int, thread: int) -> dict:
+    """The sent message placed in its topic: message_thread_id, is_topic_message, and (unless it replies to
+    something else) a reply to the topic's first message, as Telegram shows a topic's messages."""
+    message = chat.messages[message_id]
+    message.content.update(message_thread_id=thread, is_topic_message=True)
+    if message.reply_to is None:
+        message.reply_to = chat.messages.get(thread)
+    return message.to_api()
+
+
+def send_message_in_topic(fake: TelegramFake, bot: Bot, args: Args) -> dict:
+    """sendMessage with message_thread_id in a forum (methods.send_message does the rest)."""
+    thread = topic_for_send(fake, bot, args) if args.arg("message_thread_id") else 0
+    sent = send_message(fake, bot, args)
+    if not thread:
+        return sent
+    return in_topic(target(fake, bot, args), sent["message_id"], thread)
+
+
 # ---- getChat --------------------------------------------------------------------------------------------------
 
 def get_chat_full(fake: TelegramFake, bot: Bot, args: Args) -> dict:
@@ -968,6 +1004,7 @@ METHODS: dict[str, Callable] = {
                                         "not enough rights to close or open the topic"),
     "unpinAllGeneralForumTopicMessages": unpin_all_general_forum_topic_messages,
     "getForumTopicIconStickers": get_forum_topic_icon_stickers, "getChat": get_chat_full,
+    "sendMessage": send_message_in_topic,
 }
 
 from . import chats_people  # noqa: E402,F401  (registers the control routes: people joining, posting, …)
