@@ -264,6 +264,8 @@ def _ask(fake: TelegramFake, people: People, chat: Chat, user: Account, link: In
     state = m.of(chat)
     if user.id in state.requests:
         raise ValueError(f"user {user.id} already asked to join chat {chat.id}")
+    if len(state.requests) >= m.MAX_TOPICS_KEPT:
+        raise ValueError(f"chat {chat.id} has {m.MAX_TOPICS_KEPT} pending join requests: the lab keeps no more")
     state.requests[user.id] = JoinRequest(user.id, int(fake.clock.time()), bio, link.invite_link if link else None)
     request: dict[str, Any] = {"chat": chat.to_api(), "from": user.to_api(), "user_chat_id": user.id,
                                "date": int(fake.clock.time())}
