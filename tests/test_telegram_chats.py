@@ -142,6 +142,8 @@ async def test_administrators_and_promotions(lab):
     assert (await lab.call("getChatMember", chat_id=chat_id, user_id=BO["id"]))["custom_title"] == "pinner"
     await lab.fails("setChatAdministratorCustomTitle", "Bad Request: CUSTOM_TITLE_INVALID", chat_id=chat_id,
                     user_id=BO["id"], custom_title="a title far too long")
+    await lab.fails("setChatMemberTag", "Bad Request: TAG_CHANGE_FORBIDDEN", chat_id=chat_id, user_id=CY["id"],
+                    tag="buyer")  # the bot has no can_manage_tags
     await lab.fails("setChatAdministratorCustomTitle", "Bad Request: user is not an administrator",
                     chat_id=chat_id, user_id=CY["id"], custom_title="x")
     await lab.fails("setChatAdministratorCustomTitle", "Bad Request: only the owner can edit their custom title",
@@ -157,13 +159,16 @@ async def test_administrators_and_promotions(lab):
 
 
 async def test_restrict_and_permissions(lab):
-    chat_id = await lab.supergroup(rights={"can_restrict_members": True})
+    chat_id = await lab.supergroup(rights={"can_restrict_members": True, "can_manage_tags": True})
+    assert await lab.call("setChatMemberTag", chat_id=chat_id, user_id=BO["id"], tag="buyer") is True
+    assert (await lab.call("getChatMember", chat_id=chat_id, user_id=BO["id"]))["tag"] == "buyer"
     until = int(lab.clock.time()) + 3600
     assert await lab.call("restrictChatMember", chat_id=chat_id, user_id=BO["id"], until_date=until,
                           permissions={"can_send_messages": False}) is True
     bo = await lab.call("getChatMember", chat_id=chat_id, user_id=BO["id"])
     assert bo["status"] == "restricted" and bo["until_date"] == until and bo["is_member"] is True
     assert bo["can_send_messages"] is False and bo["can_send_photos"] is False
+    assert bo["tag"] == "buyer"  # the tag stays through a restriction
     lab.clock.advance(3601)  # a restriction ends by itself
     assert (await lab.call("getChatMember", chat_id=chat_id, user_id=BO["id"]))["status"] == "member"
     await lab.fails("restrictChatMember", "Bad Request: can't parse permissions JSON object", chat_id=chat_id,

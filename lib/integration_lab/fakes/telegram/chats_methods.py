@@ -12,6 +12,7 @@ report them. A refused call changes nothing. Where we could not confirm a word o
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any, Callable
 
 from . import members as m
@@ -257,6 +258,8 @@ def restrict_chat_member(fake: TelegramFake, bot: Bot, args: Args) -> bool:
         new = Member("member" if is_member else "left")  # no restriction left: an ordinary member
     else:
         new = Member("restricted", permissions=permissions, until_date=until, is_member=is_member)
+    if old.status in ("member", "restricted"):
+        new.custom_title = old.custom_title  # a member's tag stays with them
     if old == new:
         return True
     if old.status == "creator":
@@ -327,6 +330,29 @@ def set_chat_administrator_custom_title(fake: TelegramFake, bot: Bot, args: Args
         raise bad_request("CUSTOM_TITLE_EMOJI_NOT_ALLOWED")  # RANK_EMOJI_NOT_ALLOWED as Client.cpp renames it
     new = Member(old.status, rights=dict(old.rights), custom_title=title, promoted_by=old.promoted_by)
     m.set_status(fake, bot, chat, bot.account, user, new)
+    return True
+
+
+def set_chat_member_tag(fake: TelegramFake, bot: Bot, args: Args) -> bool:
+    """process_set_chat_member_tag_query, then TDLib's set_dialog_participant_rank; Telegram's servers refuse a
+    bot without can_manage_tags, or an administrator's title it may not edit (RANK_CHANGE_FORBIDDEN, which
+    Client.cpp renames TAG_CHANGE_FORBIDDEN for this method; the conditions: UNCONFIRMED)."""
+    found = user_id(args)
+    chat = target(fake, bot, args)
+    if chat.type not in ("group", "supergroup"):
+        raise bad_request("method is available only for groups and supergroups")
+    user = account(fake, found)
+    tag = args.arg("tag")
+    old = status_of(fake, bot, chat, found)
+    editable = old.status not in ("creator", "administrator") or old.rights.get("_can_be_edited")
+    if not bot_can(fake, bot, chat, "can_manage_tags") or not editable:
+        raise bad_request("TAG_CHANGE_FORBIDDEN")
+    if len(tag) > 16:
+        raise bad_request("TAG_INVALID")  # RANK_INVALID renamed (UNCONFIRMED: the 16-character cap for tags)
+    if old.custom_title == tag:
+        return True
+    m.set_status(fake, bot, chat, bot.account, user, replace(old, custom_title=tag, rights=dict(old.rights),
+                                                             permissions=dict(old.permissions)))
     return True
 
 
@@ -981,7 +1007,7 @@ METHODS: dict[str, Callable] = {
     "unbanChatMember": unban_chat_member, "restrictChatMember": restrict_chat_member,
     "promoteChatMember": promote_chat_member, "setChatAdministratorCustomTitle": set_chat_administrator_custom_title,
     "banChatSenderChat": ban_chat_sender_chat, "unbanChatSenderChat": unban_chat_sender_chat,
-    "setChatPermissions": set_chat_permissions, "leaveChat": leave_chat, "setChatTitle": set_chat_title,
+    "setChatMemberTag": set_chat_member_tag, "setChatPermissions": set_chat_permissions, "leaveChat": leave_chat, "setChatTitle": set_chat_title,
     "setChatDescription": set_chat_description, "setChatPhoto": set_chat_photo, "deleteChatPhoto": delete_chat_photo,
     "pinChatMessage": pin_chat_message, "unpinChatMessage": unpin_chat_message,
     "unpinAllChatMessages": unpin_all_chat_messages, "deleteMessage": delete_chat_message,

@@ -60,7 +60,7 @@ class Member:
     permissions: dict[str, bool] = field(default_factory=dict)  # a restricted member's
     until_date: int = 0
     is_member: bool = True  # a restricted member still in the chat
-    custom_title: str = ""
+    custom_title: str = ""  # an administrator's or the owner's title; a member's tag (TDLib keeps one "tag")
     promoted_by: int | None = None  # who made this administrator: they (and the owner) may edit them
 
     @property
@@ -83,9 +83,13 @@ class Member:
             if self.custom_title:
                 member["custom_title"] = self.custom_title
         elif self.status == "member":
+            if self.custom_title:
+                member["tag"] = self.custom_title
             if self.until_date > 0:
                 member["until_date"] = self.until_date
         elif self.status == "restricted":
+            if self.custom_title:
+                member["tag"] = self.custom_title
             member["until_date"] = self.until_date
             member.update({name: self.permissions.get(name, False) for name in PERMISSIONS})
             member["is_member"] = self.is_member
