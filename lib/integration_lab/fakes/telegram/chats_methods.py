@@ -177,7 +177,7 @@ def ban_chat_member(fake: TelegramFake, bot: Bot, args: Args) -> bool:
             return True
         _check_change(fake, bot, chat, found, old, new, "can_restrict_members",
                       "not enough rights to restrict/unrestrict chat member")
-    if old.present:
+    if old.present and chat.type != "channel":  # a channel shows no joins and leaves
         _service(fake, chat, bot.account, left_chat_member=user.to_api())
     m.set_status(fake, bot, chat, bot.account, user, new)
     if revoke:
