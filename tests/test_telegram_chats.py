@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import httpx
 import pytest
-
 from catalogue import method_returns, problems
 from integration_lab.fakes.telegram import AsyncTelegramTransport, People, TelegramFake
 from integration_lab.runtime.clock import FrozenClock

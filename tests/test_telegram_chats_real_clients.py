@@ -26,8 +26,8 @@ WAIT = 15
 
 @pytest.fixture(scope="module")
 def served():
-    from integration_lab.serve import telegram_app
     from integration_lab.runtime.processes import Served
+    from integration_lab.serve import telegram_app
 
     _fake, app = telegram_app([TOKEN], limits=False)
     with Served(app) as url:

@@ -12,8 +12,9 @@ report them. A refused call changes nothing. Where we could not confirm a word o
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
-from typing import Any, Callable
+from typing import Any
 
 from . import members as m
 from .errors import ApiError, bad_request, migrated, worded
@@ -1033,4 +1034,4 @@ METHODS: dict[str, Callable] = {
     "sendMessage": send_message_in_topic,
 }
 
-from . import chats_people  # noqa: E402,F401  (registers the control routes: people joining, posting, …)
+from . import chats_people  # noqa: F401  (registers the control routes: people joining, posting, …)

@@ -15,7 +15,7 @@ from __future__ import annotations
 from typing import Any
 
 from . import members as m
-from .chats_methods import INVITE_PREFIX, join, leave, _service
+from .chats_methods import INVITE_PREFIX, _service, join, leave
 from .control_routes import route
 from .formatting import command_entities
 from .members import InviteLink, JoinRequest, Member
