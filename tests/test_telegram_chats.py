@@ -389,3 +389,15 @@ async def test_people_write_only_where_the_apps_let_them(lab):
     await lab.updates()
     await lab.control("POST", f"chats/{chat_id}/messages", {"from": ADA, "text": "/rules"})
     assert await lab.call("getUpdates", allowed_updates=ALL_UPDATES) == []  # a bot that left hears nothing
+
+
+async def test_a_chat_that_approves_new_members(lab):
+    chat_id = await lab.supergroup(rights={"can_invite_users": True}, join_by_request=True)
+    assert (await lab.call("getChat", chat_id=chat_id))["join_by_request"] is True
+    asked = await lab.control("POST", f"chats/{chat_id}/join", {"from": DI, "bio": "tea lover"})
+    assert asked["chat_join_request"]["bio"] == "tea lover" and "invite_link" not in asked["chat_join_request"]
+    [request] = await lab.updates()
+    assert kinds([request]) == ["chat_join_request"]
+    assert await lab.call("declineChatJoinRequest", chat_id=chat_id, user_id=DI["id"]) is True
+    assert (await lab.call("getChatMember", chat_id=chat_id, user_id=DI["id"]))["status"] == "left"
+    assert await lab.updates() == []

@@ -947,6 +947,8 @@ def get_chat_full(fake: TelegramFake, bot: Bot, args: Args) -> dict:
         info["pinned_message"] = chat.messages[pins[-1]].to_api(with_reply=False)
     if chat.type in ("group", "supergroup"):
         info["permissions"] = dict(state.permissions)
+    if state.join_by_request:
+        info["join_by_request"] = True
     return info
 
 

@@ -95,9 +95,13 @@ def create_chat(fake: TelegramFake, people: People, match, data: dict) -> dict:
     username = data.get("username", "")
     if not isinstance(username, str):
         raise ValueError('"username" must be a string')
+    join_by_request = data.get("join_by_request", False)
+    if join_by_request is not False and (join_by_request is not True or kind == "group"):
+        raise ValueError('"join_by_request" is true only for a supergroup or channel')
     chat = Chat(chat_id, kind, title=title.strip(), members={owner.id, *(u.id for u in others)})
     state = m.of(chat)
     state.owner, state.is_forum, state.username = owner.id, is_forum, username.lstrip("@")
+    state.join_by_request = join_by_request
     if state.username:
         chat.public["username"] = state.username
     if is_forum:
@@ -255,7 +259,7 @@ def _join(fake: TelegramFake, people: People, chat: Chat, user: Account, raw_lin
         raise ValueError(f"user {user.id} is banned from chat {chat.id}")
     if status.present:
         raise ValueError(f"user {user.id} is already in chat {chat.id}")
-    if link is not None and link.creates_join_request:
+    if (link is not None and link.creates_join_request) or (link is None and m.of(chat).join_by_request):
         return {"chat_join_request": _ask(fake, people, chat, user, link, bio or "")}
     return {"chat_member": join(fake, people.bot, chat, user, link=link)}
 

@@ -176,6 +176,7 @@ class ChatState:
     requests: dict[int, JoinRequest] = field(default_factory=dict)
     banned_chats: dict[int, int] = field(default_factory=dict)  # sender chat id -> until_date
     username: str = ""  # a public chat's @username (chat_id may be "@username")
+    join_by_request: bool = False  # "Approve new members": joining without a link makes a join request
     is_forum: bool = False
     topics: dict[int, Topic] = field(default_factory=dict)
     general_closed: bool = False
