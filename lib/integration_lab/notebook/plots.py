@@ -160,3 +160,31 @@ def worker_timeline(run, title: str):
     fig.tight_layout()
     plt.close(fig)
     return fig
+
+
+STATUS_COLOURS = {"creator": "tab:purple", "administrator": "tab:blue", "member": "tab:green",
+                  "restricted": "tab:orange", "left": "lightgrey", "kicked": "tab:red"}
+
+
+def membership_lanes(changes: pd.DataFrame, title: str):
+    """One lane per person: the status each had from each change, coloured by status (scenarios.telegram_groups:
+    GroupWorld.status_changes; its last row, with no one, marks the end)."""
+    end = changes["t"].iloc[-1]
+    changes = changes.iloc[:-1]
+    people = list(dict.fromkeys(changes["who"]))
+    fig, ax = plt.subplots(figsize=(9, 0.6 + 0.5 * max(len(people), 1)))
+    for lane, who in enumerate(people):
+        mine = changes[changes["who"] == who].reset_index(drop=True)
+        for i, row in mine.iterrows():
+            until = mine["t"][i + 1] if i + 1 < len(mine) else end
+            ax.barh(lane, until - row["t"], left=row["t"], color=STATUS_COLOURS[row["status"]], height=0.5)
+    ax.set_yticks(range(len(people)), people)
+    ax.set_ylim(len(people) - 0.5, -0.5)
+    ax.set_xlabel("lab seconds")
+    ax.set_title(title)
+    shown = [s for s in STATUS_COLOURS if s in set(changes["status"])]
+    ax.legend(handles=[Patch(color=STATUS_COLOURS[s]) for s in shown], labels=shown,
+              loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    fig.tight_layout()
+    plt.close(fig)  # shown once, by the cell that returns it
+    return fig

@@ -131,8 +131,16 @@ def replied_message(chat: Chat, reply_id: int, without_reply: bool) -> Message |
     return reply_to
 
 
+# What Telegram checks on the chat before any message is sent (a family adds its own, e.g. chats_methods: posting
+# in a channel needs can_post_messages); run by check_flood, which every send method calls last
+SEND_CHECKS: list[Callable[[TelegramFake, Bot, Chat], None]] = []
+
+
 def check_flood(fake: TelegramFake, bot: Bot, chat: Chat) -> None:
-    """Telegram's flood limits, the last check before a message is sent (a refused send costs nothing)."""
+    """The families' send checks, then Telegram's flood limits, the last check before a message is sent (a
+    refused send costs nothing)."""
+    for check in SEND_CHECKS:
+        check(fake, bot, chat)
     wait = fake.flood.check(bot.account.id, chat.id, chat.type)
     if wait:
         raise too_many_requests(wait)

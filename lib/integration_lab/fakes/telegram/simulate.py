@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from . import members as chat_members
 from .files import summary as media_summary
 from .formatting import command_entities
 from .payments import ORDER_FIELDS, SHIPPING_FIELDS, Checkout, Invoice, money
@@ -42,12 +43,14 @@ class People:
             chat = self._chat(chat_id)
             if chat.migrated_to is not None:
                 raise ValueError(f"chat {chat_id} was upgraded to {chat.migrated_to}")
+            chat_members.check_can_write(self.fake, chat, person.id)
             chat.members.add(person.id)
         reply_to = chat.messages.get(reply_to_message_id) if reply_to_message_id else None
         if reply_to_message_id and (reply_to is None or reply_to.deleted):
             raise ValueError(f"no message {reply_to_message_id} to reply to")
         message = self.fake.post(chat, person, text, command_entities(text), reply_to=reply_to)
-        if self._bot_sees(chat, message):
+        if self._bot_sees(chat, message) and (chat.type == "private"
+                                              or chat_members.bot_member(self.fake, self.bot, chat).present):
             self.fake.enqueue(self.bot, "message", message.to_api())
         return message.to_api()
 
@@ -100,6 +103,7 @@ class People:
         if type(chat_id) is not int or chat_id >= 0 or chat_id in self.bot.chats:
             raise ValueError("a new group needs an unused negative id")
         chat = Chat(chat_id, "group", title=title, members={owner.id, *(self.fake.person(m).id for m in members)})
+        chat_members.of(chat).owner = owner.id
         self.bot.chats[chat_id] = chat
         self._member_update(chat, owner.to_api(), "left", "member")
         return chat.to_api()
@@ -111,6 +115,7 @@ class People:
         if old.type != "group" or old.migrated_to is not None:
             raise ValueError(f"chat {chat_id} is not a basic group")
         new = Chat(_SUPERGROUP_BASE + chat_id, "supergroup", title=old.title, members=set(old.members))
+        chat_members.carry_over(old, new)
         self.bot.chats[new.id] = new
         old.migrated_to = new.id
         for chat, field, value in ((old, "migrate_to_chat_id", new.id), (new, "migrate_from_chat_id", old.id)):
@@ -230,6 +235,9 @@ def _service_text(message: Message) -> str:
         if key in service:
             payment = service[key]
             return f"({verb} {money(payment['total_amount'], payment['currency'])} for {payment['invoice_payload']})"
+    described = chat_members.describe_service(service)
+    if described:
+        return described
     return "(" + ", ".join(f"{k}={v}" for k, v in service.items()) + ")"
 
 

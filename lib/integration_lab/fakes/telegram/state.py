@@ -52,11 +52,12 @@ class Chat:
     person: Account | None = None  # the other side of a private chat
     members: set[int] = field(default_factory=set)
     migrated_to: int | None = None
-    bot_removed: bool = False
+    bot_removed: bool | str = False  # or the 403 words for how the bot left (members.set_status)
     messages: dict[int, "Message"] = field(default_factory=dict)
     next_message_id: int = 1
     extra: dict[str, Any] = field(default_factory=dict)  # a method family's state of this chat, by family name
     toasts: list["Toast"] = field(default_factory=list)  # what answerCallbackQuery showed people here
+    public: dict[str, Any] = field(default_factory=dict)  # Chat fields a family shows: username, is_forum (JsonChat)
 
     def to_api(self) -> dict:
         chat: dict[str, Any] = {"id": self.id}
@@ -68,6 +69,7 @@ class Chat:
                 chat["username"] = self.person.username
         else:
             chat["title"] = self.title
+            chat.update(self.public)
         chat["type"] = self.type
         return chat
 
@@ -101,8 +103,12 @@ class Message:
     content: dict = field(default_factory=dict)  # photo, caption, poll, location, …: the Message fields as sent
 
     def to_api(self, with_reply: bool = True) -> dict:
-        message: dict[str, Any] = {"message_id": self.message_id, "from": self.sender.to_api(),
-                                   "chat": self.chat.to_api(), "date": self.date}
+        message: dict[str, Any] = {"message_id": self.message_id}
+        if self.chat.type == "channel":  # a channel post is sent on behalf of the channel (Client.cpp JsonMessage)
+            message["sender_chat"] = self.chat.to_api()
+        else:
+            message["from"] = self.sender.to_api()
+        message.update(chat=self.chat.to_api(), date=self.date)
         if self.reply_to is not None and with_reply:
             message["reply_to_message"] = self.reply_to.to_api(with_reply=False)  # Telegram nests one level
         if self.edit_date is not None:

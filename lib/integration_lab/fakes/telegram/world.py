@@ -137,8 +137,8 @@ class TelegramFake:
                 raise ApiError(403, DEACTIVATED)
             if chat.id in bot.blocked_by:
                 raise ApiError(403, BLOCKED)
-        elif chat.bot_removed:
-            raise ApiError(403, KICKED)
+        elif chat.bot_removed:  # True, or the words for how the bot left (chats_methods: "…supergroup chat")
+            raise ApiError(403, chat.bot_removed if isinstance(chat.bot_removed, str) else KICKED)
         return chat
 
     def post(self, chat: Chat, sender: Account, text: str | None, entities: list[dict] | None = None,
