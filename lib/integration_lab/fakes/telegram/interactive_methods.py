@@ -23,6 +23,7 @@ from typing import Any
 
 from . import inputs
 from . import interactive_people  # noqa: F401  # registers the family's control routes
+from .chats_methods import METHODS as CHAT_METHODS
 from .errors import NOT_MODIFIED, bad_request, worded
 from .formatting import render, utf16_len
 from .inputs import Fields, _Refused
@@ -44,7 +45,6 @@ from .interactive_state import (
     set_reaction,
 )
 from .methods import (
-    MESSAGE_METHODS,
     _chat,
     _checked_text,
     _message_id,
@@ -64,7 +64,9 @@ MAX_POLL_OPTIONS = 12  # Bot API docs since 9.x: "1-12 answer options" (TDLib's 
 MAX_OPEN_PERIOD = 2_628_000  # get_integer_arg(query, "open_period", 0, 0, 2628000)
 LIVE_FOREVER = 0x7FFFFFFF
 DICE = {"🎲": 6, "🎯": 6, "🎳": 6, "🏀": 5, "⚽": 5, "🎰": 64}  # sendDice's documented emoji and top values
-_send_message = MESSAGE_METHODS["sendMessage"]
+# sendMessage as the groups family answers it (forum topics), which wraps methods.send_message: this family's
+# sendMessage wraps that in turn, so one handler keeps every family's part
+_send_message = CHAT_METHODS["sendMessage"]
 
 
 # ---- shared readers ---------------------------------------------------------------------------------
