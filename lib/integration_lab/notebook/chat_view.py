@@ -93,7 +93,8 @@ def _keyboard(markup: dict | None) -> str:
 def _bubble(message: dict, bot_id: int, deleted: bool) -> str:
     sender = message.get("from", {})
     outgoing = sender.get("id") == bot_id
-    who = "" if outgoing else f'<div class="who">{_e(sender.get("first_name", ""))}</div>'
+    name = message["sender_chat"].get("title", "") if "sender_chat" in message else sender.get("first_name", "")
+    who = "" if outgoing else f'<div class="who">{_e(name)}</div>'
     forwarded = ""
     if "forward_origin" in message:
         origin = message["forward_origin"]
