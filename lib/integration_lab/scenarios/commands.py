@@ -10,9 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-import matplotlib.pyplot as plt
 import pandas as pd
-from matplotlib.patches import Patch
+from matplotlib.figure import Figure
+from matplotlib.patches import Patch, Rectangle
 
 from ..app.telegram.client import TelegramError
 from ..fakes.telegram.profile_methods import GROUP_ORDER, PRIVATE_ORDER, menu_for, profile, profile_for
@@ -132,7 +132,9 @@ def resolution_plot(world: MenusWorld):
     viewers = _viewers(world)
     columns = [*GROUP_ORDER[:8], ("all_private_chats", True), ("all_private_chats", False), *GROUP_ORDER[8:]]
     steps = [f"{kind}{' + lang' if lang else ''}" for kind, lang in columns]  # both orders keep theirs here
-    fig, ax = plt.subplots(figsize=(13, 1.6 + 0.45 * len(viewers)))
+    # a Figure without pyplot: scenarios/ is preloaded by the kernel fork server, which refuses pyplot
+    fig = Figure(figsize=(13, 1.6 + 0.45 * len(viewers)))
+    ax = fig.subplots()
     lists = profile(world.bot).commands
     for row, (name, chat) in enumerate(viewers):
         order = PRIVATE_ORDER if chat == "private" else GROUP_ORDER
@@ -150,7 +152,7 @@ def resolution_plot(world: MenusWorld):
             if is_set:
                 colour = "#a6cee3" if won else "#33a02c"
                 won = True
-            ax.add_patch(plt.Rectangle((column, row), 0.95, 0.85, facecolor=colour, edgecolor="#999999"))
+            ax.add_patch(Rectangle((column, row), 0.95, 0.85, facecolor=colour, edgecolor="#999999"))
     ax.set_xlim(0, len(steps))
     ax.set_ylim(len(viewers), -0.15)
     ax.set_xticks([i + 0.47 for i in range(len(steps))], steps, rotation=40, ha="right", fontsize=8)
@@ -164,7 +166,6 @@ def resolution_plot(world: MenusWorld):
     for side in ax.spines.values():
         side.set_visible(False)
     fig.tight_layout()
-    plt.close(fig)
     return fig
 
 

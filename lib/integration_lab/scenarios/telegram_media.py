@@ -10,8 +10,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
-import matplotlib.pyplot as plt
 import pandas as pd
+from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
 from ..fakes.telegram import AsyncTelegramTransport, People, TelegramFake
@@ -132,7 +132,8 @@ def transcript(world: MediaWorld, chat_id: int) -> pd.DataFrame:
 
 def sizes_picture(message: dict, downloads: dict[str, bytes]):
     """A photo's sizes drawn to scale, each filled with the colour of the file the bot downloaded for it."""
-    fig, ax = plt.subplots(figsize=(6, 4.5))
+    fig = Figure(figsize=(6, 4.5))  # no pyplot: the kernel fork server preloads scenarios/
+    ax = fig.subplots()
     sizes = message["photo"]
     for size in reversed(sizes):
         data = downloads.get(size["file_unique_id"], b"")
@@ -147,7 +148,6 @@ def sizes_picture(message: dict, downloads: dict[str, bytes]):
     ax.set_aspect("equal")
     ax.set_title("PhotoSize entries, to scale (colour: the downloaded file)")
     fig.tight_layout()
-    plt.close(fig)
     return fig
 
 

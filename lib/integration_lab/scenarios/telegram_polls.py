@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-import matplotlib.pyplot as plt
+from matplotlib.figure import Figure
 import pandas as pd
 
 from ..app.telegram.client import TelegramError
@@ -59,7 +59,8 @@ def poll_table(world, chat_id: int, message_id: int) -> pd.DataFrame:
 
 
 def poll_picture(table: pd.DataFrame, title: str):
-    fig, ax = plt.subplots(figsize=(6, 0.6 + 0.45 * len(table)))
+    fig = Figure(figsize=(6, 0.6 + 0.45 * len(table)))  # no pyplot: the kernel fork server preloads scenarios/
+    ax = fig.subplots()
     colours = ["tab:green" if c is True else "tab:blue" for c in table["correct"]]
     ax.barh(table["option"], table["votes"], color=colours)
     ax.invert_yaxis()  # first option on top, as in the table
@@ -67,7 +68,6 @@ def poll_picture(table: pd.DataFrame, title: str):
     ax.xaxis.get_major_locator().set_params(integer=True)
     ax.set_title(title)
     fig.tight_layout()
-    plt.close(fig)
     return fig
 
 
