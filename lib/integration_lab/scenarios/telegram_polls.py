@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from matplotlib.figure import Figure
 import pandas as pd
+from matplotlib.figure import Figure
 
 from ..app.telegram.client import TelegramError
 from ..fakes.telegram import interactive_people as person
