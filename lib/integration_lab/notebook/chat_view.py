@@ -11,6 +11,7 @@ import html
 from typing import Any
 
 from ..fakes.telegram import People
+from ..fakes.telegram.inline_state import state as inline_state
 
 _STYLE = """<style>
 .tgv{font:14px/1.35 system-ui,sans-serif;background:#dfe8ef;padding:10px;border-radius:8px;max-width:560px}
@@ -117,12 +118,24 @@ class ChatView:
     def __init__(self, people: People, chat_id: int):
         self.people, self.chat_id = people, chat_id
 
+    def _chat_and_rows(self):
+        """The bot's chat with its transcript, or a chat the bot is not in (where people picked an inline result)
+        with its messages alone."""
+        chat = self.people.bot.chats.get(self.chat_id)
+        if chat is not None:
+            return chat, self.people.transcript(self.chat_id)
+        chat = inline_state(self.people.bot).outside.get(self.chat_id)
+        if chat is None:
+            raise LookupError(f"no chat {self.chat_id}")
+        return chat, [{"message_id": m.message_id, "kind": "message", "direction": "user → user", "text": m.text}
+                      for m in chat.messages.values()]
+
     def html(self) -> str:
-        chat = self.people.bot.chats[self.chat_id]
+        chat, rows = self._chat_and_rows()
         bot_id = self.people.bot.account.id
         messages = {m.message_id: m for m in chat.messages.values()}
         parts = []
-        for row in self.people.transcript(self.chat_id):
+        for row in rows:
             if row["kind"] in ("message", "service") and row["direction"] != "Telegram → user":
                 message = messages[row["message_id"]]
                 if row["kind"] == "service":
@@ -139,4 +152,4 @@ class ChatView:
         return self.html()
 
     def __repr__(self) -> str:  # the plain-text form golden outputs keep: no address
-        return f"ChatView(chat {self.chat_id}, {len(self.people.transcript(self.chat_id))} rows)"
+        return f"ChatView(chat {self.chat_id}, {len(self._chat_and_rows()[1])} rows)"

@@ -93,6 +93,23 @@ def _viewers(world: MenusWorld) -> list[tuple[str, str]]:
     return [(name, chat) for chat in ("private", GROUP) for name in world.languages]
 
 
+SCOPES = ["default", "all_private_chats", "all_group_chats", "all_chat_administrators", "chat", "chat_administrators",
+          "chat_member"]
+
+
+async def try_list(world: MenusWorld, scope: str, language_code: str, commands: str, chat: str, person: str):
+    """The Try-it panel: set one list (commands named by words, each described by its name) and show every
+    person's menu, or Telegram's refusal."""
+    entry = {"scope": scope, "language_code": language_code,
+             "commands": {name: name.title() for name in commands.split()}}
+    if scope in ("chat", "chat_administrators", "chat_member"):
+        entry["chat"] = chat
+    if scope == "chat_member":
+        entry["person"] = person
+    answer = await set_lists(world, [entry])
+    return answer if answer["answer"][0] != "ok" else menus_table(world)
+
+
 def menus_table(world: MenusWorld) -> pd.DataFrame:
     """What each person's menu shows in their private chat and in the group, and the scope it came from."""
     rows = []
