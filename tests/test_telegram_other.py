@@ -483,3 +483,26 @@ async def test_the_family_memory_is_bounded(world, monkeypatch):
                      stickers=[_sticker("https://a.b/c.webp")])
     assert await api.fails("getStickerSet", name="s0_by_lab_shop_bot") == "Bad Request: STICKERSET_INVALID"
     assert (await api.ok("getStickerSet", name="s3_by_lab_shop_bot"))["name"] == "s3_by_lab_shop_bot"
+
+
+async def test_the_bot_replies_to_a_customer_as_the_business_account(world):
+    fake, _, api, _ = world
+    connection_id = await _connected(fake, api, rights={"can_reply": True})
+    async with httpx.AsyncClient(transport=AsyncTelegramTransport(fake), base_url="https://x") as c:
+        await c.post(f"/_lab/business/connections/{connection_id}/messages", json={"from": BO, "text": "Open today?"})
+        reply = await api.ok("sendMessage", business_connection_id=connection_id, chat_id=502, text="Until 18:00")
+        seen = (await c.get(f"/_lab/business/connections/{connection_id}")).json()["messages"]
+    assert problems(reply, "Message") == []
+    assert (reply["from"]["id"], reply["sender_business_bot"]["id"], reply["business_connection_id"]) == (
+        601, fake.default_bot.account.id, connection_id)
+    assert [m["text"] for m in seen] == ["Open today?", "Until 18:00"]
+    assert await api.fails("sendMessage", business_connection_id=connection_id, chat_id=503, text="Hi") == \
+        "Bad Request: chat not found"  # a customer who never wrote
+    assert await api.fails("sendMessage", business_connection_id=connection_id, chat_id="5o2", text="Hi") == \
+        "Bad Request: chat identifier must be a valid Integer"
+    assert await api.fails("sendMessage", business_connection_id="nope", chat_id=502, text="Hi") == \
+        "Bad Request: business connection not found"
+    mute = await _connected(fake, api, rights={"can_read_messages": True})  # the same owner, can_reply taken away
+    assert await api.fails("sendMessage", business_connection_id=mute, chat_id=502, text="Hi") == \
+        "Bad Request: BOT_ACCESS_FORBIDDEN"
+    assert (await api.ok("sendMessage", chat_id=501, text="not a business message"))["from"]["is_bot"] is True

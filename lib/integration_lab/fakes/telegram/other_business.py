@@ -18,9 +18,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from . import inputs
 from .catalogue import example
 from .control_routes import family_state, route
 from .errors import bad_request, worded
+from .interactive_methods import METHODS as INTERACTIVE_METHODS
+from .methods import _checked_text, _read_text
 from .other_stickers import bound
 from .params import Args, NotJson, to_integer, to_integer_safe
 from .state import Account, Bot, Chat
@@ -40,6 +43,7 @@ MAX_OWNERS = 10_000
 GIFTS = (("5170145012310081615", 15, 0, 0), ("5170233102089322756", 25, 0, 0), ("5168103777563050263", 50, 25, 0),
          ("5170564780938756245", 100, 50, 10_000))
 GIFT_EMOJI = ("💝", "🧸", "🎁", "🌹")
+_SEND_MESSAGE = INTERACTIVE_METHODS["sendMessage"]  # every other family's sendMessage, wrapped in turn
 
 
 @dataclass
@@ -621,6 +625,27 @@ def connect(fake: TelegramFake, people, match, data: dict) -> dict:
     return {"business_connection": found.to_api()}
 
 
+# ---- replying on behalf of the account --------------------------------------------------------------------
+def send_business_message(fake: TelegramFake, bot: Bot, args: Args) -> dict:
+    """sendMessage with business_connection_id: the bot answers a customer in the business account's own chat,
+    as the account (`from` is its owner, `sender_business_bot` the bot). Client.cpp's do_send_message reads the
+    text and markup first, then check_business_connection_chat_id (the chat id's words), then the connection;
+    TDLib then needs the can_reply right and a chat the customer opened. Any other sendMessage goes to the
+    families below (interactive_methods, which wraps the groups family and methods.send_message)."""
+    if not args.arg("business_connection_id"):
+        return _SEND_MESSAGE(fake, bot, args)
+    found_text = _read_text(args)
+    markup = inputs.reply_markup(args)
+    chat_id = _business_chat_id(args.arg("chat_id"))
+    found = connection(bot, args, "can_reply")
+    chat = found.chats.get(chat_id)
+    if chat is None:
+        raise bad_request("chat not found")  # the customer never wrote to the account
+    text, entities = _checked_text(found_text)
+    content = {"business_connection_id": found.id, "sender_business_bot": bot.account.to_api()}
+    return fake.post(chat, found.user, text, entities, markup, content=content).to_api()
+
+
 def _connection(people, connection_id: str) -> Connection:
     found = business_of(people.bot).connections.get(connection_id)
     if found is None:
@@ -681,5 +706,5 @@ METHODS = {
     "sendGift": send_gift, "giftPremiumSubscription": gift_premium_subscription, "getUserGifts": get_user_gifts,
     "getChatGifts": get_chat_gifts, "convertGiftToStars": convert_gift_to_stars, "upgradeGift": upgrade_gift,
     "transferGift": transfer_gift, "postStory": post_story, "editStory": edit_story, "deleteStory": delete_story,
-    "repostStory": repost_story,
+    "repostStory": repost_story, "sendMessage": send_business_message,
 }
