@@ -126,6 +126,23 @@ async def test_a_result_without_keyboard_has_no_inline_message_id_and_a_photo_se
     assert (photo[-1]["width"], photo[-1]["height"]) == (640, 480) and picked["message"]["caption"] == "Green tea"
 
 
+async def test_an_inline_photo_gets_a_new_caption_and_photo_by_inline_message_id(lab):
+    typed = await lab.type("tea")
+    await lab.ok("answerInlineQuery", inline_query_id=typed["inline_query"]["id"],
+                 results=[{**PHOTO, "reply_markup": KEYBOARD}])
+    picked = await lab.control("POST", f"inline/queries/{typed['inline_query']['id']}/pick",
+                               {"result_id": "tea-photo"})
+    inline_id = picked["inline_message_id"]
+    assert await lab.ok("editMessageCaption", inline_message_id=inline_id, caption="Sold out",
+                        reply_markup=KEYBOARD) is True  # an inline message's edit answers True, not the Message
+    assert await lab.ok("editMessageMedia", inline_message_id=inline_id, reply_markup=KEYBOARD,
+                        media={"type": "photo", "media": "https://shop.example/mug.jpg", "caption": "A mug"}) is True
+    now = (await lab.control("GET", f"inline/messages/{inline_id}"))["message"]
+    lab.emitted.append(("Message", now))
+    assert now["caption"] == "A mug" and now["edit_date"] and now["photo"][-1]["file_unique_id"] != \
+        picked["message"]["photo"][-1]["file_unique_id"]
+
+
 EVERY_KIND = [
     ARTICLE, PHOTO,
     {"type": "photo", "id": "cached-photo", "photo_file_id": "AgACAgIAAxkBAAIBZ2c1", "caption": "<i>tea</i>",

@@ -38,6 +38,7 @@ from .files import (
 )
 from .formatting import command_entities, render, utf16_len
 from .inputs import Fields, _Refused
+from . import inline_state
 from .methods import _chat, _editable, check_flood, replied_message
 from .params import Args, NotJson, byte_len, decode_json, is_utf8
 from .replies import json_reply
@@ -494,7 +495,11 @@ def edit_message_caption(fake: TelegramFake, bot: Bot, args: Args) -> dict:
     message.content.update(fields)
     message.reply_markup = markup
     message.edit_date = int(fake.clock.time())
-    return message.to_api()
+    return inline_state.edit_answer(message)  # True for a message sent via the bot (inline_message_id)
+
+
+KEPT_BY_MEDIA_EDIT = ("media_group_id", "via_bot", "has_protected_content", "message_thread_id", "is_topic_message",
+                      "business_connection_id", "sender_business_bot", "forward_origin", "is_automatic_forward")
 
 
 def edit_message_media(fake: TelegramFake, bot: Bot, args: Args) -> dict:
@@ -512,13 +517,13 @@ def edit_message_media(fake: TelegramFake, bot: Bot, args: Args) -> dict:
     caption = checked_caption(media.caption)
     store = _locate(fake, bot, media)
     content = _message_content(fake, bot, media, store(), caption)
-    if "media_group_id" in message.content:
-        content["media_group_id"] = message.content["media_group_id"]
+    # what the message is, beside its media, stays: its album, who sent it via which bot, its topic, protection
+    content.update({k: v for k, v in message.content.items() if k in KEPT_BY_MEDIA_EDIT})
     if (content, markup) == (message.content, message.reply_markup):
         raise bad_request(NOT_MODIFIED)
     message.content, message.reply_markup = content, markup
     message.edit_date = int(fake.clock.time())
-    return message.to_api()
+    return inline_state.edit_answer(message)
 
 
 # ---- getFile and the download route --------------------------------------------------------------------------
