@@ -636,3 +636,41 @@ async def test_seeded_hostile_calls_to_this_family_get_envelopes_and_refusals_ch
         elif not answer["ok"] and _state(fake) != before:
             failures.append((method, body[:120], "a refused call changed state", answer))
     assert failures == [], "\n".join(map(str, failures))
+
+
+# ---- deleting many messages and people's reactions ---------------------------------------------------------
+
+async def test_delete_messages_and_reactions_with_the_rights_they_need(world):
+    from integration_lab.fakes.telegram.chats_people import create_chat
+
+    fake, people, api, clock = world
+    create_chat(fake, people, None, {"type": "supergroup", "title": "Club", "from": ADA, "members": [BO],
+                                     "chat_id": -1002, "bot": "administrator",
+                                     "rights": {"can_delete_messages": True}})
+    said = [people.send(-1002, BO, f"/note {i}")["message_id"] for i in range(3)]
+    person.react(people, -1002, BO, said[0], [{"type": "emoji", "emoji": "🔥"}])
+    person.react(people, -1002, ADA, said[0], [{"type": "emoji", "emoji": "👍"}])
+    assert await api.ok("deleteMessageReaction", chat_id=-1002, message_id=said[0], user_id=502) is True
+    left = person.message_view(people, -1002, said[0])["reactions"]
+    assert [r["type"]["emoji"] for r in left] == ["👍"]  # Bo's reaction gone, Ada's kept
+    assert await api.ok("deleteAllMessageReactions", chat_id=-1002, user_id=501) is True
+    assert person.message_view(people, -1002, said[0])["reactions"] == []
+    assert await api.fails("deleteMessageReaction", chat_id=-1002, message_id=999, user_id=502) == \
+        "Bad Request: message to delete reactions not found"
+    assert await api.ok("deleteMessages", chat_id=-1002, message_ids=[said[0], said[1], 999]) is True  # 999 skipped
+    chat = fake.default_bot.chats[-1002]
+    assert [chat.messages[i].deleted for i in said] == [True, True, False]
+    assert await api.fails("deleteMessages", chat_id=-1002) == "Bad Request: message identifiers are not specified"
+    assert await api.fails("deleteMessages", chat_id=-1002, message_ids=list(range(1, 102))) == \
+        "Bad Request: too many message identifiers specified"
+    # a group where the bot is a member: its own message may go, Bo's may not, and a refusal deletes nothing
+    create_chat(fake, people, None, {"type": "supergroup", "title": "Plain", "from": ADA, "members": [BO],
+                                     "chat_id": -1003, "bot": "member"})
+    bos = people.send(-1003, BO, "/hello")["message_id"]
+    own = (await api.ok("sendMessage", chat_id=-1003, text="hi"))["message_id"]
+    assert await api.fails("deleteMessages", chat_id=-1003, message_ids=[own, bos]) == \
+        "Bad Request: message can't be deleted"
+    assert not fake.default_bot.chats[-1003].messages[own].deleted
+    assert await api.ok("deleteMessages", chat_id=-1003, message_ids=[own]) is True
+    assert await api.fails("deleteMessageReaction", chat_id=-1003, message_id=bos, user_id=502) == \
+        "Bad Request: CHAT_ADMIN_REQUIRED"

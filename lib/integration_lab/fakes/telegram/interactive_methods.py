@@ -24,6 +24,7 @@ from typing import Any
 from . import inputs
 from . import interactive_people  # noqa: F401  # registers the family's control routes
 from .chats_methods import METHODS as CHAT_METHODS
+from .chats_methods import bot_can
 from .errors import NOT_MODIFIED, bad_request, worded
 from .formatting import render, utf16_len
 from .inputs import Fields, _Refused
@@ -67,6 +68,7 @@ DICE = {"🎲": 6, "🎯": 6, "🎳": 6, "🏀": 5, "⚽": 5, "🎰": 64}  # sen
 # sendMessage as the groups family answers it (forum topics), which wraps methods.send_message: this family's
 # sendMessage wraps that in turn, so one handler keeps every family's part
 _send_message = CHAT_METHODS["sendMessage"]
+_DELETE_MESSAGE = CHAT_METHODS["deleteMessage"]  # deleteMessage with the rights the groups family checks
 
 
 # ---- shared readers ---------------------------------------------------------------------------------
@@ -796,8 +798,72 @@ def send_message_draft(fake: TelegramFake, bot: Bot, args: Args) -> bool:
     return True
 
 
+# ---- deleting many messages, and people's reactions --------------------------------------------------------
+def delete_messages(fake: TelegramFake, bot: Bot, args: Args) -> bool:
+    """deleteMessages: Client.cpp reads message_ids first (get_message_ids, at most 100), then checks the chat and
+    skips the messages it cannot find (check_messages with allow_empty); each found one is deleted as
+    deleteMessage deletes it, with the groups family's rights. UNCONFIRMED: one the bot may not delete refuses the
+    whole call in deleteMessage's words, and nothing is deleted."""
+    ids = _message_ids(args)
+    chat = _chat(fake, bot, args)
+    found = [chat.messages[i] for i in ids if i in chat.messages and not chat.messages[i].deleted]
+    done = []
+    try:
+        for message in found:
+            _DELETE_MESSAGE(fake, bot, Args([("chat_id", str(chat.id)), ("message_id", str(message.message_id))]))
+            done.append(message)
+    except Exception:
+        for message in done:  # a refused call changes nothing
+            message.deleted = False
+        raise
+    return True
+
+
+def _reactions_actor(args: Args) -> int:
+    """The user (user_id, read by get_user_id) or chat (actor_chat_id) whose reactions go."""
+    if args.arg("user_id"):
+        user_id = to_integer(args.arg("user_id"), 64)
+        if user_id <= 0:
+            raise bad_request("invalid user_id specified")
+        return user_id
+    return to_integer(args.arg("actor_chat_id"), 64)
+
+
+def _may_delete_reactions(fake: TelegramFake, bot: Bot, chat: Chat) -> None:
+    """The docs: a group or supergroup, and the bot's can_delete_messages. UNCONFIRMED: Telegram's words."""
+    if chat.type not in ("group", "supergroup") or not bot_can(fake, bot, chat, "can_delete_messages"):
+        raise bad_request("CHAT_ADMIN_REQUIRED")
+
+
+def delete_message_reaction(fake: TelegramFake, bot: Bot, args: Args) -> bool:
+    """deleteMessageReaction: Client.cpp's order (the message id read leniently, the user, then check_message:
+    "message to delete reactions not found"), then the rights."""
+    message_id = _message_id(args)
+    actor = _reactions_actor(args)
+    chat = _chat(fake, bot, args)
+    if message_id not in chat.messages or chat.messages[message_id].deleted:
+        raise bad_request("message to delete reactions not found")
+    _may_delete_reactions(fake, bot, chat)
+    chat_state(chat).reactions.get(message_id, {}).pop(actor, None)
+    return True
+
+
+def delete_all_message_reactions(fake: TelegramFake, bot: Bot, args: Args) -> bool:
+    """deleteAllMessageReactions: the actor's recent reactions (up to 10,000) on every message of the chat."""
+    actor = _reactions_actor(args)
+    chat = _chat(fake, bot, args)
+    _may_delete_reactions(fake, bot, chat)
+    removed = 0
+    for on_message in reversed(list(chat_state(chat).reactions.values())):  # the most recent messages first
+        if removed < 10_000 and on_message.pop(actor, None) is not None:
+            removed += 1
+    return True
+
+
 METHODS: dict[str, Callable] = {
     "sendMessage": send_message,
+    "deleteMessages": delete_messages, "deleteMessageReaction": delete_message_reaction,
+    "deleteAllMessageReactions": delete_all_message_reactions,
     "forwardMessage": forward_message, "forwardMessages": forward_messages,
     "copyMessage": copy_message, "copyMessages": copy_messages,
     "setMessageReaction": set_message_reaction,
