@@ -506,3 +506,30 @@ async def test_the_bot_replies_to_a_customer_as_the_business_account(world):
     assert await api.fails("sendMessage", business_connection_id=mute, chat_id=502, text="Hi") == \
         "Bad Request: BOT_ACCESS_FORBIDDEN"
     assert (await api.ok("sendMessage", chat_id=501, text="not a business message"))["from"]["is_bot"] is True
+
+
+async def test_a_supergroup_takes_a_sticker_set_the_bot_made_with_can_change_info(world):
+    from integration_lab.fakes.telegram.chats_people import create_chat
+
+    fake, people, api, _ = world
+    uploaded = await api.ok("uploadStickerFile", files={"sticker": ("s.png", PNG, "image/png")},
+                            user_id=501, sticker_format="static")
+    await api.ok("createNewStickerSet", user_id=501, name="club_by_lab_shop_bot", title="Club",
+                 stickers=[_sticker(uploaded["file_id"])])
+    create_chat(fake, people, None, {"type": "supergroup", "title": "Club", "from": ADA, "chat_id": -1005,
+                                     "bot": "administrator", "rights": {"can_change_info": True}})
+    create_chat(fake, people, None, {"type": "supergroup", "title": "Plain", "from": ADA, "chat_id": -1006})
+    people.create_group("Basic", ADA, [], chat_id=-7)
+    assert await api.ok("setChatStickerSet", chat_id=-1005, sticker_set_name="CLUB_by_lab_shop_bot") is True
+    info = await api.ok("getChat", chat_id=-1005)
+    assert (info["sticker_set_name"], info["can_set_sticker_set"]) == ("club_by_lab_shop_bot", True)
+    assert problems(info, "ChatFullInfo") == []
+    assert await api.fails("setChatStickerSet", chat_id=-1005) == "Bad Request: sticker_set_name is empty"
+    assert await api.fails("setChatStickerSet", chat_id=-1005, sticker_set_name="nobody_made_it") == \
+        "Bad Request: STICKERSET_INVALID"
+    assert await api.fails("setChatStickerSet", chat_id=-7, sticker_set_name="club_by_lab_shop_bot") == \
+        "Bad Request: method is available only for supergroups"
+    assert await api.fails("setChatStickerSet", chat_id=-1006, sticker_set_name="club_by_lab_shop_bot") == \
+        "Bad Request: CHAT_ADMIN_REQUIRED"
+    assert await api.ok("deleteChatStickerSet", chat_id=-1005) is True
+    assert "sticker_set_name" not in await api.ok("getChat", chat_id=-1005)

@@ -20,6 +20,7 @@ from . import members as m
 from .errors import ApiError, bad_request, migrated, worded
 from .members import InviteLink, JoinRequest, Member, Topic
 from .methods import SEND_CHECKS, _message_id, delete_message, get_chat, send_message
+from .other_stickers import stickers_of
 from .params import Args, NotJson, to_integer, to_integer_safe
 from .state import Account, Bot, Chat, Message
 from .world import TelegramFake
@@ -949,7 +950,48 @@ def get_chat_full(fake: TelegramFake, bot: Bot, args: Args) -> dict:
         info["permissions"] = dict(state.permissions)
     if state.join_by_request:
         info["join_by_request"] = True
+    if chat.type == "supergroup":
+        if state.sticker_set_name:
+            info["sticker_set_name"] = state.sticker_set_name
+        info["can_set_sticker_set"] = bot_can(fake, bot, chat, "can_change_info")
     return info
+
+
+# ---- a supergroup's sticker set ----------------------------------------------------------------------------------
+
+def _sticker_set_chat(fake: TelegramFake, bot: Bot, args: Args) -> Chat:
+    chat = target(fake, bot, args)
+    if chat.type != "supergroup":
+        raise bad_request("method is available only for supergroups")  # process_set_chat_sticker_set_query
+    return chat
+
+
+def _may_change_sticker_set(fake: TelegramFake, bot: Bot, chat: Chat) -> None:
+    if not bot_can(fake, bot, chat, "can_change_info"):
+        raise bad_request("CHAT_ADMIN_REQUIRED")  # UNCONFIRMED: TDLib's words without can_change_info
+
+
+def set_chat_sticker_set(fake: TelegramFake, bot: Bot, args: Args) -> bool:
+    """setChatStickerSet: Client.cpp checks the chat, that it is a supergroup, then resolves the set by name
+    ("sticker_set_name is empty"; a name nobody made: STICKERSET_INVALID, UNCONFIRMED); TDLib then needs
+    can_change_info. The fake knows the sets bots made (other_stickers)."""
+    chat = _sticker_set_chat(fake, bot, args)
+    name = args.arg("sticker_set_name")
+    if not name:
+        raise bad_request("sticker_set_name is empty")
+    sticker_set = stickers_of(fake).sets.get(name.strip().lower())
+    if sticker_set is None:
+        raise bad_request("STICKERSET_INVALID")
+    _may_change_sticker_set(fake, bot, chat)
+    m.of(chat).sticker_set_name = sticker_set.name
+    return True
+
+
+def delete_chat_sticker_set(fake: TelegramFake, bot: Bot, args: Args) -> bool:
+    chat = _sticker_set_chat(fake, bot, args)
+    _may_change_sticker_set(fake, bot, chat)
+    m.of(chat).sticker_set_name = ""
+    return True
 
 
 # ---- what people (and the bot) cause in a chat: joins, leaves, service messages ------------------------------------
@@ -1005,6 +1047,7 @@ def leave(fake: TelegramFake, bot: Bot, chat: Chat, user: Account) -> dict | Non
 
 
 METHODS: dict[str, Callable] = {
+    "setChatStickerSet": set_chat_sticker_set, "deleteChatStickerSet": delete_chat_sticker_set,
     "getChatMember": get_chat_member, "getChatMemberCount": get_chat_member_count,
     "getChatAdministrators": get_chat_administrators, "banChatMember": ban_chat_member,
     "unbanChatMember": unban_chat_member, "restrictChatMember": restrict_chat_member,

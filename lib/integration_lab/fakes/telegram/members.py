@@ -182,6 +182,7 @@ class ChatState:
     general_closed: bool = False
     general_hidden: bool = False
     general_name: str = "General"
+    sticker_set_name: str = ""  # a supergroup's sticker set (setChatStickerSet)
 
 
 def of(chat: Chat) -> ChatState:
