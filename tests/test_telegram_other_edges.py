@@ -8,8 +8,10 @@ import json
 
 import httpx
 import pytest
-from integration_lab.fakes.telegram import AsyncTelegramTransport, People, TelegramFake
+from integration_lab.fakes.telegram import AsyncTelegramTransport, People, TelegramFake, generic
 from integration_lab.fakes.telegram.catalogue import problems, returns
+from integration_lab.fakes.telegram.errors import ApiError
+from integration_lab.fakes.telegram.params import Args
 from integration_lab.runtime.clock import FrozenClock
 from integration_lab.runtime.ids import IdFactory
 
@@ -164,3 +166,241 @@ async def test_the_sticker_files_are_resolved_as_tdlib_does(world):
     got = await api.ok("getStickerSet", name=NAME)
     assert got["stickers"][0]["emoji"] == "#️⃣"
     assert await api.fails("getStickerSet", name="dogs") == "Bad Request: STICKERSET_INVALID"
+
+
+async def _a_set(api: Api, name: str = NAME, **extra) -> list[str]:
+    file_id = await _upload(api)
+    assert await api.ok("createNewStickerSet", user_id=501, name=name, title="Cats",
+                        stickers=[_sticker(file_id), _sticker(file_id, "🐱")], **extra) is True
+    return [s["file_id"] for s in (await api.ok("getStickerSet", name=name))["stickers"]]
+
+
+async def test_one_sticker_methods_refuse_and_edit_in_place(world):
+    _, _, api, _ = world
+    first, second = await _a_set(api)
+    assert await api.fails("addStickerToSet", user_id=501, name=NAME) == \
+        "Bad Request: there is no sticker file in the request"
+    assert await api.fails("addStickerToSet", user_id=501, name=NAME, sticker="{") == \
+        "Bad Request: can't parse sticker JSON object"
+    assert await api.fails("addStickerToSet", user_id=501, name=NAME, sticker={"sticker": first}) == \
+        "Bad Request: can't parse sticker: Can't find field \"emoji_list\""
+    assert await api.fails("addStickerToSet", user_id=501, name="dogs_by_lab_shop_bot",
+                           sticker=_sticker(first)) == "Bad Request: STICKERSET_INVALID"
+    assert await api.ok("setStickerKeywords", sticker=first) is True
+    assert await api.fails("setStickerKeywords", sticker=first, keywords="{") == \
+        "Bad Request: can't parse keywords JSON object"
+    assert await api.fails("setStickerKeywords", sticker=first, keywords={}) == \
+        'Bad Request: field "keywords" must be an Array'
+    assert await api.fails("setStickerKeywords", sticker=first, keywords=[1]) == \
+        "Bad Request: keyword must be a string"
+    assert await api.ok("setStickerKeywords", sticker=first, keywords=["cat"]) is True
+    assert await api.fails("setStickerPositionInSet", sticker=" ", position=0) == \
+        "Bad Request: sticker is not specified"
+    assert await api.fails("setStickerPositionInSet", sticker=first, position=-1) == \
+        "Bad Request: wrong sticker position specified"
+    assert await api.fails("setStickerPositionInSet", sticker=first, position=2) == \
+        "Bad Request: STICKER_POSITION_INVALID"
+    assert await api.fails("setStickerPositionInSet", sticker="nonsense", position=0) == \
+        "Bad Request: wrong remote file identifier specified: can't unserialize it"
+    assert await api.fails("setStickerEmojiList", sticker=first, emoji_list="{") == \
+        "Bad Request: can't parse emoji list JSON array"
+    assert await api.fails("setStickerEmojiList", sticker=first, emoji_list=[]) == \
+        "Bad Request: can't parse emoji list: emoji list must be non-empty"
+    assert await api.ok("setStickerEmojiList", sticker=second, emoji_list=["🐶"]) is True
+    assert await api.fails("setStickerMaskPosition", sticker=first, mask_position={"point": "eyes"}) == \
+        'Bad Request: can\'t parse mask position: Can\'t find field "x_shift"'
+    assert await api.fails("setStickerMaskPosition", sticker=first, mask_position="{") == \
+        "Bad Request: can't parse mask position JSON object"
+    assert await api.fails("setStickerMaskPosition", sticker=first) == \
+        "Bad Request: STICKER_MASK_COORDS_NOT_SUPPORTED"
+    # the old sticker of a replacement must be in the named set
+    assert await api.fails("replaceStickerInSet", user_id=501, name=NAME, old_sticker="nonsense",
+                           sticker=_sticker(first)) == "Bad Request: STICKER_INVALID"
+    assert await api.ok("replaceStickerInSet", user_id=501, name=NAME, old_sticker=first,
+                        sticker=_sticker(second, "🦊")) is True
+    got = (await api.ok("getStickerSet", name=NAME))["stickers"]
+    assert [s["emoji"] for s in got] == ["🦊", "🐶"]
+    assert await api.ok("deleteStickerFromSet", sticker=got[0]["file_id"]) is True
+    assert await api.fails("deleteStickerFromSet", sticker=got[0]["file_id"]) == \
+        "Bad Request: wrong remote file identifier specified: can't unserialize it"
+    upload = await _upload(api)
+    assert await api.fails("deleteStickerFromSet", sticker=upload) == "Bad Request: STICKER_INVALID"
+
+
+async def test_another_bots_or_persons_set_is_not_the_bots_to_edit(world):
+    fake, people, api, _ = world
+    first, _ = await _a_set(api)
+    people.send(502, BO, "/start")
+    assert await api.fails("addStickerToSet", user_id=502, name=NAME, sticker=_sticker(first)) == \
+        "Bad Request: STICKERSET_INVALID"
+    other = Api(fake, fake.add_bot(username="other_bot"))
+    assert await other.fails("deleteStickerFromSet", sticker=first) == "Bad Request: STICKERSET_INVALID"
+
+
+async def test_a_mask_set_keeps_and_clears_a_stickers_position(world):
+    _, _, api, _ = world
+    first, _ = await _a_set(api, contains_masks=True)
+    got = (await api.ok("getStickerSet", name=NAME))
+    assert got["sticker_type"] == "mask"
+    assert got["stickers"][0]["mask_position"]["point"] == "forehead"
+    mask = {"point": "mouth", "x_shift": 0.5, "y_shift": "1", "scale": 2}
+    assert await api.ok("setStickerMaskPosition", sticker=first, mask_position=mask) is True
+    got = (await api.ok("getStickerSet", name=NAME))["stickers"][0]
+    assert got["mask_position"] == {"point": "mouth", "x_shift": 0.5, "y_shift": 1.0, "scale": 2.0}
+    assert await api.ok("setStickerMaskPosition", sticker=first) is True
+    assert "mask_position" not in (await api.ok("getStickerSet", name=NAME))["stickers"][0]
+
+
+async def test_titles_thumbnails_and_deletion(world):
+    _, _, api, _ = world
+    first, _ = await _a_set(api)
+    assert await api.ok("setStickerSetTitle", name=NAME, title="  " + "T" * 70) is True
+    assert (await api.ok("getStickerSet", name=NAME))["title"] == "T" * 64
+    assert await api.fails("setStickerSetThumbnail", user_id=501, name=NAME, thumbnail="nonsense",
+                           format="static") == \
+        "Bad Request: wrong remote file identifier specified: can't unserialize it"
+    assert await api.fails("setStickerSetThumbnail", user_id=501, name=NAME, format="gif") == \
+        "Bad Request: invalid sticker format specified"
+    assert await api.ok("setStickerSetThumbnail", user_id=501, name=NAME, thumb=first, format="static") is True
+    assert (await api.ok("getStickerSet", name=NAME))["thumbnail"]["file_size"] == 8_192
+    assert await api.ok("setStickerSetThumbnail", files={"thumbnail": ("t.png", PNG, "image/png")},
+                        user_id=501, name=NAME, format="static") is True
+    assert (await api.ok("getStickerSet", name=NAME))["thumbnail"]["file_size"] == len(PNG)
+    assert await api.ok("setStickerSetThumbnail", user_id=501, name=NAME, format="static") is True
+    assert "thumbnail" not in await api.ok("getStickerSet", name=NAME)
+    assert await api.fails("setCustomEmojiStickerSetThumbnail", name=NAME, custom_emoji_id="1") == \
+        "Bad Request: the method can be used to set thumbnail only for custom emoji sticker sets"
+    assert await api.ok("deleteStickerSet", name=NAME.upper()) is True
+    assert await api.fails("getStickerSet", name=NAME) == "Bad Request: STICKERSET_INVALID"
+
+
+async def test_custom_emoji_sets_are_read_by_their_ids(world):
+    _, _, api, _ = world
+    name = "emo_by_lab_shop_bot"
+    await _a_set(api, name, sticker_type="custom_emoji", needs_repainting=True)
+    got = await api.ok("getStickerSet", name=name)
+    ids = [s["custom_emoji_id"] for s in got["stickers"]]
+    assert all(s["needs_repainting"] and s["width"] == 100 for s in got["stickers"])
+    found = await api.ok("getCustomEmojiStickers", custom_emoji_ids=[ids[1], "1"])
+    assert [s["custom_emoji_id"] for s in found] == [ids[1]]
+    assert await api.fails("getCustomEmojiStickers") == 'Bad Request: parameter "custom_emoji_ids" is required'
+    assert await api.fails("getCustomEmojiStickers", custom_emoji_ids="[") == \
+        "Bad Request: can't parse custom emoji identifiers JSON object"
+    assert await api.fails("getCustomEmojiStickers", custom_emoji_ids={}) == \
+        "Bad Request: expected an Array of custom emoji identifiers"
+    assert await api.fails("getCustomEmojiStickers", custom_emoji_ids=[5]) == \
+        "Bad Request: custom emoji identifier must be of type String"
+    assert await api.fails("getCustomEmojiStickers", custom_emoji_ids=["x"]) == \
+        "Bad Request: invalid custom emoji identifier specified"
+    assert await api.fails("setStickerSetThumbnail", user_id=501, name=name, format="static") == \
+        "Bad Request: the method can't be used to set thumbnail of custom emoji sticker sets"
+    assert await api.fails("setCustomEmojiStickerSetThumbnail", name=name, custom_emoji_id="7") == \
+        "Bad Request: CUSTOM_EMOJI_INVALID"
+    assert await api.ok("setCustomEmojiStickerSetThumbnail", name=name, custom_emoji_id=ids[0]) is True
+    assert (await api.ok("getStickerSet", name=name))["thumbnail"] == got["stickers"][0]["thumbnail"]
+    assert await api.ok("setCustomEmojiStickerSetThumbnail", name=name, custom_emoji_id="0") is True
+    assert "thumbnail" not in await api.ok("getStickerSet", name=name)
+
+
+async def test_an_upload_needs_a_file_and_a_format(world):
+    _, _, api, _ = world
+    assert await api.fails("uploadStickerFile", user_id=501, sticker_format="static", sticker="x") == \
+        "Bad Request: inputFile is not specified"
+    assert await api.fails("uploadStickerFile", files={"sticker": ("s.png", PNG, "image/png")}, user_id=501,
+                           sticker_format="auto") == "Bad Request: sticker format must be non-empty"
+    legacy = await api.ok("uploadStickerFile", files={"png_sticker": ("s.png", PNG, "image/png")}, user_id=501)
+    assert legacy["file_size"] == len(PNG)
+
+
+# ---- generic.py: the floor's checks, in Client.cpp's order and words ---------------------------------------
+def _floor(fake: TelegramFake, method: str, *pairs, files=()):
+    """The generic answer (the table every family's handler is held to), called straight."""
+    return generic.answer_from_catalogue(method)(fake, fake.default_bot, Args(list(pairs), list(files)))
+
+
+def _floor_refuses(fake: TelegramFake, method: str, *pairs, files=()) -> str:
+    with pytest.raises(ApiError) as refused:
+        _floor(fake, method, *pairs, files=files)
+    return refused.value.description
+
+
+def test_the_floor_refuses_users_and_chats_in_the_servers_words(world):
+    fake, _, _, _ = world
+    chat = str(next(iter(fake.default_bot.chats)))
+    assert _floor_refuses(fake, "getUserProfilePhotos", ("user_id", "777")) == "Bad Request: user not found"
+    assert _floor_refuses(fake, "getUserProfilePhotos", ("user_id", "x")) == "Bad Request: invalid user_id specified"
+    assert _floor(fake, "getUserProfilePhotos", ("user_id", "501"))["total_count"] == 0
+    assert _floor_refuses(fake, "forwardMessage", ("chat_id", chat), ("from_chat_id", "-5")) == \
+        "Bad Request: chat not found"
+    assert _floor_refuses(fake, "deleteMessage", ("chat_id", chat), ("message_id", "0")) == \
+        "Bad Request: message identifier is not specified"
+    assert _floor_refuses(fake, "deleteMessage", ("chat_id", chat), ("message_id", "99999")) == \
+        "Bad Request: message to delete not found"
+    assert _floor_refuses(fake, "banChatSenderChat", ("chat_id", chat)) == "Bad Request: sender_chat_id is empty"
+    assert _floor_refuses(fake, "banChatSenderChat", ("chat_id", chat), ("sender_chat_id", "1x")) == \
+        "Bad Request: sender_chat_id is not a valid Integer"
+    assert _floor(fake, "banChatSenderChat", ("chat_id", chat), ("sender_chat_id", "-1001")) is True
+    assert _floor_refuses(fake, "getChatAdministrators", ("chat_id", chat)) == \
+        "Bad Request: there are no administrators in the private chat"
+    assert _floor_refuses(fake, "setChatStickerSet", ("chat_id", chat)) == \
+        "Bad Request: method is available only for supergroups"
+    assert _floor_refuses(fake, "setChatAdministratorCustomTitle", ("user_id", "501"), ("chat_id", chat)) == \
+        "Bad Request: method is available only for groups and supergroups"
+    assert _floor_refuses(fake, "setChatPhoto", ("photo", "AgAD"), ("chat_id", chat)) == \
+        "Bad Request: photo must be uploaded as an InputFile"
+    assert _floor_refuses(fake, "sendGift", ("user_id", "0")) == "Bad Request: invalid user_id specified"
+    assert _floor_refuses(fake, "sendGift", ("user_id", "777")) == "Bad Request: user not found"
+    assert _floor_refuses(fake, "sendGift", ("chat_id", "-5")) == "Bad Request: chat not found"
+    assert _floor(fake, "sendGift", ("user_id", "501")) is True
+
+
+def test_the_floor_reads_edits_json_and_business_chats(world):
+    fake, _, _, _ = world
+    chat = str(next(iter(fake.default_bot.chats)))
+    assert _floor_refuses(fake, "setGameScore", ("user_id", "501"), ("inline_message_id", "abc")) == \
+        "Bad Request: invalid inline message identifier specified"
+    assert _floor_refuses(fake, "setGameScore", ("user_id", "501")) == \
+        "Bad Request: message identifier is not specified"
+    assert _floor_refuses(fake, "deleteMessages", ("chat_id", chat), ("message_ids", "{")) == \
+        "Bad Request: can't parse message_ids JSON object"
+    assert _floor_refuses(fake, "deleteMessages", ("chat_id", chat), ("message_ids", "[]")) == \
+        "Bad Request: message identifiers are not specified"
+    assert _floor_refuses(fake, "transferGift", ("new_owner_chat_id", "")) == \
+        "Bad Request: chat identifier is empty"
+    assert _floor_refuses(fake, "transferGift", ("new_owner_chat_id", "12z")) == \
+        "Bad Request: chat identifier must be a valid Integer"
+    assert _floor_refuses(fake, "transferGift", ("new_owner_chat_id", "12")) == \
+        "Bad Request: business connection not found"
+    assert _floor_refuses(fake, "pinChatMessage", ("business_connection_id", "b"), ("chat_id", "1")) == \
+        "Bad Request: business connection not found"
+    assert _floor_refuses(fake, "answerShippingQuery", ("shipping_query_id", "q")) == \
+        'Bad Request: parameter "error_message" is required'
+    assert _floor_refuses(fake, "answerShippingQuery", ("ok", "true"), ("shipping_options", "{}")) == \
+        "Bad Request: expected an Array of shipping options"
+    assert _floor_refuses(fake, "answerShippingQuery", ("ok", "true"), ("shipping_options", "[")) == \
+        "Bad Request: can't parse shipping options JSON object"
+
+
+def test_the_floor_checks_sticker_parameters(world):
+    fake, _, _, _ = world
+    assert _floor_refuses(fake, "getCustomEmojiStickers", ("custom_emoji_ids", "[5]")) == \
+        "Bad Request: custom emoji identifier must be of type String"
+    assert _floor_refuses(fake, "getCustomEmojiStickers", ("custom_emoji_ids", '["x"]')) == \
+        "Bad Request: invalid custom emoji identifier specified"
+    assert _floor(fake, "getCustomEmojiStickers", ("custom_emoji_ids", '["5"]')) == []
+    assert _floor_refuses(fake, "uploadStickerFile", ("user_id", "501"), ("sticker", "x"),
+                          ("sticker_format", "gif")) == "Bad Request: invalid sticker format specified"
+    assert _floor_refuses(fake, "createNewStickerSet", ("user_id", "501"), ("stickers", "{")) == \
+        "Bad Request: can't parse stickers JSON object"
+    assert _floor_refuses(fake, "createNewStickerSet", ("user_id", "501"), ("stickers", "{}")) == \
+        "Bad Request: expected an Array of InputSticker"
+    assert _floor_refuses(fake, "addStickerToSet", ("user_id", "501")) == \
+        "Bad Request: there is no sticker file in the request"
+    assert _floor(fake, "addStickerToSet", ("user_id", "501"), ("png_sticker", "F")) is True
+    assert _floor_refuses(fake, "addStickerToSet", ("user_id", "501"), ("sticker", "{")) == \
+        "Bad Request: can't parse sticker JSON object"
+    assert _floor_refuses(fake, "setStickerSetThumbnail", ("user_id", "501"), ("format", "gif")) == \
+        "Bad Request: invalid sticker format specified"
+    generic.check_common(fake, fake.default_bot, Args([("user_id", "501")]), "setstickersetthumbnail")
+    with pytest.raises(ApiError, match="user not found"):
+        generic.check_common(fake, fake.default_bot, Args([("user_id", "9")]), "setstickersetthumbnail")
