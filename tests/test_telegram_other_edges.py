@@ -404,3 +404,90 @@ def test_the_floor_checks_sticker_parameters(world):
     generic.check_common(fake, fake.default_bot, Args([("user_id", "501")]), "setstickersetthumbnail")
     with pytest.raises(ApiError, match="user not found"):
         generic.check_common(fake, fake.default_bot, Args([("user_id", "9")]), "setstickersetthumbnail")
+
+
+# ---- other_methods.py: games, verification, managed bots, Passport ------------------------------------------
+async def test_games_refuse_channels_foreign_markup_and_bad_scores(world):
+    from integration_lab.fakes.telegram.chats_people import create_chat
+
+    fake, people, api, _ = world
+    create_chat(fake, people, None, {"type": "channel", "title": "News", "from": ADA, "chat_id": -1009,
+                                     "bot": "administrator"})
+    assert await api.fails("sendGame", chat_id=-1009, game_short_name="race") == \
+        "Bad Request: CHAT_SEND_GAME_FORBIDDEN"
+    plain = {"inline_keyboard": [[{"text": "Site", "url": "https://example.com"}]]}
+    assert await api.fails("sendGame", chat_id=501, game_short_name="race", reply_markup=plain) == \
+        "Bad Request: REPLY_MARKUP_GAME_EMPTY"
+    own = {"inline_keyboard": [[{"text": "Go!", "callback_game": {}}]]}
+    game = await api.ok("sendGame", chat_id=501, game_short_name="race", reply_markup=own)
+    assert game["reply_markup"] == own
+    again = await api.ok("sendGame", chat_id=501, game_short_name="race")  # the same game, read back
+    assert again["game"] == game["game"]
+    mid = game["message_id"]
+    assert await api.fails("setGameScore", user_id=501, score=1) == "Bad Request: message identifier is not specified"
+    assert await api.fails("setGameScore", user_id=501, score=1, inline_message_id="AAA") == \
+        "Bad Request: MESSAGE_ID_INVALID"
+    assert await api.fails("setGameScore", chat_id=501, message_id=mid, user_id=777, score=1) == \
+        "Bad Request: user not found"
+    assert await api.fails("setGameScore", chat_id=501, message_id=mid, user_id=501, score=-1) == \
+        "Bad Request: SCORE_INVALID"
+    kept = await api.ok("setGameScore", chat_id=501, message_id=mid, user_id=501, score=5, disable_edit_message=True)
+    assert "edit_date" not in kept
+    assert await api.ok("setGameScore", chat_id=501, message_id=mid, user_id=501, score=6, edit_message=False) is not None
+    text = await api.ok("sendMessage", chat_id=501, text="not a game")
+    assert await api.fails("getGameHighScores", chat_id=501, message_id=text["message_id"], user_id=501) == \
+        "Bad Request: MESSAGE_ID_INVALID"
+
+
+async def test_verification_descriptions_are_at_most_70_characters(world):
+    _, _, api, _ = world
+    assert await api.fails("verifyUser", user_id=501, custom_description="x" * 71) == \
+        "Bad Request: BOT_VERIFICATION_DESCRIPTION_INVALID"
+    assert await api.fails("verifyChat", chat_id=501, custom_description="x" * 71) == \
+        "Bad Request: BOT_VERIFICATION_DESCRIPTION_INVALID"
+    assert await api.ok("verifyChat", chat_id=501, custom_description="x" * 70) is True
+
+
+async def test_managed_bot_access_lists_are_read_as_client_cpp_reads_them(world):
+    fake, _, api, _ = world
+    async with httpx.AsyncClient(transport=AsyncTelegramTransport(fake), base_url="https://x") as c:
+        made = (await c.post("/_lab/managed_bots", json={"from": ADA, "username": "ada_helper_bot"})).json()
+        refused = await c.post("/_lab/managed_bots", json={"from": ADA, "username": "helper"})
+        assert refused.status_code == 400 and "bot username" in refused.text
+        taken = await c.post("/_lab/managed_bots", json={"from": ADA, "username": "ADA_helper_bot"})
+        assert taken.status_code == 400 and "is taken" in taken.text
+    managed = made["managed_bot"]["bot"]["id"]
+    for value, words in [("", "user identifiers are not specified"), ("[", "can't parse added_user_ids JSON object"),
+                         ("{}", "expected an Array of user identifiers"),
+                         (json.dumps(list(range(1, 12))), "too many user identifiers specified"),
+                         ("[[1]]", "user identifier must be a Number"),
+                         ('["1x"]', "can't parse user identifier as a Number")]:
+        assert await api.fails("setManagedBotAccessSettings", user_id=managed, is_access_restricted=True,
+                               added_user_ids=value) == f"Bad Request: {words}"
+    await api.ok("setManagedBotAccessSettings", user_id=managed, is_access_restricted=True, added_user_ids=[501])
+    await api.ok("setManagedBotAccessSettings", user_id=managed, is_access_restricted=False)
+    assert await api.ok("getManagedBotAccessSettings", user_id=managed) == {"is_access_restricted": False}
+
+
+@pytest.mark.parametrize(("error", "words"), [
+    ("x", "expected an Object"),
+    ({"type": "passport", "message": "m", "source": "files"}, 'Can\'t find field "file_hashes"'),
+    ({"type": "passport", "message": "m", "source": "files", "file_hashes": "h"},
+     'Field "file_hashes" must be of type Array'),
+    ({"type": "passport", "message": "m", "source": "translation_files", "file_hashes": [1]},
+     "hash must be a string"),
+])
+async def test_passport_errors_are_read_field_by_field(world, error, words):
+    _, _, api, _ = world
+    assert await api.fails("setPassportDataErrors", user_id=501, errors=[error]) == \
+        f"Bad Request: can't parse PassportElementError: {words}"
+
+
+async def test_passport_errors_need_an_array(world):
+    _, _, api, _ = world
+    assert await api.fails("setPassportDataErrors", user_id=501, errors="[") == \
+        "Bad Request: can't parse errors JSON object"
+    ok = [{"type": "passport", "message": "m", "source": "files", "file_hashes": ["aGFzaA=="]},
+          {"type": "email", "message": "m", "source": "data", "data_hash": "h", "field_name": "email"},
+          {"type": "passport", "message": "m", "source": "selfie", "file_hash": "h"}]
+    assert await api.ok("setPassportDataErrors", user_id=501, errors=ok) is True
