@@ -491,3 +491,172 @@ async def test_passport_errors_need_an_array(world):
           {"type": "email", "message": "m", "source": "data", "data_hash": "h", "field_name": "email"},
           {"type": "passport", "message": "m", "source": "selfie", "file_hash": "h"}]
     assert await api.ok("setPassportDataErrors", user_id=501, errors=ok) is True
+
+
+# ---- other_business.py: business accounts, gifts, stories ---------------------------------------------------
+SHOP = {"id": 601, "first_name": "Shop", "username": "shop_owner"}
+UNLIMITED, CHEAP, UPGRADABLE, LIMITED = "5170145012310081615", "5170233102089322756", "5168103777563050263", \
+    "5170564780938756245"
+
+
+async def _lab(fake, path: str, body: dict | None = None, method: str = "POST") -> httpx.Response:
+    async with httpx.AsyncClient(transport=AsyncTelegramTransport(fake), base_url="https://x") as c:
+        return await c.request(method, path, json=body)
+
+
+async def _connect(fake, rights=None, stars=0) -> str:
+    body = {"from": SHOP, "star_balance": stars, **({"rights": rights} if rights is not None else {})}
+    response = await _lab(fake, "/_lab/business/connections", body)
+    assert response.status_code == 200, response.text
+    return response.json()["business_connection"]["id"]
+
+
+async def test_people_connect_and_write_only_as_the_control_routes_allow(world):
+    fake, _, api, _ = world
+    assert (await _lab(fake, "/_lab/business/connections", {"from": SHOP, "star_balance": -1})).status_code == 400
+    assert (await _lab(fake, "/_lab/business/connections", {"from": SHOP, "rights": {"can_fly": True}})).status_code \
+        == 400
+    cid = await _connect(fake, rights={})
+    connection = (await api.ok("getUpdates"))[-1]["business_connection"]
+    assert "rights" not in connection  # no right ticked: no rights object
+    assert (await _lab(fake, "/_lab/business/connections/nope/disconnect")).status_code == 404
+    assert (await _lab(fake, f"/_lab/business/connections/{cid}/messages", {"from": BO, "text": " "})).status_code \
+        == 400
+    assert (await _lab(fake, f"/_lab/business/connections/{cid}/messages", {"from": SHOP, "text": "hi"})).status_code \
+        == 400
+    off = (await _lab(fake, f"/_lab/business/connections/{cid}/disconnect")).json()["business_connection"]
+    assert off["is_enabled"] is False
+    await api.ok("getUpdates")
+    before = await api.ok("getUpdates")
+    written = await _lab(fake, f"/_lab/business/connections/{cid}/messages", {"from": BO, "text": "Still open?"})
+    assert written.status_code == 200
+    assert await api.ok("getUpdates") == before  # a disconnected account's customers reach no bot
+    assert await api.fails("getBusinessAccountStarBalance", business_connection_id=cid) == \
+        "Bad Request: BOT_ACCESS_FORBIDDEN"
+
+
+async def test_business_account_edits_refused_in_order(world):
+    fake, _, api, _ = world
+    cid = await _connect(fake, stars=50)
+    b = {"business_connection_id": cid}
+    assert await api.fails("setBusinessAccountName", **b, first_name="   ") == "Bad Request: FIRSTNAME_INVALID"
+    assert await api.fails("setBusinessAccountBio", **b, bio="x" * 141) == "Bad Request: ABOUT_TOO_LONG"
+    assert await api.fails("setBusinessAccountProfilePhoto", **b, photo={"type": "gif", "photo": "x"}) == \
+        "Bad Request: invalid profile photo type specified"
+    assert await api.fails("setBusinessAccountProfilePhoto", **b, photo={"photo": "x"}) == \
+        'Bad Request: can\'t find field "type"'
+    assert await api.fails("setBusinessAccountProfilePhoto", **b, photo={"type": [1]}) == \
+        'Bad Request: field "type" must be of type String'
+    assert await api.ok("removeBusinessAccountProfilePhoto", **b) is True
+    assert (await _lab(fake, f"/_lab/business/connections/{cid}", method="GET")).json()["has_photo"] is False
+    assert await api.fails("setBusinessAccountGiftSettings", **b, accepted_gift_types={"unlimited_gifts": True}) == \
+        'Bad Request: can\'t find field "limited_gifts"'
+    assert await api.fails("setBusinessAccountGiftSettings", **b, accepted_gift_types={"unlimited_gifts": 1}) == \
+        'Bad Request: field "unlimited_gifts" must be of type Boolean'
+    assert await api.fails("transferBusinessAccountStars", **b, star_count=10_001) == \
+        "Bad Request: STARS_AMOUNT_INVALID"
+    assert await api.fails("transferBusinessAccountStars", **b, star_count=51) == "Bad Request: BALANCE_TOO_LOW"
+    assert await api.ok("setBusinessAccountUsername", **b, username="") is True
+    assert "username" not in (await api.ok("getBusinessConnection", **b))["user"]
+    ids = [("[" + ",".join(["1"] * 101) + "]", "too many message identifiers specified"),
+           ("[[1]]", "message identifier must be a Number"), ('["1x"]', "can't parse message identifier as a Number")]
+    for value, words in ids:
+        assert await api.fails("deleteBusinessMessages", **b, message_ids=value) == f"Bad Request: {words}"
+    assert await api.fails("readBusinessMessage", **b, chat_id=502, message_id=0) == \
+        "Bad Request: invalid message identifier specified"
+    assert await api.fails("readBusinessMessage", **b, chat_id=502, message_id=7) == "Bad Request: MESSAGE_ID_INVALID"
+
+
+async def test_deleting_business_messages_keeps_what_the_rights_do_not_reach(world):
+    fake, _, api, _ = world
+    cid = await _connect(fake, rights={"can_reply": True, "can_delete_sent_messages": True})
+    asked = (await _lab(fake, f"/_lab/business/connections/{cid}/messages",
+                        {"from": BO, "text": "Price?"})).json()["message"]
+    answer = await api.ok("sendMessage", business_connection_id=cid, chat_id=502, text="10 Stars")
+    assert await api.ok("deleteBusinessMessages", business_connection_id=cid,
+                        message_ids=[asked["message_id"], answer["message_id"], 999]) is True
+    left = (await _lab(fake, f"/_lab/business/connections/{cid}", method="GET")).json()["messages"]
+    assert [m["message_id"] for m in left] == [asked["message_id"]]  # the customer's own message stays
+
+
+async def test_gifts_are_sent_filtered_paged_converted_upgraded_and_transferred(world):
+    from integration_lab.fakes.telegram.other_business import gifts_of
+
+    fake, people, api, _ = world
+    cid = await _connect(fake)
+    b = {"business_connection_id": cid}
+    assert await api.fails("sendGift", user_id=601, gift_id="1") == "Bad Request: STARGIFT_INVALID"
+    assert await api.fails("sendGift", user_id=601, gift_id=UNLIMITED, text="x" * 129) == \
+        "Bad Request: STARGIFT_MESSAGE_TOO_LONG"
+    assert await api.ok("sendGift", user_id=601, gift_id=UNLIMITED, text="<b>Thanks</b>", text_parse_mode="HTML")
+    for gift in (CHEAP, UPGRADABLE, LIMITED):
+        assert await api.ok("sendGift", user_id=601, gift_id=gift) is True
+    assert await api.ok("sendGift", chat_id=501, gift_id=CHEAP) is True
+    assert [g["gift"]["id"] for g in (await api.ok("getChatGifts", chat_id=501))["gifts"]] == [CHEAP]
+    assert gifts_of(fake).catalogue[LIMITED]["remaining_count"] == 9_999
+    gifts_of(fake).catalogue[LIMITED]["remaining_count"] = 0
+    assert await api.fails("sendGift", user_id=601, gift_id=LIMITED) == "Bad Request: STARGIFT_USAGE_LIMITED"
+    page = await api.ok("getBusinessAccountGifts", **b, sort_by_price=True, limit=2)
+    assert [g["gift"]["id"] for g in page["gifts"]] == [LIMITED, UPGRADABLE]
+    assert (page["total_count"], page["next_offset"]) == (4, "2")
+    rest = await api.ok("getBusinessAccountGifts", **b, sort_by_price=True, offset=2)
+    assert [g["gift"]["id"] for g in rest["gifts"]] == [CHEAP, UNLIMITED] and "next_offset" not in rest
+    assert rest["gifts"][1]["text"] == "Thanks"
+    limited = await api.ok("getBusinessAccountGifts", **b, exclude_limited=True)
+    assert {g["gift"]["id"] for g in limited["gifts"]} == {CHEAP, UNLIMITED, UPGRADABLE}
+    owned = {g["gift"]["id"]: g["owned_gift_id"] for g in page["gifts"] + rest["gifts"]}
+    assert await api.fails("upgradeGift", **b, owned_gift_id=owned[CHEAP]) == \
+        "Bad Request: STARGIFT_UPGRADE_UNAVAILABLE"
+    assert await api.fails("upgradeGift", **b, owned_gift_id=owned[UPGRADABLE], star_count=24) == \
+        "Bad Request: STARGIFT_UPGRADE_STAR_COUNT_INVALID"
+    assert await api.fails("transferGift", **b, owned_gift_id=owned[UPGRADABLE], new_owner_chat_id=501) == \
+        "Bad Request: STARGIFT_NOT_UNIQUE"
+    assert await api.ok("upgradeGift", **b, owned_gift_id=owned[UPGRADABLE], star_count=25) is True
+    assert await api.fails("convertGiftToStars", **b, owned_gift_id=owned[UPGRADABLE]) == \
+        "Bad Request: STARGIFT_INVALID"
+    assert await api.fails("transferGift", **b, owned_gift_id=owned[UPGRADABLE], new_owner_chat_id=404) == \
+        "Bad Request: chat not found"
+    assert await api.ok("transferGift", **b, owned_gift_id=owned[UPGRADABLE], new_owner_chat_id=501) is True
+    ada = await api.ok("getUserGifts", user_id=501)
+    assert [(g["type"], g["gift"].get("id", g["gift"].get("gift_id"))) for g in ada["gifts"]] == \
+        [("unique", UPGRADABLE), ("regular", CHEAP)]  # the transferred gift beside the one sent to Ada's chat
+    assert await api.ok("convertGiftToStars", **b, owned_gift_id=owned[UNLIMITED]) is True
+    assert await api.ok("getBusinessAccountStarBalance", **b) == {"amount": 15 * 85 // 100}
+
+
+async def test_stories_are_posted_edited_reposted_and_deleted(world):
+    fake, _, api, _ = world
+    cid = await _connect(fake)
+    b = {"business_connection_id": cid}
+    photo = {"p": ("p.jpg", PNG, "image/jpeg")}
+    assert await api.fails("postStory", photo, **b, content={"type": "gif", "gif": "attach://p"}) == \
+        "Bad Request: invalid story content type specified"
+    assert await api.fails("postStory", photo, **b, content={"type": "photo", "photo": "attach://p"},
+                           caption="x" * 2049, active_period=86400) == "Bad Request: caption is too long"
+    story = await api.ok("postStory", photo, **b, content={"type": "photo", "photo": "attach://p"},
+                         active_period=86400)
+    assert await api.fails("editStory", photo, **b, content={"type": "photo", "photo": "attach://p"}) == \
+        "Bad Request: invalid story identifier specified"
+    assert await api.fails("editStory", photo, **b, content={"type": "photo", "photo": "attach://p"},
+                           story_id=99) == "Bad Request: story not found"
+    edited = await api.ok("editStory", photo, **b, content={"type": "photo", "photo": "attach://p"},
+                          story_id=story["id"], caption="New hours")
+    assert edited["id"] == story["id"]
+    assert await api.fails("repostStory", **b, from_chat_id=777, story_id=1, active_period=86400) == \
+        "Bad Request: chat not found"
+    assert await api.fails("repostStory", **b, from_chat_id=601, story_id=0, active_period=86400) == \
+        "Bad Request: invalid story identifier specified"
+    assert await api.fails("repostStory", **b, from_chat_id=601, story_id=9, active_period=86400) == \
+        "Bad Request: story not found"
+    assert await api.fails("repostStory", **b, from_chat_id=601, story_id=story["id"], active_period=5) == \
+        "Bad Request: STORY_PERIOD_INVALID"
+    again = await api.ok("repostStory", **b, from_chat_id=601, story_id=story["id"], active_period=6 * 3600)
+    assert again["id"] == story["id"] + 1
+    assert await api.fails("deleteStory", **b) == "Bad Request: invalid story identifier specified"
+    assert await api.fails("deleteStory", **b, story_id=99) == "Bad Request: story not found"
+    assert await api.ok("deleteStory", **b, story_id=story["id"]) is True
+    stories = (await _lab(fake, f"/_lab/business/connections/{cid}", method="GET")).json()["stories"]
+    assert [s["id"] for s in stories] == [again["id"]]
+    await _connect(fake, rights={"can_reply": True})  # the same owner takes can_manage_stories away
+    assert await api.fails("repostStory", **b, from_chat_id=601, story_id=again["id"], active_period=86400) == \
+        "Bad Request: BOT_ACCESS_FORBIDDEN"
