@@ -8,9 +8,10 @@ import json
 
 import httpx
 import pytest
-from integration_lab.fakes.telegram import AsyncTelegramTransport, People, TelegramFake, generic
+from integration_lab.fakes.telegram import AsyncTelegramTransport, People, TelegramFake
 from integration_lab.fakes.telegram.catalogue import problems, returns
 from integration_lab.fakes.telegram.errors import ApiError
+from integration_lab.fakes.telegram.generic import answer_from_catalogue, check_common
 from integration_lab.fakes.telegram.params import Args
 from integration_lab.runtime.clock import FrozenClock
 from integration_lab.runtime.ids import IdFactory
@@ -160,7 +161,8 @@ async def test_the_sticker_files_are_resolved_as_tdlib_does(world):
             "Bad Request: invalid sticker set name is specified"
     # a set of several keywords and a default format from sticker_format
     assert await api.ok("createNewStickerSet", user_id=501, name=NAME, title="Cats", sticker_format="static",
-                        stickers=[{"sticker": "https://example.com/s.webp", "emoji_list": ["#️⃣", "🇺🇦"]}]) is True
+                        stickers=[{"sticker": "https://example.com/s.webp",
+                                   "emoji_list": ["#️⃣", "🇺🇦"]}]) is True
     assert await api.fails("createNewStickerSet", user_id=501, name=NAME.upper(), title="Cats",
                            stickers=[url]) == "Bad Request: sticker set name is already occupied"
     got = await api.ok("getStickerSet", name=NAME)
@@ -315,7 +317,7 @@ async def test_an_upload_needs_a_file_and_a_format(world):
 # ---- generic.py: the floor's checks, in Client.cpp's order and words ---------------------------------------
 def _floor(fake: TelegramFake, method: str, *pairs, files=()):
     """The generic answer (the table every family's handler is held to), called straight."""
-    return generic.answer_from_catalogue(method)(fake, fake.default_bot, Args(list(pairs), list(files)))
+    return answer_from_catalogue(method)(fake, fake.default_bot, Args(list(pairs), list(files)))
 
 
 def _floor_refuses(fake: TelegramFake, method: str, *pairs, files=()) -> str:
@@ -401,9 +403,9 @@ def test_the_floor_checks_sticker_parameters(world):
         "Bad Request: can't parse sticker JSON object"
     assert _floor_refuses(fake, "setStickerSetThumbnail", ("user_id", "501"), ("format", "gif")) == \
         "Bad Request: invalid sticker format specified"
-    generic.check_common(fake, fake.default_bot, Args([("user_id", "501")]), "setstickersetthumbnail")
+    check_common(fake, fake.default_bot, Args([("user_id", "501")]), "setstickersetthumbnail")
     with pytest.raises(ApiError, match="user not found"):
-        generic.check_common(fake, fake.default_bot, Args([("user_id", "9")]), "setstickersetthumbnail")
+        check_common(fake, fake.default_bot, Args([("user_id", "9")]), "setstickersetthumbnail")
 
 
 # ---- other_methods.py: games, verification, managed bots, Passport ------------------------------------------
@@ -433,7 +435,8 @@ async def test_games_refuse_channels_foreign_markup_and_bad_scores(world):
         "Bad Request: SCORE_INVALID"
     kept = await api.ok("setGameScore", chat_id=501, message_id=mid, user_id=501, score=5, disable_edit_message=True)
     assert "edit_date" not in kept
-    assert await api.ok("setGameScore", chat_id=501, message_id=mid, user_id=501, score=6, edit_message=False) is not None
+    kept = await api.ok("setGameScore", chat_id=501, message_id=mid, user_id=501, score=6, edit_message=False)
+    assert "edit_date" not in kept
     text = await api.ok("sendMessage", chat_id=501, text="not a game")
     assert await api.fails("getGameHighScores", chat_id=501, message_id=text["message_id"], user_id=501) == \
         "Bad Request: MESSAGE_ID_INVALID"
@@ -582,7 +585,7 @@ async def test_deleting_business_messages_keeps_what_the_rights_do_not_reach(wor
 async def test_gifts_are_sent_filtered_paged_converted_upgraded_and_transferred(world):
     from integration_lab.fakes.telegram.other_business import gifts_of
 
-    fake, people, api, _ = world
+    fake, _, api, _ = world
     cid = await _connect(fake)
     b = {"business_connection_id": cid}
     assert await api.fails("sendGift", user_id=601, gift_id="1") == "Bad Request: STARGIFT_INVALID"
@@ -660,3 +663,45 @@ async def test_stories_are_posted_edited_reposted_and_deleted(world):
     await _connect(fake, rights={"can_reply": True})  # the same owner takes can_manage_stories away
     assert await api.fails("repostStory", **b, from_chat_id=601, story_id=again["id"], active_period=86400) == \
         "Bad Request: BOT_ACCESS_FORBIDDEN"
+
+
+def test_the_floor_reads_message_ids_results_and_chat_types(world):
+    from integration_lab.fakes.telegram.chats_people import create_chat
+    from integration_lab.fakes.telegram.errors import QUERY_TOO_OLD
+
+    fake, people, _, _ = world
+    chat = str(next(iter(fake.default_bot.chats)))
+    for value, words in [("{}", "expected an Array of message identifiers"),
+                         ("[" + ",".join(["1"] * 101) + "]", "too many message identifiers specified"),
+                         ("[[1]]", "message identifier must be a Number"),
+                         ('["x"]', "can't parse message identifier as a Number"),
+                         ("[0]", "invalid message identifier specified")]:
+        assert _floor_refuses(fake, "deleteMessages", ("chat_id", chat), ("message_ids", value)) == \
+            f"Bad Request: {words}"
+    assert _floor(fake, "deleteMessages", ("chat_id", chat), ("message_ids", "[1]")) is True
+    create_chat(fake, people, None, {"type": "supergroup", "title": "Quiet", "from": ADA, "chat_id": -1006,
+                                     "bot": "administrator"})
+    quiet = fake.default_bot.chats[-1006]
+    quiet.messages.clear()
+    assert _floor_refuses(fake, "deleteMessages", ("chat_id", "-1006"), ("message_ids", "[1]")) == \
+        "Bad Request: message to delete not found"
+    assert _floor_refuses(fake, "promoteChatMember", ("user_id", "501"), ("chat_id", chat)) == \
+        "Bad Request: method is available for supergroup and channel chats only"
+    assert _floor(fake, "promoteChatMember", ("user_id", "501"), ("chat_id", "-1006")) is True
+    refused = _floor_refuses(fake, "answerWebAppQuery", ("web_app_query_id", "q"), ("result", "{bad"))
+    assert refused.startswith("Bad Request: can't parse JSON encoded web view query results ")
+    assert _floor_refuses(fake, "answerWebAppQuery", ("web_app_query_id", "q"), ("result", "{}")) == \
+        f"Bad Request: {QUERY_TOO_OLD}"
+    assert _floor_refuses(fake, "answerShippingQuery", ("shipping_query_id", "q"), ("error_message", "No")) == \
+        f"Bad Request: {QUERY_TOO_OLD}"
+    assert _floor_refuses(fake, "answerShippingQuery", ("ok", "true")) == \
+        'Bad Request: parameter "shipping_options" is required'
+    message_id = next(iter(fake.default_bot.chats[int(chat)].messages))
+    assert _floor_refuses(fake, "setGameScore", ("user_id", "501"), ("chat_id", chat), ("message_id", "99999")) == \
+        "Bad Request: message to set game score not found"
+    edited = _floor(fake, "setGameScore", ("user_id", "501"), ("chat_id", chat), ("message_id", str(message_id)))
+    assert edited is True or edited["chat"]["id"] == int(chat)
+    uploaded = _floor(fake, "uploadStickerFile", ("user_id", "501"), ("sticker", "x"), ("sticker_format", "static"))
+    assert problems(uploaded, "File") == []
+    assert _floor_refuses(fake, "createNewStickerSet", ("user_id", "501")) == \
+        "Bad Request: there is no sticker file in the request"
