@@ -399,6 +399,7 @@ def test_the_floor_checks_sticker_parameters(world):
     assert _floor_refuses(fake, "addStickerToSet", ("user_id", "501")) == \
         "Bad Request: there is no sticker file in the request"
     assert _floor(fake, "addStickerToSet", ("user_id", "501"), ("png_sticker", "F")) is True
+    assert _floor(fake, "addStickerToSet", ("user_id", "501"), ("sticker", '{"sticker": "F"}')) is True
     assert _floor_refuses(fake, "addStickerToSet", ("user_id", "501"), ("sticker", "{")) == \
         "Bad Request: can't parse sticker JSON object"
     assert _floor_refuses(fake, "setStickerSetThumbnail", ("user_id", "501"), ("format", "gif")) == \
@@ -705,3 +706,46 @@ def test_the_floor_reads_message_ids_results_and_chat_types(world):
     assert problems(uploaded, "File") == []
     assert _floor_refuses(fake, "createNewStickerSet", ("user_id", "501")) == \
         "Bad Request: there is no sticker file in the request"
+
+
+async def test_the_last_sticker_edges(world):
+    _, _, api, _ = world
+    assert await api.fails("createNewStickerSet", user_id=501, name=NAME, title="Cats",
+                           stickers=[_sticker("F", "")]) == \
+        "Bad Request: can't parse InputSticker: expected a Unicode emoji"
+    uploaded = await api.ok("uploadStickerFile", files={"sticker": ("s.tgs", b"tgs", "application/x-tgsticker")},
+                            user_id=501, sticker_format="animated")
+    animated = {"sticker": uploaded["file_id"], "format": "animated", "emoji_list": ["🐱"]}
+    assert await api.ok("createNewStickerSet", user_id=501, name=NAME, title="Cats", stickers=[animated] * 50)
+    sticker = (await api.ok("getStickerSet", name=NAME))["stickers"][0]
+    assert sticker["is_animated"] and "thumbnail" not in sticker
+    assert await api.fails("setStickerEmojiList", sticker=sticker["file_id"], emoji_list={}) == \
+        "Bad Request: can't parse emoji list: expected an Array of string"
+    for _ in range(70):
+        assert await api.ok("addStickerToSet", user_id=501, name=NAME, sticker=animated) is True
+    assert await api.fails("addStickerToSet", user_id=501, name=NAME, sticker=animated) == \
+        "Bad Request: STICKERS_TOO_MUCH"
+    assert len((await api.ok("getStickerSet", name=NAME))["stickers"]) == 120
+    name = "emo_by_lab_shop_bot"
+    await api.ok("createNewStickerSet", user_id=501, name=name, title="E", sticker_type="custom_emoji",
+                 stickers=[_sticker("https://example.com/e.webp")])
+    assert "needs_repainting" not in (await api.ok("getStickerSet", name=name))["stickers"][0]
+
+
+async def test_the_last_passport_gift_and_story_edges(world):
+    fake, _, api, _ = world
+    assert await api.fails("setPassportDataErrors", user_id=501, errors={}) == \
+        "Bad Request: expected an Array of PassportElementError"
+    assert await api.fails("setPassportDataErrors", user_id=501, errors=[{"type": "email"}]) == \
+        'Bad Request: can\'t parse PassportElementError: Can\'t find field "message"'
+    shop = await _connect(fake)
+    assert await api.fails("convertGiftToStars", business_connection_id=shop, owned_gift_id="nope") == \
+        "Bad Request: STARGIFT_INVALID"
+    photo = {"p": ("p.jpg", PNG, "image/jpeg")}
+    story = await api.ok("postStory", photo, business_connection_id=shop,
+                         content={"type": "photo", "photo": "attach://p"}, active_period=86400)
+    response = await _lab(fake, "/_lab/business/connections", {"from": BO})
+    other = response.json()["business_connection"]["id"]
+    await _connect(fake, rights={"can_reply": True})  # the shop takes can_manage_stories away from the bot
+    assert await api.fails("repostStory", business_connection_id=other, from_chat_id=601, story_id=story["id"],
+                           active_period=86400) == "Bad Request: BOT_ACCESS_FORBIDDEN"
