@@ -568,3 +568,48 @@ async def test_topics_people_open_and_write_in(lab):
                       "is not in chat")
     [created] = await lab.updates()
     assert created["message"]["forum_topic_created"]["name"] == "Help"
+
+
+async def test_what_a_bot_sees_and_what_the_transcript_says(lab):
+    chat_id = await lab.chat(rights={"can_restrict_members": True, "can_change_info": True,
+                                     "can_invite_users": True, "can_manage_topics": True}, is_forum=True)
+    await lab.control("POST", f"chats/{chat_id}/members", {"from": ADA, "user": CY, "status": "administrator",
+                                                            "rights": {"can_pin_messages": True}})
+    await lab.fails("banChatMember", "Bad Request: user is an administrator of the chat", chat_id=chat_id,
+                    user_id=CY["id"])
+    await lab.fails("deleteMessage", "Bad Request: message to delete not found", chat_id=chat_id, message_id=999)
+    link = await lab.call("createChatInviteLink", chat_id=chat_id)
+    revoked = await lab.call("revokeChatInviteLink", chat_id=chat_id, invite_link=link["invite_link"])
+    assert revoked["is_revoked"] is True and revoked["is_primary"] is False
+    assert "invite_link" not in await lab.call("getChat", chat_id=chat_id)  # no new primary link for a plain one
+    assert await lab.call("setChatTitle", chat_id=chat_id, title="Buyers club") is True
+    await lab.control("POST", f"chats/{chat_id}/leave", {"from": BO})
+    topic = await lab.call("createForumTopic", chat_id=chat_id, name="Orders")
+    first = await lab.call("sendMessage", chat_id=chat_id, message_thread_id=topic["message_thread_id"], text="one")
+    reply = await lab.call("sendMessage", chat_id=chat_id, message_thread_id=topic["message_thread_id"], text="two",
+                           reply_parameters={"message_id": first["message_id"]})
+    assert reply["reply_to_message"]["message_id"] == first["message_id"]  # a reply keeps what it answers
+    theirs = (await lab.control("POST", f"chats/{chat_id}/topics", {"from": ADA, "name": "Chat"}))["topic"]
+    await lab.updates()
+    await lab.control("POST", f"chats/{chat_id}/topics/{theirs['message_thread_id']}/messages",
+                      {"from": ADA, "text": "just chatting"})
+    assert await lab.updates() == []  # privacy mode: plain text in a topic a person opened does not reach the bot
+    transcript = [row["text"] for row in (await lab.control("GET", f"chats/{chat_id}/messages"))["messages"]]
+    assert "(title changed to Buyers club)" in transcript and "(Bo left)" in transcript
+    # the bot gone: people's joins, leaves and topics no longer reach it
+    await lab.control("POST", f"chats/{chat_id}/bot", {"from": ADA, "status": "left"})
+    await lab.updates()
+    await lab.control("POST", f"chats/{chat_id}/join", {"from": DI})
+    await lab.control("POST", f"chats/{chat_id}/leave", {"from": DI})
+    await lab.control("POST", f"chats/{chat_id}/members", {"from": ADA, "user": CY, "status": "kicked"})
+    await lab.control("POST", f"chats/{chat_id}/topics", {"from": ADA, "name": "Quiet"})
+    assert "message" not in kinds(await lab.updates())  # no service message reaches a bot that left
+    channel = await lab.chat("channel")
+    joined = await lab.control("POST", f"chats/{channel}/join", {"from": DI})
+    assert joined["chat_member"]["new_chat_member"]["status"] == "member"
+    await lab.control("POST", f"chats/{channel}/leave", {"from": DI})
+    assert kinds(await lab.updates()) == ["chat_member", "chat_member"]  # a channel shows no service messages
+    group = await lab.chat("group")
+    added = await lab.control("POST", f"chats/{group}/members", {"from": BO, "user": DI, "status": "member"})
+    assert added["chat_member"]["from"]["id"] == BO["id"]  # any member adds people to a basic group
+
