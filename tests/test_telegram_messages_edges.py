@@ -9,7 +9,6 @@ import pytest
 from catalogue import method_returns, problems
 from integration_lab.fakes.telegram import AsyncTelegramTransport, People, TelegramFake
 from integration_lab.fakes.telegram import interactive_people as person
-from integration_lab.fakes.telegram import interactive_state
 from integration_lab.runtime.clock import FrozenClock
 from integration_lab.runtime.ids import IdFactory
 
@@ -212,11 +211,13 @@ async def test_stop_poll_refusals_and_a_poll_closing_on_its_own(world):
     assert await api.fails("stopPoll", chat_id=501, message_id=1) == "Bad Request: message is not a poll"
     assert await api.fails("stopPoll", chat_id=501, message_id=99) == \
         "Bad Request: message with poll to stop not found"
-    poll = await api.ok("sendPoll", chat_id=501, question="Q?", options=[{"text": "<b>a</b>", "text_parse_mode": "HTML"},
-                        {"text": "b", "text_entities": [{"type": "bold", "offset": 0, "length": 1}]}],
+    poll = await api.ok("sendPoll", chat_id=501, question="Q?",
+                        options=[{"text": "<b>a</b>", "text_parse_mode": "HTML"},
+                                 {"text": "b", "text_entities": [{"type": "bold", "offset": 0, "length": 1}]}],
                         open_period=60, description="why", type="quiz", correct_option_ids=[1],
                         explanation="*because*", explanation_parse_mode="MarkdownV2")
-    assert poll["poll"]["options"][0]["text"] == "a" and poll["poll"]["options"][0]["text_entities"][0]["type"] == "bold"
+    first = poll["poll"]["options"][0]
+    assert first["text"] == "a" and first["text_entities"][0]["type"] == "bold"
     assert poll["poll"]["explanation"] == "because" and poll["poll"]["explanation_entities"][0]["type"] == "bold"
     assert poll["poll"]["close_date"] == poll["date"] + 60
     await updates(api)
@@ -462,7 +463,7 @@ async def test_inline_people_refusals(world):
     picked = inline.pick(fake, bot, query_id, {"result_id": "tea"})
     assert picked["message"]["via_bot"]["id"] == bot.account.id and picked["inline_message_id"]
     assert picked["chosen_inline_result"]["inline_message_id"] == picked["inline_message_id"]
-    assert kinds(await updates(api)) == ["inline_query", "message", "chosen_inline_result"][1:]
+    assert kinds(await updates(api)) == ["message", "chosen_inline_result"]
     with pytest.raises(ValueError, match="no button with callback_data 'sell'"):
         inline.press(fake, bot, picked["inline_message_id"], {"from": ADA, "data": "sell"})
     with pytest.raises(LookupError):
@@ -477,3 +478,166 @@ async def test_inline_people_refusals(world):
         inline.chat_messages(bot, -1)
     with pytest.raises(LookupError):
         inline.switch_inline(fake, bot, 501, {"from": ADA, "message_id": 1})
+
+
+def _article(**content) -> dict:
+    return {"type": "article", "id": "a", "title": "A", "input_message_content": content}
+
+
+async def test_inline_results_refused_in_telegrams_words_and_picked_content(world):
+    from integration_lab.fakes.telegram import inline_people as inline
+    from integration_lab.fakes.telegram.inline_state import state
+
+    fake, people, api, clock = world
+    bot = fake.default_bot
+    state(bot).settings.inline_mode = True
+    query_id = inline.type_query(fake, bot, {"from": ADA, "query": "x", "chat_id": 501})["inline_query"]["id"]
+
+    async def refused(results=None, **params):
+        return await api.fails("answerInlineQuery", inline_query_id=query_id, results=results, **params)
+    assert await refused({"a": 1}) == "Bad Request: expected an Array of inline query results"
+    assert await refused([_article(message_text="x")] * 51) == "Bad Request: too many inline query results specified"
+    assert await refused([_article(latitude="north", longitude=1)]) == \
+        'Bad Request: can\'t parse inline query result: Field "latitude" must be a Number'
+    assert await refused([_article(message_text="x", link_preview_options=1)]) == \
+        'Bad Request: can\'t parse inline query result: Field "link_preview_options" must be of type Object'
+    assert await refused([_article(latitude=1, longitude=200)]) == "Bad Request: wrong location specified"
+    assert await refused([_article(latitude=1, longitude=2, live_period=10)]) == \
+        "Bad Request: wrong live location period specified"
+    assert await refused([_article(latitude=100, longitude=2, title="t", address="a")]) == \
+        "Bad Request: wrong venue location specified"
+    assert await refused([_article(title="t", description="d", payload="p", currency="USD")]) == \
+        'Bad Request: can\'t parse inline query result: Can\'t find field "prices"'
+    assert await refused([_article(title="t", description="d", payload="p", currency="USD", prices={})]) == \
+        'Bad Request: can\'t parse inline query result: Field "prices" must be of type Array'
+    assert await refused([_article(title="t", description="d", payload="p", currency="USD", prices=[1])]) == \
+        "Bad Request: can't parse inline query result: LabeledPrice must be an Object"
+    assert await refused([_article(message_text=" ")]) == "Bad Request: MESSAGE_EMPTY"
+    assert await refused([_article(message_text="x")], button={"text": "Go"}) == \
+        "Bad Request: can't parse inline query results button: InlineQueryResultsButton must have exactly one " \
+        "optional field"
+    assert await refused([_article(message_text="x")], button={"text": "Go", "web_app": 1}) == \
+        'Bad Request: can\'t parse inline query results button: Field "web_app" must be of type Object'
+    assert await refused([_article(message_text="x")], button={"text": "Go", "start_parameter": "a b"}) == \
+        "Bad Request: unallowed characters in start_parameter are used"
+    assert await refused([_article(message_text="x")], button={"text": "Go", "start_parameter": "a" * 65}) == \
+        "Bad Request: too long start_parameter specified"
+    assert await refused([_article(message_text="x")], next_offset="o" * 65) == "Bad Request: NEXT_OFFSET_INVALID"
+    venue = {**_article(latitude=41.3, longitude="69.2", title="Shop", address="Main 1", google_place_id="g",
+                        horizontal_accuracy=3000), "id": "venue"}
+    live = {**_article(latitude=41.3, longitude=69.2, live_period=120, heading=5), "id": "live"}
+    contact = {**_article(phone_number="+1", first_name="Ada", last_name="L", vcard="V"), "id": "contact"}
+    assert await api.ok("answerInlineQuery", inline_query_id=query_id, results=[venue, live, contact], cache_time=0,
+                        button={"text": "Open", "web_app": {"url": "https://shop.example/app"}}) is True
+    seen = inline.seen(fake, bot, inline.find_query(bot, query_id))
+    assert seen["button"] == {"text": "Open", "web_app": {"url": "https://shop.example/app"}}
+    with pytest.raises(ValueError, match="web_app button"):
+        inline.press_results_button(fake, people, query_id)
+    sent = {rid: inline.pick(fake, bot, query_id, {"result_id": rid})["message"]
+            for rid in ("venue", "live", "contact")}
+    for message in sent.values():
+        assert problems(message, "Message") == [], problems(message, "Message")
+    assert sent["venue"]["venue"] == {"location": {"latitude": 41.3, "longitude": 69.2, "horizontal_accuracy": 1500.0},
+                                      "title": "Shop", "address": "Main 1", "google_place_id": "g"}
+    assert sent["live"]["location"] == {"latitude": 41.3, "longitude": 69.2, "live_period": 120, "heading": 5}
+    assert sent["contact"]["contact"] == {"phone_number": "+1", "first_name": "Ada", "last_name": "L", "vcard": "V"}
+
+
+# ---- media and files ----------------------------------------------------------------------------------------
+
+def _webp(chunk: bytes, body: bytes) -> bytes:
+    return b"RIFF" + (22).to_bytes(4, "little") + b"WEBP" + chunk + body
+
+
+GIF = b"GIF89a" + (300).to_bytes(2, "little") + (200).to_bytes(2, "little") + b"\0" * 8
+WEBP_VP8 = _webp(b"VP8 ", b"\0" * 10 + (640).to_bytes(2, "little") + (480).to_bytes(2, "little"))
+WEBP_VP8L = _webp(b"VP8L", b"\0" * 5 + ((100 - 1) | (50 - 1) << 14).to_bytes(4, "little") + b"\0" * 8)
+WEBP_VP8X = _webp(b"VP8X", b"\0" * 8 + (1200 - 1).to_bytes(3, "little") + (900 - 1).to_bytes(3, "little"))
+JPEG = (b"\xff\xd8" + b"\xff\x01" + b"\xff\xe0" + (16).to_bytes(2, "big") + b"\0" * 14
+        + b"\xff\xc0" + (17).to_bytes(2, "big") + b"\x08" + (768).to_bytes(2, "big") + (1024).to_bytes(2, "big")
+        + b"\0" * 12)
+
+
+def _b64(data: bytes) -> str:
+    import base64
+    return base64.b64encode(data).decode()
+
+
+async def test_a_person_sends_photos_of_every_format_and_the_bot_sees_their_size(world):
+    from integration_lab.fakes.telegram import media_methods as media
+
+    fake, people, api, clock = world
+    bot = fake.default_bot
+    await updates(api)
+    sizes = {}
+    for name, data in (("gif", GIF), ("vp8", WEBP_VP8), ("vp8l", WEBP_VP8L), ("vp8x", WEBP_VP8X), ("jpeg", JPEG)):
+        sent = media.person_sends(fake, bot, 501, ADA, "photo", {"data": _b64(data)})
+        sizes[name] = (sent["photo"][-1]["width"], sent["photo"][-1]["height"])
+    assert sizes == {"gif": (300, 200), "vp8": (640, 480), "vp8l": (100, 50), "vp8x": (1200, 900),
+                     "jpeg": (1024, 768)}
+    assert [u["message"]["photo"][-1]["width"] for u in await updates(api)] == [300, 640, 100, 1200, 1024]
+    for bad in (_webp(b"VP8Z", b"\0" * 14), b"\xff\xd8\x00" + b"\0" * 20):
+        with pytest.raises(ValueError, match="PNG, JPEG, GIF or WebP"):
+            media.person_sends(fake, bot, 501, ADA, "photo", {"data": _b64(bad)})
+    video = media.person_sends(fake, bot, 501, ADA, "video", {"data": _b64(b"\0\0\0\x14ftypmp42"), "duration": 3,
+                                                               "caption": "  "})
+    assert video["video"]["duration"] == 3 and "caption" not in video
+    assert problems(video, "Message") == []
+    with pytest.raises(ValueError, match="private chat's id"):
+        media.person_sends(fake, bot, 502, ADA, "document", {"data": _b64(b"x")})
+    group = people.create_group("Buyers", ADA)
+    people.upgrade_group(group["id"], ADA)
+    with pytest.raises(ValueError, match="was upgraded"):
+        media.person_sends(fake, bot, group["id"], ADA, "document", {"data": _b64(b"x")})
+
+
+async def _multipart(api: Api, method: str, files: dict, **params) -> dict:
+    import json
+    data = {k: v if isinstance(v, str) else json.dumps(v) for k, v in params.items()}
+    response = await api.http.post(f"/bot{api.fake.default_bot.token}/{method}", data=data, files=files)
+    return response.json()
+
+
+async def test_live_photo_and_paid_media_edges(world):
+    fake, people, api, clock = world
+    motion = ("live.mov", b"\0\0\0\x14ftypqt  ", "video/quicktime")
+    still = ("still.gif", GIF, "image/gif")
+    assert (await _multipart(api, "sendLivePhoto", {"motion": motion}, chat_id="501",
+                             live_photo="attach://motion"))["description"] == \
+        "Bad Request: there is no photo in the request"
+    live = await _multipart(api, "sendLivePhoto", {"motion": motion, "photo": still}, chat_id="501",
+                            live_photo="attach://motion", has_spoiler="true", caption="Brew",
+                            show_caption_above_media="true")
+    assert live["ok"], live
+    message = live["result"]
+    assert problems(message, "Message") == []
+    assert message["has_media_spoiler"] is True and message["show_caption_above_media"] is True
+    assert message["live_photo"]["width"] == 300
+    paid = await _multipart(api, "sendPaidMedia", {"motion": motion, "photo": still}, chat_id="501", star_count="5",
+                            media=[{"type": "live_photo", "media": "attach://motion", "photo": "attach://photo"}])
+    assert paid["ok"], paid
+    assert paid["result"]["paid_media"]["paid_media"][0]["type"] == "live_photo"
+    assert problems(paid["result"], "Message") == []
+
+    async def refused(media):
+        return await api.fails("sendPaidMedia", chat_id=501, star_count=5, media=media)
+    assert await refused([]) == "Bad Request: there are no messages to send"
+    assert await refused([{"type": "photo", "media": "https://x.example/a.jpg"}] * 11) == \
+        "Bad Request: too many messages to send as an album"
+    assert await refused([{"type": "photo"}]) == "Bad Request: can't parse InputPaidMedia: media not found"
+    assert await refused([{"type": "live_photo", "media": "https://x.example/a.mp4"}]) == \
+        "Bad Request: can't parse InputPaidMedia: photo not found"
+
+
+async def test_album_and_media_edit_refusals(world):
+    fake, people, api, clock = world
+    url = "https://x.example/a.jpg"
+    assert await api.fails("sendMediaGroup", chat_id=501, media=[
+        {"type": "photo", "media": url, "show_caption_above_media": True},
+        {"type": "photo", "media": url + "?2"}]) == \
+        "Bad Request: parameter show_caption_above_media must be the same for all messages"
+    photo = await api.ok("sendPhoto", chat_id=501, photo=url, caption="c", show_caption_above_media=True)
+    assert photo["show_caption_above_media"] is True
+    same = {"type": "photo", "media": photo["photo"][-1]["file_id"], "caption": "c", "show_caption_above_media": True}
+    assert (await api.fails("editMessageMedia", chat_id=501, message_id=photo["message_id"], media=same)
+            ).startswith("Bad Request: message is not modified")
