@@ -21,7 +21,7 @@ FIXTURES = stripe_fixtures()["resources"]
 
 def _walk(node, found):
     if isinstance(node, dict):
-        if isinstance(node.get("object"), str) and node["object"] != "list":
+        if isinstance(node.get("object"), str) and node["object"] not in ("list", "search_result"):
             found.append(node)
         for value in node.values():
             _walk(value, found)
@@ -65,6 +65,12 @@ def everything():
                                                  "confirm": True})
     except stripe.CardError as declined:
         bodies.append(declined.json_body)
+    club = keep(client.v1.products.create(params={"name": "Club", "default_price_data": {
+        "currency": "usd", "unit_amount": 900, "recurring": {"interval": "month"}}, "expand": ["default_price"]}))
+    keep(client.v1.prices.create(params={"currency": "usd", "unit_amount": 500, "product": club.id,
+                                         "expand": ["product"]}))
+    keep(client.v1.products.search(params={"query": "name:'Club'"}))
+    keep(client.v1.products.delete(keep(client.v1.products.create(params={"name": "Gone"})).id))
     for listing in (client.v1.events.list(params={"limit": 100}), client.v1.charges.list(params={"limit": 100}),
                     client.v1.refunds.list(), client.v1.customers.list(), client.v1.webhook_endpoints.list()):
         keep(listing)
@@ -76,10 +82,17 @@ def test_every_emitted_object_has_stripes_key_set(everything):
     found = []
     _walk(everything, found)
     kinds = {o["object"] for o in found}
-    assert {"payment_intent", "charge", "refund", "customer", "payment_method", "event", "webhook_endpoint"} <= kinds
+    assert {"payment_intent", "charge", "refund", "customer", "payment_method", "event", "webhook_endpoint",
+            "product", "price"} <= kinds
     for obj in found:
         extra = {"secret"} if obj["object"] == "webhook_endpoint" and "secret" in obj else set()  # shown at creation
         assert set(obj) == _expected(obj) | extra, (obj["object"], set(obj) ^ _expected(obj))
+
+
+def test_a_search_result_has_the_keys_stripe_documents(everything):
+    """Not in the fixtures: docs.stripe.com/api/pagination/search lists these."""
+    result = next(b for b in everything if b.get("object") == "search_result")
+    assert set(result) == {"object", "data", "has_more", "next_page", "url"} and result["url"] == "/v1/products/search"
 
 
 def test_a_card_error_body_carries_the_intent_with_its_full_shape(everything):

@@ -111,6 +111,29 @@ def refund(reid: str, created: int, ch: dict[str, Any], amount: int, p: dict[str
     }
 
 
+def product(prodid: str, created: int, p: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "id": prodid, "object": "product", "active": p.get("active", True), "created": created,
+        "default_price": None, "description": p.get("description"), "images": list(p.get("images") or []),
+        "livemode": False, "marketing_features": list(p.get("marketing_features") or []),
+        "metadata": dict(p.get("metadata") or {}), "name": p["name"], "package_dimensions": None,
+        "shippable": p.get("shippable"), "statement_descriptor": p.get("statement_descriptor"),
+        "tax_code": p.get("tax_code"), "type": "service", "unit_label": p.get("unit_label"), "updated": created,
+        "url": p.get("url"),
+    }
+
+
+def price(priceid: str, created: int, p: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "id": priceid, "object": "price", "active": p.get("active", True), "billing_scheme": "per_unit",
+        "created": created, "currency": p["currency"], "custom_unit_amount": None, "livemode": False,
+        "lookup_key": p.get("lookup_key"), "metadata": dict(p.get("metadata") or {}), "nickname": p.get("nickname"),
+        "product": p["product"], "recurring": p.get("recurring"), "tax_behavior": p.get("tax_behavior", "unspecified"),
+        "tiers_mode": None, "transform_quantity": None, "type": "recurring" if p.get("recurring") else "one_time",
+        "unit_amount": p["unit_amount"], "unit_amount_decimal": p["unit_amount_decimal"],
+    }
+
+
 def event(evid: str, created: int, kind: str, obj: dict[str, Any], api_version: str, pending: int,
           request: tuple[str | None, str | None], previous: dict[str, Any] | None = None) -> dict[str, Any]:
     data: dict[str, Any] = {"object": obj}

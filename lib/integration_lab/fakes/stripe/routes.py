@@ -2,28 +2,15 @@
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
-from . import intents, resources
-from .params import Params
-from .world import Call, StripeFake
+from . import intents, products, resources
+from .expand import EXPANDABLE
+from .routes_base import PAGE, Operation, Route, route
 
-PAGE = {"limit", "starting_after", "ending_before", "expand"}
 PI_CREATE = {"amount", "currency", "customer", "description", "metadata", "capture_method", "confirmation_method",
              "payment_method", "payment_method_types", "automatic_payment_methods", "confirm", "return_url",
              "receipt_email", "off_session", "statement_descriptor", "setup_future_usage", "expand"}
-Operation = Callable[[StripeFake, dict[str, str], Params, Call], dict[str, Any]]
-
-
-@dataclass(frozen=True)
-class Route:
-    method: str
-    pattern: re.Pattern
-    name: str  # what a fault rule names, e.g. "payment_intents.confirm"
-    allowed: frozenset[str]
-    run: Operation
 
 
 def _pi(fake, ids) -> dict[str, Any]:
@@ -101,26 +88,30 @@ _TABLE: list[tuple[str, str, str, set[str], Operation]] = [
      lambda f, i, p, c: resources.delete_endpoint(f, _endpoint(f, i), p, c)),
 ]
 
-ROUTES = [Route(m, re.compile("^" + path.replace("{id}", r"(?P<id>[^/]+)") + "/?$"), name, frozenset(allowed), run)
-          for m, path, name, allowed, run in _TABLE]
-
-
-def find(method: str, path: str) -> tuple[Route, dict[str, str]] | None:
-    for route in ROUTES:
-        if route.method == method:
-            match = route.pattern.match(path)
-            if match:
-                return route, match.groupdict()
-    return None
-
-
 _KINDS = {"customers": "customer", "payment_methods": "payment_method", "payment_intents": "payment_intent",
           "charges": "charge", "refunds": "refund", "events": "event", "webhook_endpoints": "webhook_endpoint"}
 
 
-def result_kind(route: Route) -> tuple[str, bool]:
-    """(the resource a route answers with, whether as a list): what `expand[]` paths start from."""
-    resource, action = route.name.split(".")
+def _returns(name: str) -> tuple[str, bool]:
+    resource, action = name.split(".")
     if action == "list_payment_methods":
         return "payment_method", True
     return _KINDS[resource], action == "list"
+
+
+# Each family module (products, …) declares its ROUTES with `route()` and the fields it lets `expand[]` open.
+FAMILIES = (products,)
+for _family in FAMILIES:
+    EXPANDABLE.update(_family.EXPANDABLE)
+ROUTES = [route(m, path, name, allowed, run, _returns(name)) for m, path, name, allowed, run in _TABLE] + \
+    [r for family in FAMILIES for r in family.ROUTES]
+
+
+def find(method: str, path: str) -> tuple[Route, dict[str, str]] | None:
+    for candidate in ROUTES:
+        if candidate.method == method:
+            match = candidate.pattern.match(path)
+            if match:
+                return candidate, match.groupdict()
+    return None
+

@@ -104,7 +104,7 @@ async def _handle(fake: StripeFake, method: str, path: str, query: bytes | str, 
                 return replay
         params = Params(raw, route.allowed)
         paths = params.strings("expand")
-        expand.check(paths, *routes.result_kind(route))
+        expand.check(paths, *route.returns)
     except StripeError as error:
         return _reply(error.status, error.body(), request_id, error.headers)
     call = Call(request_id, idempotency_key, headers.get("stripe-version") or API_VERSION)

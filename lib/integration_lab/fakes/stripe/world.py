@@ -115,8 +115,10 @@ class StripeFake:
                 cursors[param] = self.store.position(kind, cursor)
                 if cursors[param] is None:
                     raise missing(kind, cursor, param)
+        where = filters.pop("where", None) or (lambda o: True)  # a filter that is not an equality
         wanted = {k: v for k, v in filters.items() if v is not None}
-        found, has_more = self.store.page(kind, limit, lambda o: all(o.get(k) == v for k, v in wanted.items()),
+        found, has_more = self.store.page(kind, limit, lambda o: all(o.get(k) == v for k, v in wanted.items())
+                                          and where(o),
                                           after=cursors.get("starting_after"), before=cursors.get("ending_before"))
         return objects.listing(url, found, has_more)  # serialized at once; expand copies before it changes any
 
