@@ -233,9 +233,9 @@ def _list_prices(fake: StripeFake, p: Params) -> dict[str, Any]:
 def _list_products(fake: StripeFake, p: Params) -> dict[str, Any]:
     active = p.bool("active") if "active" in p else None
     shippable = p.bool("shippable") if "shippable" in p else None
-    ids = set(p.strings("ids"))
-    return fake.listing("product", "/v1/products", p, active=active, shippable=shippable, url=p.str("url"),
-                        where=(lambda o: o["id"] in ids) if ids else None)
+    ids, url = set(p.strings("ids")), p.str("url")  # `url` is also listing()'s own argument: filtered here
+    return fake.listing("product", "/v1/products", p, active=active, shippable=shippable,
+                        where=lambda o: (not ids or o["id"] in ids) and (url is None or o["url"] == url))
 
 
 def search(fake: StripeFake, kind: str, url: str, fields: dict[str, str], p: Params) -> dict[str, Any]:
