@@ -10,8 +10,6 @@ import json
 import httpx
 import pytest
 import stripe
-from test_stripe_shapes import _expected, _walk
-
 from integration_lab.fakes.stripe import StripeFake, sdk_http_client
 from integration_lab.fakes.stripe.errors import StripeError
 from integration_lab.fakes.stripe.intents import charge_off_session
@@ -20,6 +18,7 @@ from integration_lab.fakes.stripe.transport import BASE, StripeTransport
 from integration_lab.fakes.stripe.world import Call
 from integration_lab.runtime.clock import FrozenClock
 from integration_lab.runtime.ids import IdFactory
+from test_stripe_shapes import _expected, _walk
 
 pytestmark = pytest.mark.redis_free
 
