@@ -33,7 +33,9 @@ class TestCard:
     funding: str = "credit"
     country: str = "US"
     decline: Decline | None = None
-    authentication: str | None = None  # "always": every payment needs 3-D Secure; "on_session": off-session ones don't
+    # "always": every payment needs 3-D Secure; "on_session": off-session ones don't; "unless_set_up":
+    # off-session ones don't once the card was set up for them (a SetupIntent, or setup_future_usage)
+    authentication: str | None = None
     attachable: bool = True  # Stripe refuses to attach its issuer-decline cards to a customer at all
     risk_level: str = "normal"  # Radar's verdict; "highest" with a decline is a block
     display_brand: str | None = None  # co-branded cards: the brand shown, e.g. cartes_bancaires
@@ -154,7 +156,7 @@ _FRAUD_CHECKS = {  # succeed by default (see the module note)
 }
 
 _THREE_D_SECURE = {
-    "pm_card_authenticationRequiredOnSetup": TestCard("3155", authentication="always"),  # no setups here
+    "pm_card_authenticationRequiredOnSetup": TestCard("3155", authentication="unless_set_up"),
     "pm_card_authenticationRequired": TestCard("3184", authentication="always"),
     "pm_card_authenticationRequiredSetupForOffSession": TestCard("0446", authentication="on_session"),
     "pm_card_authenticationRequiredChargeDeclinedInsufficientFunds": TestCard(

@@ -1,6 +1,7 @@
 """The `/_lab/` control API: what a test does to the fake that no Stripe API call can.
 
     POST /_lab/payment_intents/{id}/authenticate  {"outcome": "succeed" | "fail"}   the 3-D Secure challenge
+    POST /_lab/setup_intents/{id}/authenticate    the same, for a card being set up
     GET  /_lab/3ds/{id}?outcome=succeed|fail       the page `next_action` points to (redirects to return_url)
     GET|POST|DELETE /_lab/faults                   API faults: {"kind", "method": "payment_intents.confirm", …}
     GET|POST|DELETE /_lab/webhook_faults           delivery faults: {"kind", "method": "<event type>", …}
@@ -19,7 +20,7 @@ from ...runtime.asgi import Reply
 from .errors import StripeError
 from .world import Call, StripeFake
 
-_AUTH = re.compile(r"^/_lab/(?:payment_intents/(?P<pi>[^/]+)/authenticate|3ds/(?P<page>[^/]+))$")
+_AUTH = re.compile(r"^/_lab/(?:(?:payment|setup)_intents/(?P<pi>[^/]+)/authenticate|3ds/(?P<page>[^/]+))$")
 
 
 def _json(status: int, payload, request_id: str) -> Reply:
@@ -69,7 +70,7 @@ def _options(rule: dict) -> dict:
 
 
 def _route(fake: StripeFake, method: str, path: str, query, body: bytes, request_id: str) -> Reply:
-    from . import intents
+    from . import intents, setup_intents
 
     match = _AUTH.match(path)
     if match:
@@ -79,12 +80,15 @@ def _route(fake: StripeFake, method: str, path: str, query, body: bytes, request
         outcome = args.get("outcome", "succeed")
         if outcome not in ("succeed", "fail"):
             raise ValueError("outcome must be 'succeed' or 'fail'")
-        pi = fake.get("payment_intent", match["pi"] or match["page"], "intent")
+        intent_id = match["pi"] or match["page"]
+        setup = path.startswith("/_lab/setup_intents/") or (match["page"] and intent_id.startswith("seti_"))
+        kind, module = ("setup_intent", setup_intents) if setup else ("payment_intent", intents)
+        pi = fake.get(kind, intent_id, "intent")
         return_url = ((pi.get("next_action") or {}).get("redirect_to_url") or {}).get("return_url")
-        pi = intents.authenticate(fake, pi, outcome == "succeed", Call(request_id))
+        pi = module.authenticate(fake, pi, outcome == "succeed", Call(request_id))
         if match["page"] and return_url:  # the browser goes back to the shop, as after a real challenge
             failed = pi["status"] == "requires_payment_method"  # the challenge failed, or the issuer declined after
-            query = urlencode({"payment_intent": pi["id"], "payment_intent_client_secret": pi["client_secret"],
+            query = urlencode({kind: pi["id"], f"{kind}_client_secret": pi["client_secret"],
                                "redirect_status": "failed" if failed else "succeeded"})
             return Reply(302, b"", {"location": f"{return_url}?{query}", "request-id": request_id})
         return _json(200, pi, request_id)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from . import objects
+from . import objects, resources
 from .cards import AUTHENTICATION_FAILED, Decline, TestCard
 from .errors import DOCS, StripeError, invalid, unexpected_state
 from .params import Params
@@ -68,7 +68,8 @@ def create(fake: StripeFake, p: Params, call: Call) -> dict[str, Any]:
     if p.strings("payment_method_types"):
         pi["payment_method_types"] = p.strings("payment_method_types")
     else:  # Stripe's default since 2023-08-16: the Dashboard's methods, some of which redirect
-        pi["automatic_payment_methods"] = {"allow_redirects": _allow_redirects(p), "enabled": True}
+        pi["automatic_payment_methods"] = {"allow_redirects": allow_redirects(p), "enabled": True}
+    pi["setup_future_usage"] = p.str("setup_future_usage", choices=("off_session", "on_session"))
     confirming = p.bool("confirm")
     if confirming:
         _check_confirmable(pi, p)
@@ -80,7 +81,7 @@ def create(fake: StripeFake, p: Params, call: Call) -> dict[str, Any]:
     return _confirm(fake, pi, p, call) if confirming else pi
 
 
-def _allow_redirects(p: Params) -> str:
+def allow_redirects(p: Params) -> str:
     auto = p.dict("automatic_payment_methods")
     value = auto.get("allow_redirects", "always")
     if value not in ("always", "never"):
@@ -144,13 +145,22 @@ def _confirm(fake: StripeFake, pi: dict[str, Any], p: Params, call: Call) -> dic
     card = fake.cards.get(pm["id"])
     if card and card.three_d_secure and pi["id"] not in fake.authenticated:
         off_session = p.bool("off_session")
-        if off_session and card.authentication == "always":
+        if off_session and _authenticates_off_session(fake, card, pm, pi):
             return _decline(fake, pi, pm, AUTH_REQUIRED, call)
         if not off_session:
             return _require_action(fake, pi, p.str("return_url"), call)
     if card and card.decline:
         return _decline(fake, pi, pm, card.decline, call, card)
     return _charge(fake, pi, pm, call, card)
+
+
+def _authenticates_off_session(fake: StripeFake, card: TestCard, pm: dict[str, Any], pi: dict[str, Any]) -> bool:
+    """Whether the issuer asks for 3-D Secure even with the cardholder away (docs.stripe.com/testing,
+    "Authentication and setup"): always for pm_card_authenticationRequired, until the card was set up
+    for off-session use for pm_card_authenticationRequiredOnSetup, never for ..._SetupForOffSession."""
+    if card.authentication == "unless_set_up":
+        return not (pm["id"] in fake.set_up and fake.set_up[pm["id"]] in (None, pi["customer"]))
+    return card.authentication == "always"
 
 
 def _require_action(fake: StripeFake, pi: dict[str, Any], return_url: str | None, call: Call) -> dict[str, Any]:
@@ -171,6 +181,8 @@ def _charge(fake: StripeFake, pi: dict[str, Any], pm: dict[str, Any], call: Call
                                      risk_level=card.risk_level if card else "normal"))
     pi.update(latest_charge=charge["id"], last_payment_error=None, next_action=None)
     fake.emit("charge.succeeded", charge, call)
+    if pi["setup_future_usage"]:
+        _save_for_later(fake, pi, pm, call)
     if manual:
         pi.update(status="requires_capture", amount_capturable=pi["amount"])
         fake.emit("payment_intent.amount_capturable_updated", pi, call)
@@ -178,6 +190,15 @@ def _charge(fake: StripeFake, pi: dict[str, Any], pm: dict[str, Any], call: Call
         pi.update(status="succeeded", amount_received=pi["amount"])
         fake.emit("payment_intent.succeeded", pi, call)
     return pi
+
+
+def _save_for_later(fake: StripeFake, pi: dict[str, Any], pm: dict[str, Any], call: Call) -> None:
+    """setup_future_usage: the card paid, so it is attached to the PaymentIntent's customer (and, with
+    off_session, counts as set up for payments without the cardholder)."""
+    if pi["customer"] and pm["customer"] is None:
+        resources.attach(fake, pm, pi["customer"], call)
+    if pi["setup_future_usage"] == "off_session":
+        fake.set_up[pm["id"]] = pi["customer"]
 
 
 def _decline(fake: StripeFake, pi: dict[str, Any], pm: dict[str, Any], decline: Decline, call: Call,
@@ -260,3 +281,22 @@ def cancel(fake: StripeFake, pi: dict[str, Any], p: Params, call: Call) -> dict[
               next_action=None)
     fake.emit("payment_intent.canceled", pi, call)
     return pi
+
+
+def charge_off_session(fake: StripeFake, customer_id: str, payment_method_id: str, amount: int, currency: str,
+                       metadata: dict, call: Call, description: str | None = None) -> dict:
+    """A saved card charged with the cardholder away, as `POST /v1/payment_intents` with confirm=true and
+    off_session=true would: the PaymentIntent in its final status, a decline or authentication_required
+    left in `last_payment_error` (status requires_payment_method) for the caller to read, not raised."""
+    raw: dict[str, Any] = {"amount": str(amount), "currency": currency, "customer": customer_id,
+                           "payment_method": payment_method_id, "payment_method_types": ["card"], "confirm": "true",
+                           "off_session": "true", "metadata": dict(metadata)}
+    if description is not None:
+        raw["description"] = description
+    try:
+        return create(fake, Params(raw, frozenset(raw)), call)
+    except StripeError as error:
+        declined = error.extra.get("payment_intent")
+        if error.type != "card_error" or declined is None:
+            raise
+        return fake.get("payment_intent", declined["id"], "intent")

@@ -16,6 +16,10 @@ from .world import Call, Endpoint, StripeFake
 SYMBOLS = {"usd": "$", "eur": "€", "gbp": "£"}
 ALREADY_ATTACHED = "The payment method you provided has already been attached to a customer."
 NOT_ATTACHED = "The payment method you provided is not attached to a customer so detachment is impossible."
+# Stripe's words, as quoted in public code handling them (e.g. Laravel Cashier users' catch blocks)
+NOT_THE_CUSTOMERS = ("The customer does not have a payment method with the ID {pm}. The payment method must be "
+                     "attached to the customer.")
+INVOICE_SETTINGS = ("custom_fields", "default_payment_method", "footer", "rendering_options")
 
 
 def create_customer(fake: StripeFake, p: Params, call: Call) -> dict[str, Any]:
@@ -37,9 +41,37 @@ def update_customer(fake: StripeFake, customer: dict[str, Any], p: Params, call:
     if "metadata" in p:
         changes["metadata"] = {k: v for k, v in {**customer["metadata"], **p.metadata()}.items() if v != ""}
     previous = {name: customer[name] for name in changes}
+    if "invoice_settings" in p:
+        default = _default_payment_method(fake, customer, p)
+        if default is not False:
+            previous["invoice_settings"] = {"default_payment_method":
+                                            customer["invoice_settings"]["default_payment_method"]}
+            changes["invoice_settings"] = {**customer["invoice_settings"], "default_payment_method": default}
     customer.update(changes)
     fake.emit("customer.updated", customer, call, previous)
     return customer
+
+
+def _default_payment_method(fake: StripeFake, customer: dict[str, Any], p: Params):
+    """invoice_settings[default_payment_method]: a card attached to this customer, or "" to unset it
+    (False: not given)."""
+    settings = p.dict("invoice_settings")
+    for name in settings:
+        if name not in INVOICE_SETTINGS:
+            raise invalid(f"Received unknown parameter: invoice_settings[{name}]", "parameter_unknown",
+                          f"invoice_settings[{name}]")
+    if "default_payment_method" not in settings:
+        return False
+    param = "invoice_settings[default_payment_method]"
+    pm_id = settings["default_payment_method"]
+    if not isinstance(pm_id, str):
+        raise invalid(f"Invalid {param}: must be a string", "parameter_invalid_string", param)
+    if pm_id == "":
+        return None
+    pm = fake.payment_method_for(pm_id, param)  # a pm_card_… id mints a card attached to nobody, as on Stripe
+    if pm["customer"] != customer["id"]:
+        raise invalid(NOT_THE_CUSTOMERS.format(pm=pm["id"]), param=param)  # code unconfirmed: none given
+    return pm["id"]
 
 
 def _refuse_decline(card: TestCard | None) -> None:
@@ -82,6 +114,7 @@ def detach(fake: StripeFake, pm: dict[str, Any], call: Call) -> dict[str, Any]:
     if pm["customer"] is None:
         raise invalid(NOT_ATTACHED)
     pm["customer"] = None
+    fake.set_up.pop(pm["id"], None)  # a detached card is no longer saved for anyone
     fake.emit("payment_method.detached", pm, call)
     return pm
 

@@ -62,7 +62,8 @@ class StripeFake:
         self.store = Store(history, on_evict=self._forget)
         self.objects: dict[str, dict[str, Any]] = self.store.objects
         self.cards: dict[str, TestCard] = {}  # pm id -> the test card it was minted from
-        self.authenticated: set[str] = set()  # PaymentIntents whose cardholder passed 3-D Secure
+        self.authenticated: set[str] = set()  # PaymentIntents and SetupIntents whose cardholder passed 3-D Secure
+        self.set_up: dict[str, str | None] = {}  # pm id -> the customer it was set up for off-session use with
         self.endpoints: dict[str, Endpoint] = {}
         self.idempotency = Replays(IDEMPOTENCY_TTL, history)
         self.faults = FaultPlan(API_FAULTS)
@@ -90,6 +91,7 @@ class StripeFake:
         """An evicted object takes what hangs on it along."""
         self.cards.pop(obj["id"], None)
         self.authenticated.discard(obj["id"])
+        self.set_up.pop(obj["id"], None)
         self.endpoints.pop(obj["id"], None)
         if obj["object"] == "event":
             self.deliveries.forget(obj["id"])
