@@ -7,13 +7,12 @@ import json
 
 import pytest
 import stripe
-from test_stripe_shapes import _expected, _walk
-
 from integration_lab.fakes.stripe import StripeFake, sdk_http_client, subscriptions
 from integration_lab.fakes.stripe.errors import StripeError
 from integration_lab.fakes.stripe.world import Call
 from integration_lab.runtime.clock import FrozenClock
 from integration_lab.runtime.ids import IdFactory
+from test_stripe_shapes import _expected, _walk
 
 pytestmark = pytest.mark.redis_free
 
@@ -245,6 +244,7 @@ def test_deleting_a_clock_deletes_its_customers_and_their_objects(lab):
             retrieve(object_id)
         assert gone.value.http_status == 404
     assert [e.type for e in client.v1.events.list(params={"limit": 1}).data] == ["test_helpers.test_clock.deleted"]
+    assert client.v1.invoices.list().data == [] and client.v1.invoice_payments.list().data == []
 
 
 def test_a_declined_first_payment(lab):

@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import calendar
 import copy
-from contextlib import contextmanager
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 

@@ -88,9 +88,14 @@ def advance(fake: StripeFake, clock: dict[str, Any], p: Params, call: Call) -> d
 def delete(fake: StripeFake, clock: dict[str, Any], call: Call) -> dict[str, Any]:
     """The clock goes, and its customers with everything of theirs."""
     customers = {c["id"] for c in _clock_customers(fake, clock["id"])}
+    gone: set[str] = set()
     for obj in list(fake.objects.values()):
         owner = obj["id"] if obj["object"] == "customer" else obj.get("customer")
         if owner in customers and obj["object"] != "event":
+            fake.remove(obj["id"])
+            gone.add(obj["id"])
+    for obj in list(fake.objects.values()):  # an invoice's payments name only the invoice
+        if obj["object"] == "invoice_payment" and obj["invoice"] in gone:
             fake.remove(obj["id"])
     fake.remove(clock["id"])
     fake.emit(f"{KIND}.deleted", clock, call)
