@@ -22,13 +22,14 @@ NOT_THE_CUSTOMERS = ("The customer does not have a payment method with the ID {p
 INVOICE_SETTINGS = ("custom_fields", "default_payment_method", "footer", "rendering_options")
 
 
-def create_customer(fake: StripeFake, p: Params, call: Call) -> dict[str, Any]:
+def create_customer(fake: StripeFake, p: Params, call: Call, test_clock: str | None = None) -> dict[str, Any]:
     fields = {name: (p.metadata() if name == "metadata" else p.str(name))
               for name in ("description", "email", "name", "phone", "metadata")}
     pm = _attachable_method(fake, p.str("payment_method")) if "payment_method" in p else None
     if pm is not None and pm["customer"] is not None:
         raise invalid(ALREADY_ATTACHED)
     customer = fake.add(objects.customer(fake.new_id("cus")[:18], fake.now(), fields))
+    customer["test_clock"] = test_clock  # checked by clocks.create_customer
     if pm is not None:
         attach(fake, pm, customer["id"])
     fake.emit("customer.created", customer, call)

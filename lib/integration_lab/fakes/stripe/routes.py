@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import intents, products, resources, setup_intents
+from . import clocks, intents, invoices, products, resources, setup_intents, subscriptions
 from .expand import EXPANDABLE
 from .routes_base import PAGE, Operation, Route, route
 
@@ -27,8 +27,8 @@ def _endpoint(fake, ids) -> dict[str, Any]:
 
 _TABLE: list[tuple[str, str, str, set[str], Operation]] = [
     ("POST", "/v1/customers", "customers.create",
-     {"description", "email", "name", "phone", "metadata", "payment_method", "expand"},
-     lambda f, i, p, c: resources.create_customer(f, p, c)),
+     {"description", "email", "name", "phone", "metadata", "payment_method", "test_clock", "expand"},
+     lambda f, i, p, c: clocks.create_customer(f, p, c)),
     ("GET", "/v1/customers", "customers.list", PAGE | {"email"},
      lambda f, i, p, c: f.listing("customer", "/v1/customers", p, email=p.str("email"))),
     ("GET", "/v1/customers/{id}", "customers.retrieve", {"expand"}, lambda f, i, p, c: _customer(f, i)),
@@ -101,7 +101,7 @@ def _returns(name: str) -> tuple[str, bool]:
 
 
 # Each family module (products, …) declares its ROUTES with `route()` and the fields it lets `expand[]` open.
-FAMILIES = (products, setup_intents)
+FAMILIES = (products, setup_intents, clocks, subscriptions, invoices)
 for _family in FAMILIES:
     EXPANDABLE.update(_family.EXPANDABLE)
 ROUTES = [route(m, path, name, allowed, run, _returns(name)) for m, path, name, allowed, run in _TABLE] + \
