@@ -79,7 +79,7 @@ def money(amount: int | None, currency: str | None) -> str:
 
 def _page(title: str, body: str, status: int = 200) -> Reply:
     text = (f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{html.escape(title)}</title>'
-            f'<meta name="viewport" content="width=device-width,initial-scale=1"><style>{CSS}</style></head>'
+            f'<meta name="viewport" content="width=device-width,initial-scale=1"><link rel="icon" href="data:,"><style>{CSS}</style></head>'
             f"<body><main>{body}</main></body></html>")
     return Reply(status, text.encode(), {"content-type": "text/html; charset=utf-8", "cache-control": "no-store"})
 
@@ -110,7 +110,7 @@ def _checkout_page(fake: StripeFake, session: dict, error: str | None = None, em
 <input id="cardnumber" name="cardnumber" inputmode="numeric" placeholder="1234 1234 1234 1234">
 <div class="row"><div><label for="exp">Expiration</label><input id="exp" name="exp" placeholder="MM / YY"></div>
 <div><label for="cvc">CVC</label><input id="cvc" name="cvc" inputmode="numeric" placeholder="CVC"></div></div>
-<button type="submit" id="submit">{verb}</button>{problem}</form></section>""", 402 if error else 200)
+<button type="submit" id="submit">{verb}</button>{problem}</form></section>""")
 
 
 def _closed_page(session: dict) -> Reply:
