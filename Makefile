@@ -50,11 +50,15 @@ run: setup
 test: browser check test-lib
 
 # The browser tests (tests/browser/) drive Debian's chromium with Playwright (whose own browser download is
-# not reachable here): installed with apt when missing and we may (root); otherwise they say what to install.
+# not reachable here), and one test runs stripe-node (tests/node/, `npm ci`): chromium, nodejs and npm are
+# installed with apt when missing and we may (root); otherwise the tests say what to install.
 browser:
 	@command -v chromium >/dev/null || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
 	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } || \
 	  echo "note: no chromium; the browser tests will be skipped (install it: sudo apt-get install chromium)"
+	@command -v npm >/dev/null || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null; } || \
+	  echo "note: no node/npm; the stripe-node test will be skipped (install them: sudo apt-get install nodejs npm)"
 
 check: bandit secrets imports
 

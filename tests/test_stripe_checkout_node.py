@@ -7,6 +7,7 @@ tests/node/node_modules (gitignored) when it is not there yet. Skips only when n
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -22,6 +23,8 @@ pytestmark = pytest.mark.redis_free
 def _installed() -> Path:
     node, npm = shutil.which("node"), shutil.which("npm")
     if node is None or npm is None:
+        if os.environ.get("LAB_REQUIRE_NODE"):  # CI installs them: a missing node is a failure there
+            pytest.fail("LAB_REQUIRE_NODE is set but node or npm is missing")
         pytest.skip("stripe-node needs `node` and `npm` on PATH (Debian: apt-get install nodejs npm)")
     pinned = json.loads((NODE_DIR / "package.json").read_text())["dependencies"]["stripe"]
     installed = NODE_DIR / "node_modules" / "stripe" / "package.json"
