@@ -1,7 +1,7 @@
 """Bounded memory in the Stripe fake: at most `history` objects per resource (oldest evicted first, then
 Stripe's resource_missing 404), idempotency keys gone after 24 hours on the fake's clock or past their own
-bound (oldest first, in keys and in bytes), delivery records bounded, and list pages that touch O(limit)
-objects however many were created."""
+bound (oldest first, in keys and in bytes), delivery records bounded, an index that holes do not grow, and list
+pages that touch O(limit) objects however many were created."""
 
 from __future__ import annotations
 
@@ -54,6 +54,20 @@ def test_pages_walk_the_index_in_both_directions():
     page = client.v1.customers.list(params={"limit": 5, "ending_before": newest_first[3]})
     assert ([c.id for c in page.data], page.has_more) == (newest_first[:3], False)
     assert [c.id for c in client.v1.customers.list(params={"limit": 100}).auto_paging_iter()] == newest_first
+
+
+def test_deletes_behind_a_survivor_leave_no_growing_index():
+    fake, client = _world(history=1000)
+    kept = client.v1.webhook_endpoints.create(params={"url": "http://127.0.0.1:9/kept", "enabled_events": ["*"]})
+    for _ in range(500):
+        gone = client.v1.webhook_endpoints.create(params={"url": "http://127.0.0.1:9/gone", "enabled_events": ["*"]})
+        client.v1.webhook_endpoints.delete(gone.id)
+    newest = client.v1.webhook_endpoints.create(params={"url": "http://127.0.0.1:9/new", "enabled_events": ["*"]})
+    index = fake.store.indexes["webhook_endpoint"]
+    assert len(index) == 2 and len(index.slots) - index.head < 100  # not 502 slots, mostly holes
+    assert [e.id for e in client.v1.webhook_endpoints.list().data] == [newest.id, kept.id]
+    page = client.v1.webhook_endpoints.list(params={"starting_after": newest.id})
+    assert ([e.id for e in page.data], page.has_more) == ([kept.id], False)
 
 
 class CountingDict(dict):

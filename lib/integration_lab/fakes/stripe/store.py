@@ -47,6 +47,15 @@ class Index:
             del self.slots[:self.head]
             self.base += self.head
             self.head = 0
+        elif len(self.slots) - self.head > 2 * len(self.pos) + 64:
+            self._compact()  # holes behind a survivor: objects created and deleted while an old one stays
+
+    def _compact(self) -> None:
+        """Drop every hole; the live ids keep their order (positions are looked up afresh for each page)."""
+        self.base += self.head
+        self.slots = [object_id for object_id in self.slots[self.head:] if object_id is not None]
+        self.head = 0
+        self.pos = {object_id: self.base + i for i, object_id in enumerate(self.slots)}
 
     def oldest(self) -> str:
         return self.slots[self.head]  # type: ignore[return-value]
