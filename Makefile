@@ -130,6 +130,7 @@ bench: setup
 	$(PY) benchmarks/bench_saturation.py
 	$(PY) benchmarks/bench_stripe.py
 	$(PY) benchmarks/bench_hostile.py
+	$(PY) benchmarks/bench_stripe_memory.py
 	$(PY) benchmarks/bench_resilience.py
 	$(PY) benchmarks/bench_load.py --buyers 2000
 

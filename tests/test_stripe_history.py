@@ -1,6 +1,7 @@
 """Bounded memory in the Stripe fake: at most `history` objects per resource (oldest evicted first, then
-Stripe's resource_missing 404), idempotency keys gone after 24 hours on the fake's clock, delivery records
-bounded, and list pages that touch O(limit) objects however many were created."""
+Stripe's resource_missing 404), idempotency keys gone after 24 hours on the fake's clock or past their own
+bound (oldest first, in keys and in bytes), delivery records bounded, an index that holes do not grow, and list
+pages that touch O(limit) objects however many were created."""
 
 from __future__ import annotations
 
@@ -22,8 +23,8 @@ pytestmark = pytest.mark.redis_free  # never reaches a Redis server: the real-Re
 BASE = {"amount": 2000, "currency": "usd", "payment_method_types": ["card"]}
 
 
-def _world(history: int):
-    fake = StripeFake(FrozenClock("2026-01-05T09:00:00Z"), IdFactory(3), history=history)
+def _world(history: int, **options):
+    fake = StripeFake(FrozenClock("2026-01-05T09:00:00Z"), IdFactory(3), history=history, **options)
     return fake, stripe.StripeClient("sk_test_history", http_client=sdk_http_client(fake), max_network_retries=0)
 
 
@@ -53,6 +54,20 @@ def test_pages_walk_the_index_in_both_directions():
     page = client.v1.customers.list(params={"limit": 5, "ending_before": newest_first[3]})
     assert ([c.id for c in page.data], page.has_more) == (newest_first[:3], False)
     assert [c.id for c in client.v1.customers.list(params={"limit": 100}).auto_paging_iter()] == newest_first
+
+
+def test_deletes_behind_a_survivor_leave_no_growing_index():
+    fake, client = _world(history=1000)
+    kept = client.v1.webhook_endpoints.create(params={"url": "http://127.0.0.1:9/kept", "enabled_events": ["*"]})
+    for _ in range(500):
+        gone = client.v1.webhook_endpoints.create(params={"url": "http://127.0.0.1:9/gone", "enabled_events": ["*"]})
+        client.v1.webhook_endpoints.delete(gone.id)
+    newest = client.v1.webhook_endpoints.create(params={"url": "http://127.0.0.1:9/new", "enabled_events": ["*"]})
+    index = fake.store.indexes["webhook_endpoint"]
+    assert len(index) == 2 and len(index.slots) - index.head < 100  # not 502 slots, mostly holes
+    assert [e.id for e in client.v1.webhook_endpoints.list().data] == [newest.id, kept.id]
+    page = client.v1.webhook_endpoints.list(params={"starting_after": newest.id})
+    assert ([e.id for e in page.data], page.has_more) == ([kept.id], False)
 
 
 class CountingDict(dict):
@@ -93,7 +108,38 @@ def test_idempotency_keys_are_bounded_too():
     fake, client = _world(history=5)
     for i in range(20):
         client.v1.customers.create(params={}, options={"idempotency_key": f"k{i}"})
+    assert len(fake.idempotency) == 20  # its own bound (default 1,000), not the objects' history
+    fake, client = _world(history=1000, idempotency_keys=5)
+    for i in range(20):
+        client.v1.customers.create(params={}, options={"idempotency_key": f"k{i}"})
     assert len(fake.idempotency) == 5
+
+
+def test_the_oldest_idempotency_key_is_evicted_first_and_then_runs_anew():
+    fake, client = _world(history=1000, idempotency_keys=3)
+    first = {f"order-{i}": client.v1.payment_intents.create(params=BASE, options={"idempotency_key": f"order-{i}"})
+             for i in range(4)}  # order-0 is evicted by order-3
+    assert [key for _api_key, key in fake.idempotency.entries] == ["order-1", "order-2", "order-3"]
+    for key in ("order-1", "order-2", "order-3"):  # kept: the same answer, replayed
+        repeat = client.v1.payment_intents.create(params=BASE, options={"idempotency_key": key})
+        assert repeat.id == first[key].id and repeat.last_response.headers["idempotent-replayed"] == "true"
+    again = client.v1.payment_intents.create(params=BASE, options={"idempotency_key": "order-0"})
+    assert again.id != first["order-0"].id and "idempotent-replayed" not in again.last_response.headers
+    assert [key for _api_key, key in fake.idempotency.entries] == ["order-2", "order-3", "order-0"]
+    assert len([o for o in fake.objects.values() if o["object"] == "payment_intent"]) == 5
+
+
+def test_idempotency_replies_are_bounded_in_bytes_and_stored_compressed():
+    fake, client = _world(history=1000)
+    fake.idempotency.max_bytes = 4000  # a few compressed replies
+    big = {f"k{i}": "x" * 500 for i in range(40)}  # 20 kB of metadata in each answer
+    for i in range(30):
+        client.v1.customers.create(params={"metadata": big, "description": f"n{i}"},
+                                   options={"idempotency_key": f"big-{i}"})
+    kept = [entry for entry in fake.idempotency.entries.values()]
+    assert fake.idempotency.bytes == sum(len(entry.compressed) for entry in kept) <= 4000
+    assert 1 < len(kept) < 30 and "big-29" == list(fake.idempotency.entries)[-1][1]
+    assert all(len(entry.compressed) * 10 < len(entry.body) and len(entry.fingerprint) == 32 for entry in kept)
 
 
 def test_evicted_events_stop_their_deliveries_and_the_log_is_bounded():

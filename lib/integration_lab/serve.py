@@ -28,11 +28,12 @@ def telegram_app(tokens: list[str] | None, limits: bool, seed: int = 0, history:
     return fake, asgi_app(fake)
 
 
-def stripe_app(api_keys: list[str] | None, port: int, seed: int = 0, history: int = 1_000):
+def stripe_app(api_keys: list[str] | None, port: int, seed: int = 0, history: int = 1_000,
+               idempotency_keys: int = 1_000):
     from .fakes.stripe import StripeFake, asgi_app
 
     fake = StripeFake(SystemClock(), IdFactory(seed), api_keys=api_keys, base_url=f"http://{HOST}:{port}",
-                      history=history)
+                      history=history, idempotency_keys=idempotency_keys)
     return fake, asgi_app(fake)
 
 
@@ -55,8 +56,11 @@ def add_arguments(serve: argparse.ArgumentParser) -> None:
                         help="accept only this secret key (repeatable; default: any sk_test_/rk_test_ key)")
     stripe.add_argument("--seed", type=int, default=0, help="seed for generated ids")
     stripe.add_argument("--history", type=_at_least_one, default=1_000,
-                        help="objects kept per resource (and idempotency keys, delivery records), oldest evicted "
-                             "first (default 1000)")
+                        help="objects kept per resource (and delivery records), oldest evicted first (default 1000)")
+    stripe.add_argument("--idempotency-keys", type=_at_least_one, default=1_000,
+                        help="idempotency keys whose first answer is replayed, oldest evicted first (then a repeat "
+                             "runs anew); each also expires after 24 hours, and the replies kept take at most 16 MB "
+                             "(default 1000)")
     from .app.service import DEFAULTS
 
     app = services.add_parser("app", help="our side: /payme, /click/…, /stripe/webhook, /telegram/webhook, /_lab/")
@@ -122,7 +126,8 @@ def main(args: argparse.Namespace) -> int:
             return 1
         return 0
     if args.service == "stripe":
-        _fake, app = stripe_app(args.api_keys, args.port, seed=args.seed, history=args.history)
+        _fake, app = stripe_app(args.api_keys, args.port, seed=args.seed, history=args.history,
+                                idempotency_keys=args.idempotency_keys)
         print(f"Stripe API fake on http://{HOST}:{args.port}/v1/…; control API at /_lab/")
         uvicorn.Server(uvicorn_config(app, args.port)).run()
         return 0

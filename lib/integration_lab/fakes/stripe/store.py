@@ -1,4 +1,5 @@
-"""Bounded object storage: objects by id, and per resource an index in creation order.
+"""Bounded object storage: objects by id, and per resource an index in creation order; and the
+idempotency store.
 
 Each resource keeps at most `history` objects; adding one more evicts that resource's oldest, which from
 then on answers Stripe's resource_missing 404. Lists walk the index from a cursor, so a page costs
@@ -7,9 +8,19 @@ O(limit) (plus the objects a filter skips), not a scan of everything ever create
 
 from __future__ import annotations
 
+import sys
+import zlib
+from dataclasses import dataclass
 from typing import Any, Callable, Iterator
 
 DEFAULT_HISTORY = 1000
+# Idempotency keys kept, newest first. A key is only ever replayed to a retry of the same request, and the
+# SDKs retry within seconds (backoff of 0.5 s doubling to 5 s), so the last 1,000 POSTs cover every retry a
+# lab client makes; the objects' `history` is a separate bound, so keeping more objects keeps no more replies.
+DEFAULT_IDEMPOTENCY_KEYS = 1000
+# The stored replies (compressed) take at most this many bytes together, however large each one is; past it
+# the oldest keys go first, as past the key count.
+IDEMPOTENCY_BYTES = 16 << 20
 
 
 class Index:
@@ -36,6 +47,15 @@ class Index:
             del self.slots[:self.head]
             self.base += self.head
             self.head = 0
+        elif len(self.slots) - self.head > 2 * len(self.pos) + 64:
+            self._compact()  # holes behind a survivor: objects created and deleted while an old one stays
+
+    def _compact(self) -> None:
+        """Drop every hole; the live ids keep their order (positions are looked up afresh for each page)."""
+        self.base += self.head
+        self.slots = [object_id for object_id in self.slots[self.head:] if object_id is not None]
+        self.head = 0
+        self.pos = {object_id: self.base + i for i, object_id in enumerate(self.slots)}
 
     def oldest(self) -> str:
         return self.slots[self.head]  # type: ignore[return-value]
@@ -103,31 +123,59 @@ def _ordered(found: list[dict[str, Any]], before: int | None) -> list[dict[str, 
     return found[::-1] if before is not None else found
 
 
-class Replays:
-    """Idempotency entries, oldest first: each expires `ttl` seconds after it was stored (Stripe: 24 hours),
-    and at most `cap` are kept (the fake's bounded history; Stripe keeps every key for its 24 hours)."""
+@dataclass(slots=True)
+class Replay:
+    """The first answer given to an idempotency key, kept compactly: a digest of the request it answered
+    (method, path and parameters) and the body compressed."""
+    fingerprint: bytes
+    status: int
+    compressed: bytes
+    stored_at: float
 
-    def __init__(self, ttl: float, cap: int):
-        self.ttl, self.cap = ttl, cap
-        self.entries: dict[Any, Any] = {}
+    @property
+    def body(self) -> bytes:
+        return zlib.decompress(self.compressed)
+
+
+class Replays:
+    """Idempotency keys and their first answers, oldest first. Each expires `ttl` seconds after it was stored
+    (Stripe: 24 hours); past `max_keys` keys, or `max_bytes` of stored replies, the oldest go first (Stripe
+    keeps every key for its 24 hours; the fake keeps the latest). An evicted key is unknown again: a repeat
+    runs anew."""
+
+    def __init__(self, ttl: float, max_keys: int = DEFAULT_IDEMPOTENCY_KEYS, max_bytes: int = IDEMPOTENCY_BYTES):
+        if max_keys < 1:
+            raise ValueError("idempotency_keys must be at least 1")
+        self.ttl, self.max_keys, self.max_bytes = ttl, max_keys, max_bytes
+        self.entries: dict[tuple[str, str], Replay] = {}  # (API key, idempotency key) -> the first answer
+        self.bytes = 0  # of the compressed replies
 
     def __len__(self) -> int:
         return len(self.entries)
 
-    def get(self, key: Any, now: float) -> Any:
+    def get(self, api_key: str, idempotency_key: str, now: float) -> Replay | None:
         self._expire(now)
-        return self.entries.get(key)
+        return self.entries.get((api_key, idempotency_key))
 
-    def put(self, key: Any, stored: Any, now: float) -> None:
-        self.entries.pop(key, None)
-        self.entries[key] = stored
+    def put(self, api_key: str, idempotency_key: str, fingerprint: bytes, status: int, body: bytes,
+            now: float) -> None:
+        key = (sys.intern(api_key), idempotency_key)  # one copy of the API key however many entries share it
+        self._drop(key)
+        entry = Replay(fingerprint, status, zlib.compress(body, 1), now)
+        self.entries[key] = entry
+        self.bytes += len(entry.compressed)
         self._expire(now)
-        while len(self.entries) > self.cap:
-            del self.entries[next(iter(self.entries))]
+        while len(self.entries) > self.max_keys or self.bytes > self.max_bytes:
+            self._drop(next(iter(self.entries)))
+
+    def _drop(self, key: tuple[str, str]) -> None:
+        entry = self.entries.pop(key, None)
+        if entry is not None:
+            self.bytes -= len(entry.compressed)
 
     def _expire(self, now: float) -> None:
         while self.entries:
             oldest = next(iter(self.entries))
             if now - self.entries[oldest].stored_at <= self.ttl:
                 return
-            del self.entries[oldest]
+            self._drop(oldest)

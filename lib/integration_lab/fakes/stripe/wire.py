@@ -7,6 +7,7 @@ carries a `Request-Id`; errors are `{"error": {...}}` with Stripe's status codes
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 from typing import Any
 
@@ -15,7 +16,7 @@ from ...runtime.faults import SimulatedTimeout
 from . import billing, control, expand, forms, routes
 from .errors import StripeError, invalid, redact_key
 from .params import Params
-from .world import API_VERSION, Call, Stored, StripeFake
+from .world import API_VERSION, Call, StripeFake
 
 NO_KEY = ("You did not provide an API key. You need to provide your API key in the Authorization header, using "
           "Bearer auth (e.g. 'Authorization: Bearer YOUR_SECRET_KEY'). See https://stripe.com/docs/api#authentication "
@@ -64,8 +65,9 @@ def _check_key(fake: StripeFake, key: str | None) -> None:
         raise StripeError(401, "invalid_request_error", f"Invalid API Key provided: {redact_key(key)}")
 
 
-def _fingerprint(method: str, path: str, raw: dict[str, Any]) -> tuple:
-    return method, path, json.dumps(raw, sort_keys=True)
+def _fingerprint(method: str, path: str, raw: dict[str, Any]) -> bytes:
+    """A digest of the request an idempotency key was first used with: 32 bytes however large the form."""
+    return hashlib.sha256(json.dumps([method, path, raw], sort_keys=True).encode()).digest()
 
 
 async def handle(fake: StripeFake, method: str, path: str, query: bytes | str, headers: dict[str, str],
@@ -122,8 +124,8 @@ async def _handle(fake: StripeFake, method: str, path: str, query: bytes | str, 
         return _fault_reply(fault.kind, request_id)
     reply, validation = _run(fake, route, ids, params, paths, call)
     if idempotency_key is not None and not validation:
-        fake.idempotency.put((key, idempotency_key), Stored(_fingerprint(method, path, raw), reply.status, reply.body,
-                                                            fake.clock.time()), fake.clock.time())
+        fake.idempotency.put(key, idempotency_key, _fingerprint(method, path, raw), reply.status, reply.body,
+                             fake.clock.time())
     if fault and fault.kind == "lost_answer":
         raise SimulatedTimeout(float(fault.options.get("seconds", 30)), applied=True)
     return reply
@@ -149,7 +151,7 @@ def _run(fake: StripeFake, route, ids, params: Params, paths: list[str], call: C
 def _replay(fake: StripeFake, key: str, idempotency_key: str, fingerprint: tuple, request_id: str) -> Reply | None:
     if len(idempotency_key) > 255:
         raise invalid("Idempotency-Key must be no more than 255 characters long.")  # wording unconfirmed
-    stored = fake.idempotency.get((key, idempotency_key), fake.clock.time())  # expired entries are gone
+    stored = fake.idempotency.get(key, idempotency_key, fake.clock.time())  # expired or evicted: gone
     if stored is None:
         return None
     if stored.fingerprint != fingerprint:

@@ -1,5 +1,5 @@
 """The Stripe fake's state: objects by id, events, webhook endpoints and the idempotency store, each
-bounded by `history` (objects kept per resource, oldest evicted first; see store.py).
+bounded: `history` objects kept per resource, `idempotency_keys` keys, oldest evicted first (see store.py).
 
 Operations live beside it (`intents`, `resources`); the wire layer (`wire`) turns HTTP into calls here.
 Everything reads time from the lab clock and ids from the seeded factory, so a scenario replays exactly.
@@ -16,7 +16,7 @@ from ...runtime.faults import FaultPlan
 from . import objects
 from .cards import TEST_METHODS, TestCard
 from .errors import invalid, missing
-from .store import DEFAULT_HISTORY, Replays, Store
+from .store import DEFAULT_HISTORY, DEFAULT_IDEMPOTENCY_KEYS, Replays, Store
 
 API_VERSION = "2026-10-28.endive"  # the version the pinned stripe SDK sends; events carry the caller's
 IDEMPOTENCY_TTL = 24 * 3600
@@ -34,15 +34,6 @@ class Call:
 
 
 @dataclass
-class Stored:
-    """The first answer given to an idempotency key, replayed to every repeat for 24 hours."""
-    fingerprint: tuple
-    status: int
-    body: bytes
-    stored_at: float
-
-
-@dataclass
 class Endpoint:
     id: str
     secret: str = field(repr=False)
@@ -56,7 +47,7 @@ class Endpoint:
 
 class StripeFake:
     def __init__(self, clock, ids, api_keys: list[str] | None = None, base_url: str = "http://127.0.0.1",
-                 history: int = DEFAULT_HISTORY):
+                 history: int = DEFAULT_HISTORY, idempotency_keys: int = DEFAULT_IDEMPOTENCY_KEYS):
         from .webhooks import Deliveries
 
         self.clock, self.ids, self.base_url = clock, ids, base_url
@@ -67,7 +58,7 @@ class StripeFake:
         self.authenticated: set[str] = set()  # PaymentIntents and SetupIntents whose cardholder passed 3-D Secure
         self.set_up: dict[str, str | None] = {}  # pm id -> the customer it was set up for off-session use with
         self.endpoints: dict[str, Endpoint] = {}
-        self.idempotency = Replays(IDEMPOTENCY_TTL, history)
+        self.idempotency = Replays(IDEMPOTENCY_TTL, idempotency_keys)  # the first answers, replayed
         self.faults = FaultPlan(API_FAULTS)
         self.sleep = asyncio.sleep  # how a latency fault waits; a notebook's fake waits on the lab clock instead
         self.deliveries = Deliveries(self, history)
