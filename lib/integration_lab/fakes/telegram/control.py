@@ -126,6 +126,7 @@ async def _payments(fake: TelegramFake, people: People, verb: str, path: str, da
     elif checkout_route and verb == "GET":
         return _reply(200, {"ok": True, "checkout": fake.payments.checkout(checkout_route.group(1)).to_api()})
     elif path == "/_lab/stars" and verb == "GET":
+        fake.payments.subscriptions.renew_due()
         ledger = fake.payments.ledger(people.bot.account.id)
         return _reply(200, {"ok": True, "balance": ledger.star_balance, "transactions": ledger.transactions})
     else:

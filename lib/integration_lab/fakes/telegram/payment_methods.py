@@ -314,7 +314,28 @@ def refund_star_payment(fake: TelegramFake, bot: Bot, args: Args) -> bool:
     return True
 
 
+def edit_user_star_subscription(fake: TelegramFake, bot: Bot, args: Args) -> bool:
+    """Client::process_edit_user_star_subscription_query: get_user_id, then the charge id and is_canceled as given
+    (neither is required there), then payments.botCancelStarsSubscription on Telegram's servers."""
+    user_id = max(to_integer(args.arg("user_id"), 64), 0)
+    if user_id == 0:
+        raise bad_request("invalid user_id specified")
+    charge_id, is_canceled = args.arg("telegram_payment_charge_id"), args.flag("is_canceled")
+    if user_id not in fake.accounts:
+        raise bad_request("USER_ID_INVALID")  # payments.botCancelStarsSubscription's documented error
+    subscription = fake.payments.subscriptions.find(bot.account.id, charge_id)
+    if subscription is None or subscription.user.id != user_id:
+        # CHARGE_ID_INVALID is documented for the method (gotd.dev's and gogram's lists of its errors); that
+        # an unknown id, another user's, a renewal's or a one-off payment's gets it is UNCONFIRMED
+        raise bad_request("CHARGE_ID_INVALID")
+    # UNCONFIRMED: an expired subscription, a second cancel, or a restore of one the bot never canceled answers
+    # True and changes nothing; a restore never undoes the user's own cancellation
+    fake.payments.subscriptions.cancel_by_bot(subscription, is_canceled)
+    return True
+
+
 def get_star_transactions(fake: TelegramFake, bot: Bot, args: Args) -> dict:
+    fake.payments.subscriptions.renew_due()  # a clock that moves by itself tells no listener
     offset = args.int32("offset", 0, 0)
     limit = args.int32("limit", 100, 1, 100)
     transactions = fake.payments.ledger(bot.account.id).transactions
@@ -322,10 +343,13 @@ def get_star_transactions(fake: TelegramFake, bot: Bot, args: Args) -> dict:
 
 
 def get_my_star_balance(fake: TelegramFake, bot: Bot, args: Args) -> dict:
+    fake.payments.subscriptions.renew_due()
     return {"amount": fake.payments.ledger(bot.account.id).star_balance}  # nanostar_amount only if ≠ 0
 
 
 PAYMENT_METHODS = {"sendInvoice": send_invoice, "createInvoiceLink": create_invoice_link,
                    "answerShippingQuery": answer_shipping_query, "answerPreCheckoutQuery": answer_pre_checkout_query,
                    "refundStarPayment": refund_star_payment, "getStarTransactions": get_star_transactions,
-                   "getMyStarBalance": get_my_star_balance}
+                   "getMyStarBalance": get_my_star_balance, "editUserStarSubscription": edit_user_star_subscription}
+
+from . import star_subscriptions_people  # noqa: E402,F401  (registers the subscription control routes)

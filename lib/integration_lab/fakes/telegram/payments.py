@@ -20,6 +20,7 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
 
+from .star_subscriptions import Subscription, Subscriptions
 from .state import Account, Chat
 
 CHECKOUT_WINDOW = 10  # "The Bot API must receive an answer within 10 seconds after the pre-checkout query was sent"
@@ -141,6 +142,7 @@ class Payments:
             self.add_provider(name, token)
         self.ledgers: dict[int, Ledger] = {}
         fake.clock.on_advance(lambda _seconds: self.expire())
+        self.subscriptions = Subscriptions(self)  # renewals follow the clock too
 
     def add_provider(self, name: str, token: str) -> None:
         head, mode, secret = (token.split(":", 2) + ["", ""])[:3]
@@ -157,6 +159,7 @@ class Payments:
 
     def reset(self) -> None:
         self.ledgers.clear()
+        self.subscriptions.reset()
 
     # ---- reading checkouts (the lazy 10-second rule) ----------------------------------------------------
     def refresh(self, checkout: Checkout) -> Checkout:
@@ -260,8 +263,11 @@ class Payments:
         """The provider charges (or Stars move), then a successful_payment service message
         (https://core.telegram.org/bots/payments, the checkout steps) from the payer in the payer's private chat
         with the bot (for invoices in groups: not confirmed by a public source; the lab's choice)."""
-        invoice, payer, ledger = checkout.invoice, checkout.payer, self.ledger(bot.account.id)
+        invoice, payer = checkout.invoice, checkout.payer
         stars = invoice.currency == STARS
+        if stars and not self.subscriptions.can_pay(payer.id, checkout.total_amount):
+            self._end(checkout, "cancelled", "not enough Stars")  # the balance fell while the form was open
+            return
         payment: dict[str, Any] = {"currency": invoice.currency, "total_amount": checkout.total_amount,
                                    "invoice_payload": invoice.payload}
         if checkout.shipping_option_id:
@@ -272,22 +278,42 @@ class Payments:
         # [BAS] JsonSuccessfulPaymentBot always emits the key; its value for Stars is not confirmed by a public
         # source (the lab's choice: "").
         payment["provider_payment_charge_id"] = "" if stars else self._provider_charge_id(invoice.provider)
+        now = int(self.fake.clock.time())
         if invoice.subscription_period:
             payment.update(is_recurring=True, is_first_recurring=True,
-                           subscription_expiration_date=int(self.fake.clock.time()) + invoice.subscription_period)
+                           subscription_expiration_date=now + invoice.subscription_period)
+            self.subscriptions.begin(bot.account.id, payer, invoice, payment["telegram_payment_charge_id"],
+                                     now + invoice.subscription_period)
         chat = self.private_chat(bot, payer)
         message = self.fake.post(chat, payer, None, successful_payment=payment)
         checkout.successful_payment = message.to_api()
         if invoice.single_chat:
             invoice.paid = True
         if stars:
-            charge_id = payment["telegram_payment_charge_id"]
-            ledger.keep(ledger.star_payments, charge_id,
-                        StarPayment(charge_id, payer, checkout.total_amount, invoice.payload))
-            ledger.star_balance += checkout.total_amount
-            ledger.record(self._transaction(charge_id, checkout.total_amount, payer, invoice.payload))
+            self._stars_in(bot, payment["telegram_payment_charge_id"], payer, invoice, checkout.total_amount, now)
         self._end(checkout, "paid", None)
         self.fake.enqueue(bot, "message", checkout.successful_payment)
+
+    def charge_renewal(self, bot, subscription: Subscription, due: int) -> str:
+        """A renewal at `due`: Stars move and the payer's successful_payment reaches the bot, dated `due` (the
+        clock may have jumped past several periods at once). Returns the new charge id."""
+        invoice, payer = subscription.invoice, subscription.user
+        charge_id = self._telegram_charge_id(True)
+        payment = {"currency": STARS, "total_amount": subscription.amount, "invoice_payload": invoice.payload,
+                   "telegram_payment_charge_id": charge_id, "provider_payment_charge_id": "",
+                   "is_recurring": True, "subscription_expiration_date": subscription.expires_at}
+        message = self.fake.post(self.private_chat(bot, payer), payer, None, successful_payment=payment)
+        message.date = due
+        self._stars_in(bot, charge_id, payer, invoice, subscription.amount, due)
+        self.fake.enqueue(bot, "message", message.to_api())
+        return charge_id
+
+    def _stars_in(self, bot, charge_id: str, payer: Account, invoice: Invoice, amount: int, date: int) -> None:
+        ledger = self.ledger(bot.account.id)
+        self.subscriptions.debit(payer.id, amount)
+        ledger.keep(ledger.star_payments, charge_id, StarPayment(charge_id, payer, amount, invoice.payload))
+        ledger.star_balance += amount
+        ledger.record(self._transaction(charge_id, amount, payer, invoice.payload, invoice.subscription_period, date))
 
     def refund(self, bot, payment: StarPayment) -> None:
         """The whole payment back (https://core.telegram.org/bots/api#refundstarpayment has no amount); a
@@ -302,13 +328,18 @@ class Payments:
         message = self.fake.post(self.private_chat(bot, payment.user), bot.account, None, refunded_payment=refunded)
         self.fake.enqueue(bot, "message", message.to_api())
 
-    def _transaction(self, charge_id: str, amount: int, user: Account, payload: str) -> dict:
-        """StarTransaction in [BAS] order: source for income, receiver (sign flipped) for a refund."""
+    def _transaction(self, charge_id: str, amount: int, user: Account, payload: str, period: int = 0,
+                     date: int | None = None) -> dict:
+        """StarTransaction in [BAS] order: source for income, receiver (sign flipped) for a refund; a
+        subscription's payments carry its period ([BAS] starTransactionTypeBotSubscriptionSale)."""
         partner = {"type": "user", "transaction_type": "invoice_payment", "user": user.to_api()}
         if payload:
             partner["invoice_payload"] = payload
+        if period:
+            partner["subscription_period"] = period
         side = "source" if amount > 0 else "receiver"
-        return {"id": charge_id, "date": int(self.fake.clock.time()), side: partner, "amount": abs(amount)}
+        when = int(self.fake.clock.time()) if date is None else date
+        return {"id": charge_id, "date": when, side: partner, "amount": abs(amount)}
 
     def _telegram_charge_id(self, stars: bool) -> str:
         # Stars charge ids seen in public bot code start "stx" and run long; the format is not confirmed by a

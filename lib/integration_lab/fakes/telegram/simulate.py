@@ -6,12 +6,13 @@ ValueError otherwise; the control API answers those with 400.
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
 from typing import Any
 
 from . import members as chat_members
 from .files import summary as media_summary
 from .formatting import command_entities
-from .payments import ORDER_FIELDS, SHIPPING_FIELDS, Checkout, Invoice, money
+from .payments import ORDER_FIELDS, SHIPPING_FIELDS, STARS, Checkout, Invoice, money
 from .state import Account, Bot, CallbackRecord, Chat, Message
 from .world import TelegramFake
 
@@ -169,6 +170,9 @@ class People:
             raise ValueError(f"the tip must be a whole number from 0 to {invoice.max_tip_amount}")
         if shipping_option_id is not None and not (isinstance(shipping_option_id, str) and invoice.is_flexible):
             raise ValueError("only a flexible invoice has shipping options to choose")
+        stars = self.fake.payments.subscriptions
+        if invoice.currency == STARS and not stars.can_pay(person.id, invoice.total_amount + tip):
+            raise ValueError("not enough Stars")  # the app offers to buy Stars; no query reaches the bot
         return self.fake.payments.start(self.bot, chat_id, person, invoice, message_id, link, info,
                                         shipping_option_id, tip)
 
@@ -234,11 +238,21 @@ def _service_text(message: Message) -> str:
     for key, verb in (("successful_payment", "paid"), ("refunded_payment", "refunded")):
         if key in service:
             payment = service[key]
-            return f"({verb} {money(payment['total_amount'], payment['currency'])} for {payment['invoice_payload']})"
+            paid = f"{verb} {money(payment['total_amount'], payment['currency'])} for {payment['invoice_payload']}"
+            return f"({paid}{_subscription_text(payment)})"
     described = chat_members.describe_service(service)
     if described:
         return described
     return "(" + ", ".join(f"{k}={v}" for k, v in service.items()) + ")"
+
+
+def _subscription_text(payment: dict) -> str:
+    """A subscription payment says which one it was and until when (UTC), as the apps' receipt does."""
+    if not payment.get("is_recurring"):
+        return ""
+    until = datetime.fromtimestamp(payment["subscription_expiration_date"], timezone.utc).strftime("%Y-%m-%d %H:%M")
+    kind = "subscribed" if payment.get("is_first_recurring") else "renewed"
+    return f"; {kind} until {until} UTC"
 
 
 def _failure_text(checkout: Checkout) -> str:
