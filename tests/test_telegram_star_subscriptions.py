@@ -8,15 +8,13 @@ import asyncio
 
 import httpx
 import pytest
-from telegram import LabeledPrice
-from telegram.ext import Application, MessageHandler, PreCheckoutQueryHandler, filters
-
+from catalogue import problems
 from integration_lab.fakes.telegram import AsyncTelegramTransport, People, TelegramFake, asgi_app
 from integration_lab.runtime.clock import FrozenClock
 from integration_lab.runtime.ids import IdFactory
 from integration_lab.runtime.processes import serving
-
-from catalogue import problems
+from telegram import LabeledPrice
+from telegram.ext import Application, MessageHandler, PreCheckoutQueryHandler, filters
 
 pytestmark = pytest.mark.redis_free  # never reaches a Redis server: the real-Redis pass of CI leaves it out
 

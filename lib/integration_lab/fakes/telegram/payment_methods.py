@@ -352,4 +352,4 @@ PAYMENT_METHODS = {"sendInvoice": send_invoice, "createInvoiceLink": create_invo
                    "refundStarPayment": refund_star_payment, "getStarTransactions": get_star_transactions,
                    "getMyStarBalance": get_my_star_balance, "editUserStarSubscription": edit_user_star_subscription}
 
-from . import star_subscriptions_people  # noqa: E402,F401  (registers the subscription control routes)
+from . import star_subscriptions_people  # noqa: F401  (registers the subscription control routes)
