@@ -18,13 +18,14 @@ ALREADY_ATTACHED = "The payment method you provided has already been attached to
 NOT_ATTACHED = "The payment method you provided is not attached to a customer so detachment is impossible."
 
 
-def create_customer(fake: StripeFake, p: Params, call: Call) -> dict[str, Any]:
+def create_customer(fake: StripeFake, p: Params, call: Call, test_clock: str | None = None) -> dict[str, Any]:
     fields = {name: (p.metadata() if name == "metadata" else p.str(name))
               for name in ("description", "email", "name", "phone", "metadata")}
     pm = _attachable_method(fake, p.str("payment_method")) if "payment_method" in p else None
     if pm is not None and pm["customer"] is not None:
         raise invalid(ALREADY_ATTACHED)
     customer = fake.add(objects.customer(fake.new_id("cus")[:18], fake.now(), fields))
+    customer["test_clock"] = test_clock  # checked by clocks.create_customer
     if pm is not None:
         attach(fake, pm, customer["id"])
     fake.emit("customer.created", customer, call)
@@ -36,6 +37,13 @@ def update_customer(fake: StripeFake, customer: dict[str, Any], p: Params, call:
                                if name in p}
     if "metadata" in p:
         changes["metadata"] = {k: v for k, v in {**customer["metadata"], **p.metadata()}.items() if v != ""}
+    if "invoice_settings" in p:  # its default_payment_method: what subscriptions charge
+        pm_id = Params(p.dict("invoice_settings"), frozenset({"default_payment_method"})).str("default_payment_method")
+        pm = fake.get("payment_method", pm_id, "invoice_settings[default_payment_method]") if pm_id else None
+        if pm is not None and pm["customer"] != customer["id"]:  # wording unconfirmed
+            raise invalid(f"The customer does not have a payment method with the ID {pm_id}. The payment method must "
+                          "be attached to the customer.", param="invoice_settings[default_payment_method]")
+        changes["invoice_settings"] = {**customer["invoice_settings"], "default_payment_method": pm_id}
     previous = {name: customer[name] for name in changes}
     customer.update(changes)
     fake.emit("customer.updated", customer, call, previous)

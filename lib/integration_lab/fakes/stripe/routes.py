@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import intents, products, resources
+from . import clocks, intents, invoices, products, resources, subscriptions
 from .expand import EXPANDABLE
 from .routes_base import PAGE, Operation, Route, route
 
@@ -27,12 +27,13 @@ def _endpoint(fake, ids) -> dict[str, Any]:
 
 _TABLE: list[tuple[str, str, str, set[str], Operation]] = [
     ("POST", "/v1/customers", "customers.create",
-     {"description", "email", "name", "phone", "metadata", "payment_method", "expand"},
-     lambda f, i, p, c: resources.create_customer(f, p, c)),
+     {"description", "email", "name", "phone", "metadata", "payment_method", "test_clock", "expand"},
+     lambda f, i, p, c: clocks.create_customer(f, p, c)),
     ("GET", "/v1/customers", "customers.list", PAGE | {"email"},
      lambda f, i, p, c: f.listing("customer", "/v1/customers", p, email=p.str("email"))),
     ("GET", "/v1/customers/{id}", "customers.retrieve", {"expand"}, lambda f, i, p, c: _customer(f, i)),
-    ("POST", "/v1/customers/{id}", "customers.update", {"description", "email", "name", "phone", "metadata", "expand"},
+    ("POST", "/v1/customers/{id}", "customers.update", {"description", "email", "name", "phone", "metadata",
+                                                        "invoice_settings", "expand"},
      lambda f, i, p, c: resources.update_customer(f, _customer(f, i), p, c)),
     ("GET", "/v1/customers/{id}/payment_methods", "customers.list_payment_methods", PAGE | {"type"},
      lambda f, i, p, c: f.listing("payment_method", f"/v1/customers/{_customer(f, i)['id']}/payment_methods", p,
@@ -100,7 +101,8 @@ def _returns(name: str) -> tuple[str, bool]:
 
 
 # Each family module (products, …) declares its ROUTES with `route()` and the fields it lets `expand[]` open.
-FAMILIES = (products,)
+FAMILIES = (products,
+            clocks, subscriptions, invoices)
 for _family in FAMILIES:
     EXPANDABLE.update(_family.EXPANDABLE)
 ROUTES = [route(m, path, name, allowed, run, _returns(name)) for m, path, name, allowed, run in _TABLE] + \

@@ -68,10 +68,11 @@ class StripeFake:
         self.faults = FaultPlan(API_FAULTS)
         self.sleep = asyncio.sleep  # how a latency fault waits; a notebook's fake waits on the lab clock instead
         self.deliveries = Deliveries(self, history)
+        self.frozen_at: int | None = None  # a test clock's time while billing changes that clock's objects
 
     # ids and time ---------------------------------------------------------------------------------
     def now(self) -> int:
-        return int(self.clock.time())
+        return int(self.clock.time()) if self.frozen_at is None else self.frozen_at
 
     def new_id(self, prefix: str) -> str:
         return self.ids.token(prefix + "_", 24)
