@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import clocks, intents, invoices, products, resources, subscriptions
+from . import checkout, clocks, intents, invoices, payment_links, products, resources, subscriptions
 from .expand import EXPANDABLE
 from .routes_base import PAGE, Operation, Route, route
 
@@ -101,7 +101,7 @@ def _returns(name: str) -> tuple[str, bool]:
 
 
 # Each family module (products, …) declares its ROUTES with `route()` and the fields it lets `expand[]` open.
-FAMILIES = (products,
+FAMILIES = (products, checkout, payment_links,
             clocks, subscriptions, invoices)
 for _family in FAMILIES:
     EXPANDABLE.update(_family.EXPANDABLE)

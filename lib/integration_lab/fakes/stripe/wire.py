@@ -75,6 +75,10 @@ async def handle(fake: StripeFake, method: str, path: str, query: bytes | str, h
         return too_large(request_id)
     if path.startswith("/_lab/"):
         return await control.handle(fake, method, path, query, body, request_id)
+    if path.startswith(("/c/pay/", "/b/")):  # the pages a buyer's browser opens (Stripe's checkout host)
+        from . import hosted_page
+
+        return await hosted_page.handle(fake, method, path, query, body, request_id)
     try:
         billing.run_due(fake)  # what fell due on the lab clock happens before this request sees anything
         return await _handle(fake, method, path, query, headers, body, request_id)
