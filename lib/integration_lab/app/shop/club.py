@@ -75,6 +75,16 @@ class ClubStore:
         return Membership(int(user_id), int(through), source, int(ended) if ended else None,
                           int(chat) if chat else None)
 
+    # notices told (the outbox forgets a sent job after a week; Stripe retries a failed invoice for two) --------
+    async def told(self, user_id: int, notice: str) -> bool:
+        return bool(await self.redis.hexists(self._key(user_id), f"told:{notice}"))
+
+    async def mark_told(self, user_id: int, notice: str) -> None:
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.hset(self._key(user_id), f"told:{notice}", 1)
+            pipe.expire(self._key(user_id), KEEP)
+            await pipe.execute()
+
     # the lapse sweep's due set ----------------------------------------------------------------------------
     async def watch(self, membership: Membership) -> None:
         """Watch a renewing Stars membership for a lapse at its paid-through time (repeatable: a ZADD)."""

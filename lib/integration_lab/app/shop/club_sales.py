@@ -124,7 +124,7 @@ class ClubSales:
         text = (f"Welcome to the {self.plan.title}! You are a member until {utc(membership.paid_through)}; it "
                 f"renews monthly for {money(paid['total_amount'], 'XTR')}." if first else
                 f"Your club membership is renewed until {utc(membership.paid_through)}. Thank you!")
-        await self.notify(chat_id, f"club:{user_id}:paid:{charge}", text)
+        await self.notify(user_id, chat_id, f"paid:{charge}", text)
         return f"club: {'joined' if first else 'renewed'} until {membership.paid_through}"
 
     # the lapse sweep ---------------------------------------------------------------------------------------
@@ -140,14 +140,19 @@ class ClubSales:
                     await self.store.done(user_id, due)
                 continue
             if membership is not None and membership.source.startswith("stars") and membership.chat_id:
-                await self.notify(membership.chat_id, f"club:{user_id}:lapsed:{due}",
+                await self.notify(user_id, membership.chat_id, f"lapsed:{due}",
                                   f"Your club membership ended on {utc(due)}: it was not renewed. Send /club to "
                                   "join again.")
                 told.append(user_id)
             await self.store.done(user_id, due)  # after the notice: a cut between them tells once (job id)
         return told
 
-    async def notify(self, chat_id: int | None, job_id: str, text: str) -> None:
-        if chat_id is not None:
-            await self.outbox.enqueue(Job(job_id, int(chat_id), text))
+    async def notify(self, user_id: int, chat_id: int | None, notice: str, text: str) -> None:
+        """Tell the buyer once per `notice` (e.g. `failed:<invoice>`): queued under a job id of its own, then
+        remembered with the membership (the outbox keeps a sent job a week; a resend after a cut between the
+        two finds the job still queued)."""
+        if chat_id is None or await self.store.told(user_id, notice):
+            return
+        await self.outbox.enqueue(Job(f"club:{user_id}:{notice}", int(chat_id), text))
+        await self.store.mark_told(user_id, notice)
 

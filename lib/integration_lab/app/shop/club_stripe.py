@@ -51,14 +51,14 @@ class StripeClubEvents:
             if obj.get("billing_reason") not in RENEWING:
                 return f"ignored (billing_reason {obj.get('billing_reason')})"
             membership = await self.store.paid_through(user_id, source, period_end(obj, subscription), chat_id)
-            await self.sales.notify(chat_id, f"club:{user_id}:paid:{obj['id']}",
+            await self.sales.notify(user_id, chat_id, f"paid:{obj['id']}",
                                     f"Your club membership is paid until {utc(membership.paid_through)} "
                                     f"({money(obj['amount_paid'], obj['currency'].upper())} by card). Thank you!")
             return f"club paid through {membership.paid_through}"
         if kind == "invoice.payment_failed":
             membership = await self.store.get(user_id)
             until = f" Your membership runs until {utc(membership.paid_through)}." if membership else ""
-            await self.sales.notify(chat_id, f"club:{user_id}:failed:{obj['id']}",
+            await self.sales.notify(user_id, chat_id, f"failed:{obj['id']}",
                                     f"Your club renewal of {money(obj['amount_due'], obj['currency'].upper())} could "
                                     f"not be charged to your card.{until} Stripe will try again; you can update "
                                     "your card meanwhile.")
@@ -69,11 +69,11 @@ class StripeClubEvents:
             membership = await self.store.ended(user_id, source, at, chat_id)
             still = (f" You remain a member until {utc(membership.paid_through)} ({membership.by})."
                      if membership.active(self.store.clock.time()) else "")
-            await self.sales.notify(chat_id, f"club:{user_id}:ended:{subscription}",
+            await self.sales.notify(user_id, chat_id, f"ended:{subscription}",
                                     f"Your club subscription by card has ended.{still} Send /club to join again.")
             return f"club ended at {at}"
         if status == "unpaid":
-            await self.sales.notify(chat_id, f"club:{user_id}:unpaid:{subscription}",
+            await self.sales.notify(user_id, chat_id, f"unpaid:{subscription}",
                                     "We could not collect your club renewal, so your membership has ended. Send "
                                     "/club to join again.")
             return "club unpaid: told"
