@@ -357,3 +357,107 @@ async def test_a_cut_at_every_command_of_the_club_handlers_is_repaired_by_the_re
         # no renewal lost, none applied twice, no notice lost or sent twice, nothing stranded
         assert (got, told, got_keys) == (stored, said, keys), k
     assert runs > 20
+
+
+# Stripe end to end: the bot's Checkout Session, the Stripe fake's billing on the lab clock, its signed webhooks -----
+class StripeWorld:
+    """The shop with the Telegram fake and the Stripe fake in-process; Stripe's webhooks go to our endpoint."""
+
+    @classmethod
+    async def build(cls, lab) -> StripeWorld:
+        import stripe as stripe_sdk
+
+        from integration_lab.app.payments.stripe_webhook import stripe_webhook_app
+        from integration_lab.fakes.stripe import StripeFake, sdk_http_client
+        from integration_lab.fakes.telegram import AsyncTelegramTransport, People, TelegramFake
+        self = cls()
+        self.lab, self.stripe = lab, StripeFake(lab.clock, lab.ids, base_url="https://stripe.lab")
+        self.client = stripe_sdk.StripeClient("sk_test_club", http_client=sdk_http_client(self.stripe),
+                                              max_network_retries=0)
+        endpoint = await self.client.v1.webhook_endpoints.create_async(
+            params={"url": "https://shop.example/stripe/webhook", "enabled_events": ["*"]})
+        self.telegram = TelegramFake(lab.clock, lab.ids, limits=False)
+        self.people = People(self.telegram)
+        self.shop = await build_shop(Options(stripe_webhook_secret=endpoint.secret,
+                                             telegram_token=self.telegram.default_bot.token),
+                                     backend=lab.backend, clock=lab.clock, stripe_client=self.client,
+                                     telegram_transport=AsyncTelegramTransport(self.telegram), sleep=lab.advance)
+        self.http = httpx.AsyncClient(transport=httpx.ASGITransport(app=stripe_webhook_app(self.shop.webhooks)),
+                                      base_url="https://shop.example")
+        self.control = httpx.AsyncClient(transport=sdk_http_client(self.stripe)._client_async._transport,
+                                         base_url="https://stripe.lab")
+        return self
+
+    async def subscribe(self, update_id: int = 11) -> str:
+        """Ada presses Card (Stripe) under /club and pays the Checkout Session with a card; the subscription id."""
+        self.people.send(USER, {"id": USER, "first_name": "Ada"}, "/start")
+        assert await self.shop.parts.club.buy("stripe", USER, USER, update_id) == "Checkout link sent: 4.99 USD a month."
+        [session] = (await self.client.v1.checkout.sessions.list_async()).data
+        assert (session.mode, session.subscription) == ("subscription", None)
+        paid = await self.control.post(f"/_lab/checkout/sessions/{session.id}/complete",
+                                       json={"payment_method": "pm_card_visa"})
+        assert paid.status_code == 200, paid.text
+        await self.deliver()
+        return paid.json()["subscription"]
+
+    async def deliver(self) -> None:
+        from integration_lab.fakes.stripe.billing import run_due
+        run_due(self.stripe)  # renewals fall due on the lab clock (what the served fake's pump and requests do)
+        await self.stripe.deliveries.deliver_due(self.http)
+        await self.shop.outbox.drain()
+
+    async def period_end(self, sub_id: str) -> int:
+        sub = await self.client.v1.subscriptions.retrieve_async(sub_id)
+        return sub["items"].data[0].current_period_end
+
+    def said(self) -> list[str]:
+        return [r["text"] for r in self.people.transcript(USER) if r["direction"] == "bot → user"]
+
+    async def close(self) -> None:
+        await self.http.aclose()
+        await self.control.aclose()
+
+
+@pytest.fixture
+async def stripe_world(lab):
+    world = await StripeWorld.build(lab)
+    yield world
+    await world.close()
+
+
+async def test_a_stripe_checkout_subscription_renews_three_times_on_the_lab_clock(lab, stripe_world):
+    sub_id = await stripe_world.subscribe()
+    store = stripe_world.shop.parts.club.store
+    assert (await store.get(USER)).paid_through == await stripe_world.period_end(sub_id)
+    for _ in range(3):
+        lab.clock.advance(await stripe_world.period_end(sub_id) - lab.clock.time() + 2 * 3600)  # past the draft's hour
+        await stripe_world.deliver()
+        membership = await store.get(USER)
+        assert (membership.paid_through, membership.source) == (await stripe_world.period_end(sub_id),
+                                                                f"stripe:{sub_id}")
+        assert membership.active(lab.clock.time())
+    paid = [t for t in stripe_world.said() if t.startswith("Your club membership is paid until")]
+    assert len(paid) == 4
+
+
+async def test_a_failed_stripe_renewal_tells_the_buyer_and_the_canceled_subscription_ends_access(lab, stripe_world):
+    sub_id = await stripe_world.subscribe()
+    sub = await stripe_world.client.v1.subscriptions.retrieve_async(sub_id)
+    failing = await stripe_world.client.v1.payment_methods.attach_async(
+        "pm_card_chargeCustomerFail", params={"customer": sub.customer})
+    await stripe_world.client.v1.subscriptions.update_async(sub_id, params={"default_payment_method": failing.id})
+    paid_through = await stripe_world.period_end(sub_id)
+    lab.clock.advance(paid_through - lab.clock.time() + 2 * 3600)
+    await stripe_world.deliver()
+    assert (await stripe_world.client.v1.subscriptions.retrieve_async(sub_id)).status == "past_due"
+    failed = [t for t in stripe_world.said() if "could not be charged" in t]
+    assert len(failed) == 1  # once per invoice, though Stripe sends payment_failed for every try
+    assert not (await stripe_world.shop.parts.club.store.get(USER)).active(lab.clock.time())
+    for _ in range(21):  # Stripe's retries over two weeks, then it cancels
+        lab.clock.advance(DAY)
+        await stripe_world.deliver()
+    assert (await stripe_world.client.v1.subscriptions.retrieve_async(sub_id)).status == "canceled"
+    membership = await stripe_world.shop.parts.club.store.get(USER)
+    assert membership.paid_through == paid_through and membership.ended_at is not None
+    assert len([t for t in stripe_world.said() if "could not be charged" in t]) == 1
+    assert stripe_world.said()[-1] == "Your club subscription by card has ended. Send /club to join again."
