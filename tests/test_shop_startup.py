@@ -26,7 +26,7 @@ async def test_a_started_shop_shows_its_commands_and_descriptions(lab):
         bot = world.telegram.default_bot
         People(world.telegram).send(601, {"id": 601, "first_name": "Ada", "language_code": "en"}, "hi")
         menu = menu_for(bot, bot.chats[601], 601, "en")
-        assert [c["command"] for c in menu["commands"]] == ["start", "catalog", "show", "buy", "refund", "help"]
+        assert [c["command"] for c in menu["commands"]] == ["start", "catalog", "show", "buy", "refund", "club", "help"]
         assert menu["scope"] == {"type": "default", "language_code": ""}
         assert profile_for(bot, "en")["description"] == DESCRIPTION
         assert profile_for(bot)["short_description"] == SHORT_DESCRIPTION
@@ -59,7 +59,7 @@ async def test_an_unreachable_telegram_is_logged(lab, caplog):
         outcomes = await shop.start()
     assert set(outcomes) == {"setMyCommands", "setMyDescription", "setMyShortDescription"}
     assert all(outcome.startswith("no answer") for outcome in outcomes.values()), outcomes
-    assert len(COMMANDS) == 6
+    assert len(COMMANDS) == 7
 
 
 async def test_serve_app_starts_the_bot_at_lifespan_startup(lab):

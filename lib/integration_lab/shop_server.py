@@ -278,7 +278,7 @@ async def _background(shop: Shop) -> None:
 
 
 async def _drain_forever(shop: Shop) -> None:
-    """Send what the outbox owes and give lapsed checkouts' stock back, every DRAIN_EVERY seconds of real
+    """Send what the outbox owes, give lapsed checkouts' stock back and tell lapsed club members, every DRAIN_EVERY seconds of real
     time, from lifespan startup to shutdown (in-process notebooks send no lifespan events, so they drain when
     they choose); a failed round (Redis down, Telegram unreachable) is simply tried again next round."""
     while True:
@@ -286,6 +286,7 @@ async def _drain_forever(shop: Shop) -> None:
             if shop.cut is None or shop.cut.allowed is None:  # an armed cut counts the test's commands only
                 await shop.outbox.drain()
                 await shop.stock.release_lapsed()  # abandoned checkouts give their stock back
+                await shop.parts.club.sweep()  # Stars memberships that lapsed unrenewed: the buyer is told
         except Exception as failure:  # the next round retries; the jobs stay in Redis
             log.warning("outbox drain failed with %s", type(failure).__name__)
         await asyncio.sleep(DRAIN_EVERY)

@@ -149,7 +149,7 @@ async def build_shop(options: Options, backend: RedisBackend | None = None, cloc
     click = ClickMerchant(ledger, options.click_service_id, options.click_secret_key, on_paid=on_paid)
     webhooks = StripeWebhooks(ledger, [options.stripe_webhook_secret], on_paid=on_paid,
                               refund_refused=gateway.refund_refused if gateway else None,
-                              on_refused=parts.fulfilment.stripe_refused)
+                              on_refused=parts.fulfilment.stripe_refused, club=parts.club_stripe)
     bot = ShopBot(api, SessionStore(redis, keys, clock), RateLimiter(redis, keys, clock, IdFactory(0)), catalog,
                   redis, keys, shop=parts)
     return Shop(options, backend, clock, ledger, payme, click, webhooks, bot, parts, RedisCut.of(redis), breakers,

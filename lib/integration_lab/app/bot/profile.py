@@ -21,6 +21,7 @@ COMMANDS = (
     {"command": "show", "description": "A product's photo: /show <sku>"},
     {"command": "buy", "description": "Add a product to your cart: /buy <sku>"},
     {"command": "refund", "description": "Ask for a refund: /refund [order]"},
+    {"command": "club", "description": "The monthly club: join or see your membership"},
     {"command": "help", "description": "List the commands"},
 )
 DESCRIPTION = ("The Lab Shop: browse the catalog, fill a cart and pay with Telegram Stars, a card, Payme, Click "

@@ -1,10 +1,12 @@
 """The sample shop bot: commands, inline buttons, a conversation per user in Redis, command rate limits.
 
-    /start /help /catalog /show <sku> /buy <sku> /refund [order]    buttons: buy:<sku>, checkout, cancel, pay:<route>
+    /start /help /catalog /show <sku> /buy <sku> /refund [order] /club
+    buttons: buy:<sku>, checkout, cancel, pay:<route>, club:<route>
 
 With the shop's parts (`shop=`, app/shop), Checkout opens an order and offers five ways to pay it, and the
 bot answers Telegram's payment updates: shipping_query, pre_checkout_query (always within 10 s), and the
-successful_payment and refunded_payment service messages. Without them, Checkout only names the total.
+successful_payment and refunded_payment service messages; /club sells the monthly club (app/shop/club_sales.py),
+whose Stars payments (the first and each renewal) are successful_payment messages with a `club:` payload. Without them, Checkout only names the total.
 
 Each user's conversation is a `SessionStore` session (browsing → cart → checkout), so users never see
 each other's carts and an abandoned cart lapses after `session_ttl`. Every update is handled once (its
@@ -39,6 +41,7 @@ from ..money import money
 from ..ratelimit import Policy, RateLimiter
 from ..sessions import InvalidTransition, Session, SessionExpired, SessionStore
 from ..shop import Product, ShopParts
+from ..shop.club_sales import PAYLOAD as CLUB_PAYLOAD
 from ..telegram.client import BotApi, ChatMigrated, TelegramError
 from .product_photos import ProductPhotos
 
@@ -129,6 +132,10 @@ class ShopBot:
             except RedisError:
                 if not read_only:
                     raise  # the next message resumes them; a browsing buyer still gets an answer
+            if "successful_payment" in message and message["successful_payment"].get(
+                    "invoice_payload", "").startswith(CLUB_PAYLOAD):
+                return Handled(uid, user["id"], "(successful_payment club)",
+                               await self.shop.club.successful_payment(message))
             if "successful_payment" in message:
                 return Handled(uid, user["id"], "(successful_payment)",
                                await self.shop.fulfilment.successful_payment(message))
@@ -145,6 +152,10 @@ class ShopBot:
             reply = f"Too many commands; try again in {decision.retry_after:g} s."
         elif text.strip().partition(" ")[0].split("@")[0].lower() == "/show":
             return Handled(uid, user["id"], text, await self._show(chat_id, text.strip().partition(" ")[2].strip()))
+        elif text.strip().partition(" ")[0].split("@")[0].lower() == "/club" and self.shop is not None:
+            reply, keyboard = await self.shop.club.offer(user["id"])
+            await self._say(chat_id, reply, keyboard)
+            return Handled(uid, user["id"], text, reply)
         else:
             reply = await self._on_text(user["id"], text, uid)
         await self._say(chat_id, reply, self._keyboard_for(reply))
@@ -227,6 +238,8 @@ class ShopBot:
                     await self._drop_order(user_id)
                 await self.sessions.update(user_id, cart=[])
                 answer = "Cart emptied."
+            elif data.startswith("club:") and self.shop is not None:
+                answer = await self.shop.club.buy(data[5:], user_id, chat_id, update_id)
             elif data.startswith("pay:") and self.shop is not None:
                 order_id = (await self.sessions.require(user_id)).data.get("order_id", "")
                 answer = await self.shop.checkout.pay(data[4:], order_id)

@@ -69,6 +69,10 @@ class StripeGateway:
         except StripeUnavailable as unavailable:
             return Checkout(order_id, "try_again", say.TRY_AGAIN, code=unavailable.code)
 
+    async def guarded(self, call, *args):
+        """`call` as the gateway's own payments go: through its bulkhead and breaker (a Price, a Checkout)."""
+        return await self._guarded(call, *args)
+
     async def _guarded(self, call, *args):
         """`call` through the bulkhead and the breaker, when there are any; Stripe being unwell, or a refusal
         by either, is raised as StripeUnavailable (nothing was charged: the next try reuses the keys)."""

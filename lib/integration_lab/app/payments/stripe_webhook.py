@@ -24,6 +24,8 @@ from .stripe_signature import SignatureError, verify
 PROVIDER = "stripe"
 DONE_SECONDS = 30 * 24 * 3600  # Stripe keeps events (and may retry them) for 30 days
 BODY_LIMIT = 1 << 20  # bytes, as for every endpoint of ours (Stripe's events are a few KB)
+CLUB_EVENTS = ("invoice.paid", "invoice.payment_failed", "customer.subscription.deleted",
+               "customer.subscription.updated")  # a subscription's life: the club's (app/shop/club_stripe.py)
 HANDLED_KEPT = 1000  # the in-memory list of recent deliveries, for notebooks; the record is in Redis
 
 
@@ -35,6 +37,7 @@ class StripeWebhooks:
     refund_refused: Any = None  # async (payment_intent) -> None: gives back a second payment for a paid order
     on_paid: Any = None  # async (order_id): the shop's fulfilment, after the order's paying intent succeeded
     on_refused: Any = None  # async (order_id, payment_intent): tell the buyer a second payment was given back
+    club: Any = None  # the club's subscription events (app/shop/club_stripe.py): apply(event), malformed(event)
     handled: deque = field(default_factory=lambda: deque(maxlen=HANDLED_KEPT))
 
     async def receive(self, payload: bytes, signature: str | None) -> tuple[int, dict[str, Any]]:
@@ -45,6 +48,8 @@ class StripeWebhooks:
             self._note("-", "-", 400, str(error))
             return 400, {"error": str(error)}
         problem = _malformed(event)
+        if problem is None and self._for_club(event):
+            problem = self.club.malformed(event)
         if problem:  # signed, so Stripe's own: answered 400 and recorded nowhere, as nothing can be applied
             self._note(event["id"], event["type"], 400, problem)
             return 400, {"error": problem}
@@ -61,8 +66,13 @@ class StripeWebhooks:
         self._note(event["id"], event["type"], 200, outcome)
         return 200, {"received": True}
 
+    def _for_club(self, event: dict[str, Any]) -> bool:
+        return self.club is not None and event["type"] in CLUB_EVENTS
+
     async def apply(self, event: dict[str, Any]) -> str:
         obj, kind = event["data"]["object"], event["type"]
+        if self._for_club(event):
+            return await self.club.apply(event)
         order_id = (obj.get("metadata") or {}).get("order_id")
         if not order_id:
             return "ignored (no order)"

@@ -16,6 +16,7 @@ from ..money import money
 from ..payments.ledger import Ledger
 from ..telegram.client import BotApi, TelegramError
 from .catalog import Product
+from .club_sales import PAYLOAD as CLUB_PAYLOAD
 from .orders import ShopOrders
 from .stock import Stock
 
@@ -29,9 +30,10 @@ SHIPPING_OPTIONS = [  # for flexible (shipping) invoices; prices in the invoice'
 
 class PreCheckout:
     def __init__(self, api: BotApi, ledger: Ledger, stock: Stock, orders: ShopOrders, catalog: dict[str, Product],
-                 clock, hold: float, deadline: float = DEADLINE):
+                 clock, hold: float, deadline: float = DEADLINE, club=None):
         self.api, self.ledger, self.stock, self.orders, self.catalog = api, ledger, stock, orders, catalog
         self.clock, self.hold, self.deadline = clock, hold, deadline
+        self.club = club  # ClubSales: a club link's first payment is checked by the club, not as an order
 
     async def answer(self, query: dict, arrived_ms: int | None = None) -> str:
         """Check and answer one pre_checkout_query; returns 'ok' or the buyer-facing refusal."""
@@ -52,6 +54,8 @@ class PreCheckout:
 
     async def problem(self, query: dict) -> str | None:
         order_id, currency, total = query.get("invoice_payload", ""), query.get("currency"), query.get("total_amount")
+        if self.club is not None and order_id.startswith(CLUB_PAYLOAD):
+            return self.club.problem(query)
         order = await self.ledger.order(order_id) if order_id else None
         record = await self.orders.get(order_id) if order is not None else None
         if order is None or record is None:

@@ -7,7 +7,6 @@ import asyncio
 import httpx
 
 from ...runtime.asgi import fake_app
-from .billing import run_due
 from .wire import MAX_BODY, _reply, handle, too_large
 from .world import StripeFake
 
@@ -34,6 +33,5 @@ class LoopbackOnly(httpx.AsyncHTTPTransport):
 async def _pump(fake: StripeFake) -> None:
     async with httpx.AsyncClient(timeout=10, transport=LoopbackOnly()) as client:
         while True:
-            run_due(fake)  # renewals on the lab clock, as they fall due
             await fake.deliveries.deliver_due(client)
             await asyncio.sleep(PUMP_INTERVAL)

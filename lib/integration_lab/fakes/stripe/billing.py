@@ -22,7 +22,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from . import billing_objects, intents
-from .world import Call, StripeFake
+from .world import CLOCK_HOOKS, Call, StripeFake
 
 DAY, HOUR = 86400, 3600
 INCOMPLETE_WINDOW = 23 * HOUR  # then incomplete_expired (Stripe's subscription status docs)
@@ -276,3 +276,6 @@ def run_due(fake: StripeFake, clock_id: str | None = None, until: int | None = N
 def touched(fake: StripeFake) -> None:
     """Something changed what falls due when: the next lab sweep looks again."""
     fake.billing_due = 0
+
+
+CLOCK_HOOKS.append(run_due)  # renewals on the lab clock: StripeFake.catch_up (each request, the webhook pump)

@@ -13,7 +13,7 @@ from typing import Any
 
 from ...runtime.asgi import Reply
 from ...runtime.faults import SimulatedTimeout
-from . import billing, control, expand, forms, routes
+from . import control, expand, forms, routes
 from .errors import StripeError, invalid, redact_key
 from .params import Params
 from .world import API_VERSION, Call, StripeFake
@@ -82,7 +82,7 @@ async def handle(fake: StripeFake, method: str, path: str, query: bytes | str, h
 
         return await hosted_page.handle(fake, method, path, query, body, request_id)
     try:
-        billing.run_due(fake)  # what fell due on the lab clock happens before this request sees anything
+        fake.catch_up()  # what fell due on the lab clock happens before this request sees anything
         return await _handle(fake, method, path, query, headers, body, request_id)
     except SimulatedTimeout:
         raise
