@@ -6,6 +6,7 @@
     GET|POST|DELETE /_lab/webhook_faults           delivery faults: {"kind", "method": "<event type>", …}
     GET  /_lab/webhooks/log                        the latest delivery attempts (at most `history`)
     GET  /_lab/state                               objects kept per resource and a digest of them all
+    POST /_lab/checkout/sessions/{id}/complete     pay a Checkout Session as its buyer would (checkout_control)
 """
 
 from __future__ import annotations
@@ -88,6 +89,12 @@ def _route(fake: StripeFake, method: str, path: str, query, body: bytes, request
                                "redirect_status": "failed" if failed else "succeeded"})
             return Reply(302, b"", {"location": f"{return_url}?{query}", "request-id": request_id})
         return _json(200, pi, request_id)
+    if path.startswith("/_lab/checkout/"):
+        from . import checkout_control
+
+        reply = checkout_control.handle(fake, method, path, body, request_id)
+        if reply is not None:
+            return reply
     plans = {"/_lab/faults": fake.faults, "/_lab/webhook_faults": fake.deliveries.faults}
     if path in plans:
         plan = plans[path]

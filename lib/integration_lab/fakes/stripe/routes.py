@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import intents, products, resources
+from . import checkout, intents, products, resources
 from .expand import EXPANDABLE
 from .routes_base import PAGE, Operation, Route, route
 
@@ -100,7 +100,7 @@ def _returns(name: str) -> tuple[str, bool]:
 
 
 # Each family module (products, …) declares its ROUTES with `route()` and the fields it lets `expand[]` open.
-FAMILIES = (products,)
+FAMILIES = (products, checkout)
 for _family in FAMILIES:
     EXPANDABLE.update(_family.EXPANDABLE)
 ROUTES = [route(m, path, name, allowed, run, _returns(name)) for m, path, name, allowed, run in _TABLE] + \

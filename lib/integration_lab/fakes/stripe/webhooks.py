@@ -91,6 +91,7 @@ class Deliveries:
 
     async def deliver_due(self, client: httpx.AsyncClient) -> list[dict[str, Any]]:
         """Send every delivery that has fallen due; one row per attempt (also kept in `log`)."""
+        self.fake.catch_up()  # what fell due (a session expiring) emits its events before they are sent
         rows = []
         for delivery in self.due():
             if delivery.seq not in self.pending:  # forgotten while an earlier one was being sent

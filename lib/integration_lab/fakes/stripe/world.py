@@ -20,6 +20,8 @@ from .store import DEFAULT_HISTORY, Replays, Store
 
 API_VERSION = "2026-10-28.endive"  # the version the pinned stripe SDK sends; events carry the caller's
 IDEMPOTENCY_TTL = 24 * 3600
+# Family modules append what falls due on the lab clock (a Checkout Session expiring); `catch_up` runs them.
+CLOCK_HOOKS: list = []
 API_FAULTS = {"api_error", "rate_limit", "lost_request", "lost_answer", "latency"}
 
 
@@ -68,6 +70,7 @@ class StripeFake:
         self.faults = FaultPlan(API_FAULTS)
         self.sleep = asyncio.sleep  # how a latency fault waits; a notebook's fake waits on the lab clock instead
         self.deliveries = Deliveries(self, history)
+        self.attached: dict[str, Any] = {}  # by object id: what it carries outside its JSON (a session's line items)
 
     # ids and time ---------------------------------------------------------------------------------
     def now(self) -> int:
@@ -78,6 +81,11 @@ class StripeFake:
 
     def request_id(self) -> str:
         return self.ids.token("req_", 14)
+
+    def catch_up(self) -> None:
+        """Apply what fell due on the lab clock; the webhook pump and the families' reads call it."""
+        for hook in CLOCK_HOOKS:
+            hook(self)
 
     # the object store -------------------------------------------------------------------------------
     def add(self, obj: dict[str, Any]) -> dict[str, Any]:
@@ -90,6 +98,7 @@ class StripeFake:
         """An evicted object takes what hangs on it along."""
         self.cards.pop(obj["id"], None)
         self.authenticated.discard(obj["id"])
+        self.attached.pop(obj["id"], None)
         self.endpoints.pop(obj["id"], None)
         if obj["object"] == "event":
             self.deliveries.forget(obj["id"])
