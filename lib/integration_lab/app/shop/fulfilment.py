@@ -28,8 +28,9 @@ from .stock import Stock
 STARS, TELEGRAM_CARD = "stars", "telegram"  # ledger providers of the two Telegram routes
 ROUTE_NAMES = {STARS: "Telegram Stars", TELEGRAM_CARD: "card (Telegram)", "payme": "Payme", "click": "Click",
                "stripe": "card (Stripe)"}
-EXPIRED = ("The Stripe payment link for order {order_id} expired; nothing was charged. Press Card (Stripe "
-           "Checkout) again for a new link, or choose another way to pay.")
+# by then the buyer's conversation (15 minutes) has lapsed too, so its pay buttons no longer answer
+EXPIRED = ("The Stripe payment link for order {order_id} expired; nothing was charged. To buy, start again with "
+           "/catalog.")
 
 
 class Fulfilment:
