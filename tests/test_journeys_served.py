@@ -122,7 +122,8 @@ class Buyer:
 
 _ROUTE_ANSWERS = {"stars": r"^Lab Shop order \S+: invoice 60 XTR$", "card": r"^Lab Shop order \S+: invoice 12\.50 USD$",
                   "payme": r"^Pay 150 000 UZS with Payme:", "click": r"^Pay 150 000 UZS with Click:",
-                  "stripe": r"^Pay 12\.50 USD by card with Stripe \(payment pi_\w+\)"}
+                  "stripe": r"^Pay 12\.50 USD by card with Stripe \(payment pi_\w+\)",
+                  "stripe_checkout": r"^Pay 12\.50 USD by card on Stripe's checkout page:$"}
 
 
 # ---- the providers' side -------------------------------------------------------------------------------------
@@ -234,6 +235,26 @@ def test_stripe(lab, card, buyer_id):
     log = lab.http.get(f"{lab.stripe}/_lab/webhooks/log").json()
     assert any(row["type"] == "payment_intent.succeeded" for row in log), log
     assert all(row["status"] == 200 for row in log), log  # every event so far, each answered 2xx at once
+
+
+def test_stripe_checkout(lab):
+    """The link's session (found by its client_reference_id: the chat shows a button's text, not its URL), paid
+    through the Stripe fake's control route after a decline; the webhook alone pays the order."""
+    buyer = Buyer(lab, 7007)
+    order_id, _told = buyer.checkout("stripe_checkout")
+    sessions = lab.http.get(f"{lab.stripe}/v1/checkout/sessions", auth=(STRIPE_KEY, ""), params={"limit": 100})
+    session = next(s for s in sessions.json()["data"] if s["client_reference_id"] == order_id)
+    assert session["url"].startswith(lab.stripe) and session["metadata"] == {"order_id": order_id}
+    complete = f"{lab.stripe}/_lab/checkout/sessions/{session['id']}/complete"
+    declined = lab.http.post(complete, json={"payment_method": "pm_card_chargeDeclined"})
+    assert declined.status_code == 402 and declined.json()["error"]["type"] == "card_error", declined.text
+    paid = lab.http.post(complete, json={"payment_method": "pm_card_visa"})
+    assert paid.status_code == 200 and paid.json()["payment_status"] == "paid", paid.text
+    thanks = lab.http.get(session["success_url"].replace("{CHECKOUT_SESSION_ID}", session["id"]))
+    assert thanks.status_code == 200 and "Thank you!" in thanks.text
+    assert_paid_once_and_delivered_once(lab, buyer, order_id, "stripe", TEA_USD, "USD")
+    log = lab.http.get(f"{lab.stripe}/_lab/webhooks/log").json()
+    assert any(row["type"] == "checkout.session.completed" for row in log), log
 
 
 @pytest.mark.parametrize("base, shown", [(None, "api.stripe.com"), ("http://127.0.0.1:12111", "http://127.0.0.1:12111"),

@@ -1,4 +1,4 @@
-"""The shop end to end, in-process against the Telegram fake: checkout, five ways to pay, pre-checkout,
+"""The shop end to end, in-process against the Telegram fake: checkout, six ways to pay, pre-checkout,
 settlement once whichever route, the goods through the outbox."""
 
 from __future__ import annotations
@@ -60,12 +60,13 @@ async def world(lab):
     await world.close()
 
 
-async def test_checkout_offers_five_ways_for_one_order_with_its_stock_held(world):
+async def test_checkout_offers_six_ways_for_one_order_with_its_stock_held(world):
     order_id = await checkout(world)
     chat = world.transcript("Ada")
     assert chat["text"].iloc[-1] == f"Order {order_id}: Green tea, Lab mug. Total 21.50 USD. Choose how to pay:"
     assert chat["buttons"].iloc[-1] == ("Telegram Stars: 105 Stars | Card (Telegram): 21.50 USD | Payme: 260 000 UZS"
-                                        " | Click: 260 000 UZS | Card (Stripe): 21.50 USD")
+                                        " | Click: 260 000 UZS | Card (Stripe): 21.50 USD"
+                                        " | Card (Stripe Checkout): 21.50 USD")
     order = await world.ledger.order(order_id)
     assert order.prices == {"USD": 2150, "UZS": 26_000_000, "XTR": 105}
     levels = await world.parts.stock.levels()

@@ -80,6 +80,9 @@ def add_arguments(serve: argparse.ArgumentParser) -> None:
     app.add_argument("--stripe-api-base", default=None,
                      help="where that Stripe is, e.g. `serve stripe` at http://127.0.0.1:12111 (default: Stripe)")
     app.add_argument("--redis-url", default=None, help="a real Redis (default: $REDIS_URL, else embedded fakeredis)")
+    app.add_argument("--public-url", default=None,
+                     help="where buyers' browsers reach this app, for Stripe Checkout's success page "
+                          "(default: http://127.0.0.1:<port>)")
     app.add_argument("--stripe-concurrency", type=_at_least_one, default=8,
                      help="payments talking to Stripe at once (a bulkhead); the next buyer hears 'try again'")
     app.add_argument("--restock", type=_at_least_zero, default=0,
@@ -144,7 +147,8 @@ async def _serve_shop(args: argparse.Namespace) -> None:
     shop = await build_shop(Options(args.payme_key, args.click_service_id, args.click_secret_key,
                                     args.stripe_webhook_secret, args.telegram_secret_token, args.telegram_token,
                                     args.telegram_api, args.redis_url, args.telegram_provider_token,
-                                    args.stripe_api_key, args.stripe_api_base, args.stripe_concurrency))
+                                    args.stripe_api_key, args.stripe_api_base, args.stripe_concurrency,
+                                    args.public_url or f"http://{HOST}:{args.port}"))
     for sku in shop.parts.catalog if args.restock else ():
         await shop.stock.add(sku, args.restock)  # what a shopkeeper restocking does
     stripe = f"Stripe at {_where(args.stripe_api_base)}" if args.stripe_api_key else "no Stripe"

@@ -4,6 +4,7 @@
     POST /click/prepare          Click SHOP-API prepare (action 0)
     POST /click/complete         Click SHOP-API complete (action 1)
     POST /stripe/webhook         Stripe events (Stripe-Signature)
+    GET  /stripe/checkout/success  where Stripe Checkout sends a buyer after paying: thanks, nothing more
     POST /telegram/webhook       Telegram updates (X-Telegram-Bot-Api-Secret-Token)
     GET  /healthz                each dependency's health (below)
 
@@ -49,7 +50,7 @@ from .app.payments.click_merchant import NOTES
 from .app.payments.ledger import LedgerError
 from .app.payments.payme_errors import INTERNAL_ERROR, INVALID_REQUEST, PaymeError
 from .app.payments.stripe_webhook import stripe_webhook_app
-from .app.service import Shop
+from .app.service import SUCCESS_PATH, Shop
 from .app.unicode import is_unicode
 from .runtime.asgi import BodyTooLarge, lifespan, read_request, send_response
 from .runtime.clock import SteppableClock
@@ -63,6 +64,11 @@ log = logging.getLogger(__name__)
 DRAIN_EVERY = 1.0  # seconds between background outbox drains
 HEALTH_TIMEOUT = 0.25  # seconds /healthz waits for Redis's PING
 BREAKER_HEALTH = {"closed": "ok", "half_open": "degraded", "open": "down"}
+# The success page only thanks: the webhook alone pays the order (anyone may open this URL, and a buyer who
+# closes the tab never does), so it reads nothing, writes nothing and echoes none of its query.
+THANKS = (b"<!doctype html><html><head><meta charset=\"utf-8\"><title>Thank you</title></head><body>"
+          b"<h1>Thank you!</h1><p>Your payment is being confirmed. The Lab Shop bot will write to you in Telegram "
+          b"as soon as Stripe tells us it went through.</p></body></html>")
 
 
 def shop_app(shop: Shop):
@@ -81,6 +87,8 @@ def _router(shop: Shop, stripe_app, telegram_app):
         verb, path = scope["method"], scope["path"]
         if path.startswith("/telegram/"):  # bounds its bodies and answers its own failures
             return await telegram_app(scope, receive, send)
+        if path == SUCCESS_PATH and verb in ("GET", "HEAD"):
+            return await send_response(send, 200, THANKS, {"content-type": "text/html; charset=utf-8"})
         if path == "/healthz" and verb in ("GET", "HEAD"):  # no body to read; never waits on a dependency
             health = await healthz(shop)
             return await _send_json(send, 503 if health["status"] == "down" else 200, health)

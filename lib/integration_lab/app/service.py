@@ -45,6 +45,7 @@ DEFAULTS = {  # nosec B105  # lab-only credentials: each is an option of `serve 
     "telegram_provider_token": "284685063:TEST:lab_provider_token_for_local_tests",  # made up, Stripe-TEST style
 }
 log = logging.getLogger(__name__)
+SUCCESS_PATH = "/stripe/checkout/success"  # the page Stripe Checkout sends a buyer to after paying (shop_server.py)
 STRIPE_TIMEOUT = httpx.Timeout(30.0, connect=5.0)  # per phase; the SDK's default is one 80 s for everything
 
 
@@ -62,6 +63,7 @@ class Options:
     stripe_api_key: str | None = field(default=None, repr=False)  # with it, the shop takes cards through Stripe
     stripe_api_base: str | None = None  # e.g. `serve stripe`'s URL; None: Stripe itself
     stripe_concurrency: int = 8  # payments talking to Stripe at once (a bulkhead); the next hears "try again"
+    public_url: str = "http://127.0.0.1:8000"  # where buyers' browsers reach us: Stripe Checkout's success page
 
 
 @dataclass
@@ -110,6 +112,11 @@ class Shop:
         return self.parts.stock
 
 
+def success_url(public_url: str) -> str:
+    """Stripe fills in `{CHECKOUT_SESSION_ID}` itself when it redirects the buyer."""
+    return public_url.rstrip("/") + SUCCESS_PATH + "?session_id={CHECKOUT_SESSION_ID}"
+
+
 async def build_shop(options: Options, backend: RedisBackend | None = None, clock=None,
                      stripe_client: stripe.StripeClient | None = None, telegram_transport=None,
                      sleep=None, catalog: dict[str, Product] | None = None) -> Shop:
@@ -142,14 +149,16 @@ async def build_shop(options: Options, backend: RedisBackend | None = None, cloc
                    breaker=breakers["telegram"])
     parts = await build_parts(api, quiet, ledger, clock,
                               catalog, PaymentOptions(options.telegram_provider_token,
-                                                      click_service_id=options.click_service_id), gateway)
+                                                      click_service_id=options.click_service_id,
+                                                      stripe_success_url=success_url(options.public_url)), gateway)
     on_paid = parts.fulfilment.on_paid
     payme = PaymeMerchant(ledger, options.payme_key, on_paid=on_paid, refund_agreed=parts.refunds.payme_agreed,
                           on_refunded=parts.fulfilment.refunded)
     click = ClickMerchant(ledger, options.click_service_id, options.click_secret_key, on_paid=on_paid)
     webhooks = StripeWebhooks(ledger, [options.stripe_webhook_secret], on_paid=on_paid,
                               refund_refused=gateway.refund_refused if gateway else None,
-                              on_refused=parts.fulfilment.stripe_refused, club=parts.club_stripe)
+                              on_refused=parts.fulfilment.stripe_refused, club=parts.club_stripe,
+                              on_expired=parts.fulfilment.checkout_expired)
     bot = ShopBot(api, SessionStore(redis, keys, clock), RateLimiter(redis, keys, clock, IdFactory(0)), catalog,
                   redis, keys, shop=parts)
     return Shop(options, backend, clock, ledger, payme, click, webhooks, bot, parts, RedisCut.of(redis), breakers,

@@ -342,6 +342,8 @@ class LoadRun:
         self._press(journey, f"pay:{buyer.route}")
         if buyer.behaviour == "pays twice" and buyer.route in TELEGRAM_ROUTES:  # a second invoice, other route
             self._press(journey, f"pay:{_other(buyer.route)}")
+        if buyer.behaviour == "pays twice" and buyer.route == "stripe_checkout":  # a second link: another tab
+            self._press(journey, f"pay:{buyer.route}")
         if buyer.behaviour == "abandons":
             return self._finish(journey, "abandoned")
         self._next(journey, "pay")
@@ -363,6 +365,14 @@ class LoadRun:
             pay = world.payme.pay if buyer.route == "payme" else world.click.pay
             for _ in range(2 if twice else 1):  # a second payment of a paid order must be refused
                 await pay(journey.order_id, amount)
+        elif buyer.route == "stripe_checkout":
+            links = [b["url"] for m in self._bot_messages(journey)
+                     for b in (x for row in (m.reply_markup or {}).get("inline_keyboard", []) for x in row)
+                     if b.get("text") == "Pay with Stripe"][: 2 if twice else 1]
+            if not links:
+                return self._finish(journey, "no payment opened")
+            for link in links:  # paying twice: both tabs; the second payment must be given back
+                await world.pays_on_checkout_page(buyer.name, link=link, webhook=False)
         else:
             intent = next(filter(None, (_INTENT.search(m.text or "") for m in self._bot_messages(journey))), None)
             if intent is None:

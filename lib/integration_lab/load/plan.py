@@ -5,7 +5,8 @@ chooses one or two products, a way to pay drawn from the route mix, and a behavi
 at the payment step, or pays twice. Faults, when asked for, fall on a share of the paying buyers:
 
     redis-cut      Redis drops in the middle of our handling of the buyer's payment (a Telegram route:
-                   the successful_payment update; Stripe: the webhook); the provider's resend repairs it
+                   the successful_payment update; Stripe, either way: the payment_intent.succeeded webhook);
+                   the provider's resend repairs it
     restart        the bot restarts after the buyer was charged and before it heard of the payment
     telegram-5xx   Telegram answers 502 to the goods message; the outbox backs off and sends it again
 """
@@ -15,10 +16,10 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 
-ROUTES = ("stars", "card", "payme", "click", "stripe")
+ROUTES = ("stars", "card", "payme", "click", "stripe", "stripe_checkout")
 TELEGRAM_ROUTES = ("stars", "card")
 FAULTS = ("redis-cut", "restart", "telegram-5xx")
-DEFAULT_MIX = {"stars": 30, "card": 20, "payme": 20, "click": 15, "stripe": 15}
+DEFAULT_MIX = {"stars": 30, "card": 20, "payme": 20, "click": 15, "stripe": 15, "stripe_checkout": 10}
 STORM = {"redis-cut": 0.05, "restart": 0.01, "telegram-5xx": 0.05}  # `--faults storm`
 ABANDON, TWICE = 0.10, 0.02  # shares of buyers who never pay, and who pay twice
 ARRIVALS_PER_SECOND = 50  # buyers arriving per second of lab time, on average

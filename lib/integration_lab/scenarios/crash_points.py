@@ -10,7 +10,8 @@ then the flow goes on. Each run is judged against the uncut run:
 
 - doubled: the order has more than one successful payment;
 - stranded: a payment the provider was told succeeded is missing from the ledger or from the provider's
-  statement (GetStatement for Payme), or a final answer differs from the uncut run's;
+  statement (GetStatement for Payme), or a final answer differs from the uncut run's, or what the flow
+  observes beside (the shop's stock and outbox, for Stripe Checkout) does;
 - orphan keys: the keyspace holds keys the uncut run does not (or lacks some);
 - answered without Redis: a read-only command (/catalog, /help) met the cut and was answered anyway, from
   the source, without being remembered (answering it twice is harmless), so its keys are missing;
@@ -35,7 +36,8 @@ from ..fakes.stripe.webhooks import signature
 from ..runtime.redis_cut import RedisCut
 from .telegram import shop_world
 
-FLOWS = ("payme", "payme-cancel", "click", "click-declined", "stripe-webhook", "stripe-unpaid", "telegram-update")
+FLOWS = ("payme", "payme-cancel", "click", "click-declined", "stripe-webhook", "stripe-unpaid", "stripe-checkout",
+         "stripe-checkout-expired", "telegram-update")
 ORDER = "7001"
 MAX_RESENDS = 3  # one cut per run, so the first resend after reconnecting must already succeed
 
@@ -56,6 +58,7 @@ class Flow:
     ledger: Any
     close: Callable[[], Awaitable[None]] = field(default=lambda: _nothing())
     degraded: Callable[[], list[str]] = field(default=lambda: [])  # requests answered without Redis
+    observe: Callable[[], Awaitable[Any]] = field(default=lambda: _nothing())  # more to match the uncut run
 
 
 async def _nothing() -> None:
@@ -75,7 +78,8 @@ async def build_flow(lab, name: str) -> Flow:
     currency = "USD" if name.startswith("stripe") else "UZS"
     await shop.ledger.open_order(500000, currency, ORDER, "crash-point order")
     builders = {"payme": _payme_flow, "payme-cancel": _payme_flow, "click": _click_flow,
-                "click-declined": _click_flow, "stripe-webhook": _stripe_flow, "stripe-unpaid": _stripe_flow}
+                "click-declined": _click_flow, "stripe-webhook": _stripe_flow, "stripe-unpaid": _stripe_flow,
+                "stripe-checkout": _stripe_flow, "stripe-checkout-expired": _stripe_flow}
     if name not in builders:
         raise ValueError(f"unknown flow {name!r}; choose one of {', '.join(FLOWS)}")
     return await builders[name](lab, shop, name)
@@ -160,6 +164,8 @@ async def _stripe_flow(lab, shop, name: str) -> Flow:
     def non_2xx(answer: tuple[int, dict]) -> bool:
         return not 200 <= answer[0] < 300
 
+    if name.startswith("stripe-checkout"):
+        return await _checkout_flow(lab, shop, name, event, non_2xx)
     if name == "stripe-unpaid":  # a declined card, then a manual-capture intent canceled, then the order
         held = {**intent, "id": "pi_3CrashPointSweep0002"}
         requests = [Request("payment_intent.created", event(1, "payment_intent.created", intent), non_2xx),
@@ -178,6 +184,53 @@ async def _stripe_flow(lab, shop, name: str) -> Flow:
         return {pi}
 
     return Flow(name, requests, statement, shop.ledger)
+
+
+async def _checkout_flow(lab, shop, name: str, event, non_2xx) -> Flow:
+    """A shop order (its stock held) paid on a Stripe Checkout link: the session's completed event and its
+    PaymentIntent's succeeded event both settle it (once), a second tab's session is paid too (given back), a
+    third tab's expires. Or, unpaid: a card declined on the page, then the link expires and the stock goes back
+    (held for 0 s here, so the hold has lapsed as it has after a link's hour)."""
+    await shop.parts.orders.record(ORDER, 7001, 7001, {"tea": 1})
+    await shop.parts.stock.reserve(ORDER, {"tea": 1}, 0 if name == "stripe-checkout-expired" else 900)
+
+    async def refund_refused(payment_intent: str) -> None:  # Stripe's refund, by its idempotency key: once
+        pass
+    shop.webhooks.refund_refused = refund_refused
+
+    def session(number: int, status: str, paid: bool) -> dict:
+        return {"id": f"cs_test_crash{number}", "object": "checkout.session", "mode": "payment", "status": status,
+                "payment_status": "paid" if paid else "unpaid", "amount_total": 500000, "currency": "usd",
+                "client_reference_id": ORDER, "metadata": {"order_id": ORDER},
+                "payment_intent": f"pi_3CrashCheckout000{number}" if paid else None}
+
+    async def shelf_and_outbox() -> tuple:  # the units on the shelf, held and sold, and what the buyer is told
+        return await shop.stock.levels(), sorted((j["id"], j["state"]) for j in await shop.outbox.jobs())
+
+    pi = "pi_3CrashCheckout0001"
+    if name == "stripe-checkout-expired":
+        declined = {"id": pi, "object": "payment_intent", "amount": 500000, "currency": "usd",
+                    "status": "requires_payment_method", "metadata": {"order_id": ORDER}}
+        requests = [Request("payment_intent.payment_failed", event(1, "payment_intent.payment_failed", declined),
+                            non_2xx),
+                    Request("checkout.session.expired", event(2, "checkout.session.expired",
+                                                              session(1, "expired", False)), non_2xx)]
+        return Flow(name, requests, _paid_nothing, shop.ledger, observe=shelf_and_outbox)
+    intent = {"id": pi, "object": "payment_intent", "amount": 500000, "currency": "usd", "status": "succeeded",
+              "metadata": {"order_id": ORDER}}
+    requests = [Request("checkout.session.completed", event(1, "checkout.session.completed",
+                                                            session(1, "complete", True)),
+                        non_2xx, lambda answer: pi if answer[0] == 200 else None),
+                Request("payment_intent.succeeded", event(2, "payment_intent.succeeded", intent), non_2xx),
+                Request("completed, a second tab", event(3, "checkout.session.completed", session(2, "complete", True)),
+                        non_2xx),
+                Request("expired, a third tab", event(4, "checkout.session.expired", session(3, "expired", False)),
+                        non_2xx)]
+
+    async def statement() -> set[str]:  # Stripe's own record: the first tab's payment kept (the second is refunded,
+        return {pi}                     # and its notice, queued only after the refund, is among the keys judged)
+
+    return Flow(name, requests, statement, shop.ledger, observe=shelf_and_outbox)
 
 
 async def _telegram_flow(lab) -> Flow:
@@ -277,11 +330,13 @@ async def run_flow(lab, cut: RedisCut, name: str, k: int | None) -> tuple[Run, d
 
 async def _facts(lab, flow: Flow) -> dict[str, Any]:
     keys = sorted(lab.keys.strip(k) for k in await lab.backend.scan_keys())
+    observed = await flow.observe()
     if flow.ledger is None:
-        return {"keys": keys, "paid": set(), "succeeded": 0, "statement": set()}
+        return {"keys": keys, "paid": set(), "succeeded": 0, "statement": set(), "observed": observed}
     payments = await flow.ledger.payments(ORDER)
     paid = {p["ref"] for p in payments if p["status"] == "succeeded"}
-    return {"keys": keys, "paid": paid, "succeeded": len(paid), "statement": await flow.statement()}
+    return {"keys": keys, "paid": paid, "succeeded": len(paid), "statement": await flow.statement(),
+            "observed": observed}
 
 
 def judge(reference: Run, ref_facts: dict, run: Run, facts: dict) -> str:
@@ -290,8 +345,8 @@ def judge(reference: Run, ref_facts: dict, run: Run, facts: dict) -> str:
     if any(ref not in facts["paid"] for ref in run.told_paid) or \
             (facts["statement"] and not run.told_paid <= facts["statement"]):
         return "stranded"
-    if run.answers != reference.answers:
-        return "stranded"  # a resend did not get the answer it would have got with no cut
+    if run.answers != reference.answers or facts["observed"] != ref_facts["observed"]:
+        return "stranded"  # a resend did not get the answer it would have got with no cut, or left other state
     if facts["keys"] != ref_facts["keys"]:
         return "answered without Redis" if run.hit in run.degraded else "orphan keys"
     return "repaired" if run.hit else "not reached"

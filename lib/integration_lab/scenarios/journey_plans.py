@@ -6,7 +6,8 @@ Troubles, each where a team meets it:
     late-pre-checkout   our answer to the pre-checkout query reaches Telegram after its 10 s (a latency fault
                         on the wire): Telegram cancels, nothing is charged; the buyer tries again and pays
     paid-twice          Stripe's webhook is late, the buyer also pays in Stars: the ledger keeps the first to
-                        settle and the other route gives the second back (or, `then` first, the reverse)
+                        settle and the other route gives the second back (or, `then` first, the reverse); on
+                        a Stripe Checkout link with `then` stripe_checkout, two tabs: two links, both paid
     flood               the shop's broadcast fills the buyer's chat just before delivery: the outbox waits out
                         Telegram's retry_after, nothing lost, nothing sent twice
     blocked             the buyer blocks the bot after paying: the goods wait (parked) until they write again
@@ -14,7 +15,8 @@ Troubles, each where a team meets it:
                         the new process, which settles and delivers once
     redis-cut           Redis drops before command `cut_at` of the payment's handling: the provider's resend
                         (Telegram's redelivery, Payme's retry) repairs it
-    abandoned           the buyer never pays: when the checkout lapses its stock goes back on the shelf
+    abandoned           the buyer never pays: when the checkout lapses its stock goes back on the shelf (a
+                        Stripe Checkout link also expires after its hour, and the buyer is told)
     refund              after delivery the buyer sends /refund (Stars, Stripe, Payme with reason 5)
 """
 
@@ -22,7 +24,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .journeys import ROUTE_BUTTONS, JourneyWorld
+from ..app.payments.stripe_checkout import LIFETIME
+from .journeys import ROUTE_BUTTONS, STRIPE_ROUTES, JourneyWorld
 
 TROUBLES = ("none", "late-pre-checkout", "paid-twice", "flood", "blocked", "restart", "redis-cut", "abandoned",
             "refund")
@@ -90,14 +93,28 @@ async def _abandon(world: JourneyWorld, steps: Steps, route: str, buyer: str) ->
     await world.advance(HOLD_LAPSES)
     released = await world.shop.stock.release_lapsed()
     await steps.add("the checkout lapses", f"stock released for {len(released)} order(s)")
+    if route == "stripe_checkout":
+        await world.advance(LIFETIME)  # past the link's expires_at
+        await world.stripe_webhooks()  # Stripe expires the link and says so
+        expired = [h["outcome"] for h in world.shop.webhooks.handled if h["type"] == "checkout.session.expired"]
+        await steps.add("the Stripe link expires", f"webhook: {expired[-1] if expired else 'none yet'}")
+        await steps.add("the buyer is told", _sent(await world.deliver()))
     return steps.table()
 
 
 async def _pay_twice(world: JourneyWorld, steps: Steps, route: str, then: str, order: str, card: str,
                      buyer: str) -> None:
     """The first route's money moves but we do not hear of it yet; the buyer, waiting, pays by `then`."""
-    if route == "stripe":
-        await steps.add("pay by stripe, webhook delayed", await world.pays(buyer, "stripe", order, card, webhook=False))
+    if route == "stripe_checkout" and then == "stripe_checkout":  # two tabs: a second link, both paid
+        await world.presses(buyer, ROUTE_BUTTONS[route])
+        first = world.checkout_link(buyer)
+        await world.presses(buyer, ROUTE_BUTTONS[route])
+        await steps.add("two links, the first paid", await world.pays_on_checkout_page(buyer, card, link=first))
+        await steps.add("the second paid too", await world.pays_on_checkout_page(buyer, card))
+        await steps.add("Stripe's webhooks arrive", world.stripe_outcome())
+        return
+    if route in STRIPE_ROUTES:
+        await steps.add(f"pay by {route}, webhook delayed", await world.pays(buyer, route, order, card, webhook=False))
         await steps.add(f"pay by {then}", await world.pays(buyer, then, order, card))
         await world.stripe_webhooks()
         await steps.add("Stripe's webhook arrives", world.stripe_outcome())

@@ -22,7 +22,8 @@ from ..app.scripts import lua_source
 from ..app.service import DEFAULTS, Options, Shop, build_shop
 from ..fakes.click import ClickSimulator
 from ..fakes.payme import PaymeSimulator
-from ..fakes.stripe import StripeFake, intents
+from ..fakes.stripe import StripeFake, checkout, intents
+from ..fakes.stripe.errors import StripeError
 from ..fakes.stripe.transport import AsyncStripeTransport
 from ..fakes.stripe.world import Call
 from ..fakes.telegram import AsyncTelegramTransport, People, TelegramFake
@@ -37,7 +38,8 @@ STRIPE_KEY = "sk_test_lab_0000000000000000000000000000"  # a test-mode key the f
 BASE = "https://shop.lab"  # our app, in-process: any host reaches it
 THINK = 2.0  # seconds a buyer takes before each action
 ROUTE_BUTTONS = {"stars": "Telegram Stars", "card": "Card (Telegram)", "payme": "Payme", "click": "Click",
-                 "stripe": "Card (Stripe)"}
+                 "stripe": "Card (Stripe)", "stripe_checkout": "Card (Stripe Checkout)"}
+STRIPE_ROUTES = ("stripe", "stripe_checkout")  # we hear of the payment only by Stripe's webhook
 CARDS = {"visa": "pm_card_visa", "3ds": "pm_card_threeDSecure2Required", "declined": "pm_card_chargeDeclined"}
 TELEGRAM_ROUTES = ("stars", "card")
 MAX_DRAIN_ROUNDS = 20  # a flood or an outage makes the outbox wait; a journey gives it this many rounds
@@ -107,7 +109,7 @@ class JourneyWorld:
                    restart: bool = False, webhook: bool = True) -> str:
         """The buyer chooses `route` and pays: what the provider (or Telegram) said at the end. For the Telegram
         routes, `cut_at` drops Redis before that command of the payment's handling and `restart` restarts the
-        bot before it hears of the payment; for Stripe, `webhook=False` keeps Stripe's webhook back."""
+        bot before it hears of the payment; for Stripe (either way), `webhook=False` keeps Stripe's webhook back."""
         if (cut_at is not None or restart) and route not in TELEGRAM_ROUTES:
             raise ValueError("cut_at and restart are for the Telegram routes (Telegram redelivers); the crash-point "
                              "notebook cuts Payme, Click and Stripe at every command")
@@ -125,6 +127,8 @@ class JourneyWorld:
             _, prepared, completed = await self.click.pay(order_id, price["UZS"])
             last = completed or prepared
             return f"Click: error {last['error']} {last['error_note']}"
+        if route == "stripe_checkout":
+            return await self.pays_on_checkout_page(name, card, webhook)
         return await self._pay_stripe(order_id, card, webhook)
 
     async def pays_again(self, name: str, route: str) -> str:
@@ -190,9 +194,37 @@ class JourneyWorld:
             await self.stripe_webhooks()
         return f"Stripe: {self.stripe_fake.objects[pi.id]['status']}"
 
+    def checkout_link(self, name: str) -> str | None:
+        """The newest Stripe Checkout link the bot sent the buyer (the URL of its Pay with Stripe button)."""
+        chat = self.telegram.default_bot.chats[self.user(name)["id"]]
+        for message in reversed([m for m in chat.messages.values() if m.reply_markup and not m.deleted]):
+            for b in (x for row in message.reply_markup.get("inline_keyboard", []) for x in row):
+                if b["text"] == "Pay with Stripe" and "url" in b:
+                    return b["url"]
+        return None
+
+    async def pays_on_checkout_page(self, name: str, card: str = "visa", webhook: bool = True,
+                                    link: str | None = None) -> str:
+        """On Stripe's side: the buyer opens the Checkout link (the newest, or `link`) and pays with `card`
+        (3-D Secure passed if the card asks); a decline leaves the page open. We hear of it only by webhook."""
+        link = link or self.checkout_link(name)
+        if link is None:
+            return "Stripe Checkout: no link opened"
+        session = self.stripe_fake.get(checkout.KIND, link.rstrip("/").rsplit("/", 1)[-1], "session")
+        self.trace.note("buyer", "provider", f"Stripe Checkout: opens the link, enters card {card}")
+        try:
+            checkout.complete_for_script(self.stripe_fake, session, CARDS[card], Call(), None, "succeed")
+        except StripeError as declined:  # the page says so and stays open for another card
+            return f"Stripe Checkout: declined ({declined.extra.get('decline_code') or declined.code}), still open"
+        if webhook:
+            await self.stripe_webhooks()
+        return f"Stripe Checkout: {session['status']}, {session['payment_status']}"
+
     def stripe_outcome(self) -> str:
-        """What our webhook endpoint made of Stripe's latest payment_intent.succeeded."""
-        outcomes = [h["outcome"] for h in self.shop.webhooks.handled if h["type"] == "payment_intent.succeeded"]
+        """What our webhook endpoint made of Stripe's latest payment_intent.succeeded (or, paid on a Checkout
+        page, checkout.session.completed: both settle the same payment)."""
+        paid = ("payment_intent.succeeded", "checkout.session.completed")
+        outcomes = [h["outcome"] for h in self.shop.webhooks.handled if h["type"] in paid]
         return "webhook: " + (outcomes[-1] if outcomes else "none yet")
 
     async def broadcast(self, name: str, count: int) -> str:

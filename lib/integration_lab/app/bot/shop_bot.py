@@ -3,7 +3,7 @@
     /start /help /catalog /show <sku> /buy <sku> /refund [order] /club
     buttons: buy:<sku>, checkout, cancel, pay:<route>, club:<route>
 
-With the shop's parts (`shop=`, app/shop), Checkout opens an order and offers five ways to pay it, and the
+With the shop's parts (`shop=`, app/shop), Checkout opens an order and offers six ways to pay it, and the
 bot answers Telegram's payment updates: shipping_query, pre_checkout_query (always within 10 s), and the
 successful_payment and refunded_payment service messages; /club sells the monthly club (app/shop/club_sales.py),
 whose Stars payments (the first and each renewal) are successful_payment messages with a `club:` payload. Without them, Checkout only names the total.
@@ -242,7 +242,7 @@ class ShopBot:
                 answer = await self.shop.club.buy(data[5:], user_id, chat_id, update_id)
             elif data.startswith("pay:") and self.shop is not None:
                 order_id = (await self.sessions.require(user_id)).data.get("order_id", "")
-                answer = await self.shop.checkout.pay(data[4:], order_id)
+                answer = await self.shop.checkout.pay(data[4:], order_id, str(update_id))
             else:
                 answer = "That button is no longer valid."
         except SessionExpired:

@@ -65,15 +65,11 @@ class StripeGateway:
         if order.paid_by:
             return Checkout(order_id, "already_paid", say.ALREADY_PAID)
         try:
-            return await self._guarded(self._pay, order, payment_method, capture)
+            return await self.guarded(self._pay, order, payment_method, capture)
         except StripeUnavailable as unavailable:
             return Checkout(order_id, "try_again", say.TRY_AGAIN, code=unavailable.code)
 
     async def guarded(self, call, *args):
-        """`call` as the gateway's own payments go: through its bulkhead and breaker (a Price, a Checkout)."""
-        return await self._guarded(call, *args)
-
-    async def _guarded(self, call, *args):
         """`call` through the bulkhead and the breaker, when there are any; Stripe being unwell, or a refusal
         by either, is raised as StripeUnavailable (nothing was charged: the next try reuses the keys)."""
         try:
@@ -119,7 +115,7 @@ class StripeGateway:
         an attempt, for a buyer who confirms it with their card (and 3-D Secure) on Stripe's side. Raises
         StripeUnavailable, through the same breaker and bulkhead as `pay`, when Stripe cannot be asked."""
         order = await self.ledger.order(order_id)
-        intent = await self._guarded(self._intent, order, capture)
+        intent = await self.guarded(self._intent, order, capture)
         await self.ledger.attempt(order_id, PROVIDER, intent.id, order.amount, order.currency)
         return intent
 

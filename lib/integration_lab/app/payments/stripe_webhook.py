@@ -6,6 +6,15 @@ any order converges on the same ledger and applying a fact twice changes nothing
 endpoint crash-safe without a claim: the event id is marked done only after its fact is applied, so a
 Redis cut at any command leaves the event either unapplied or applied-but-unmarked, and Stripe's retry
 (any non-2xx answer) finishes it. A claim taken first would instead outlive the cut and turn the retry away.
+
+Stripe Checkout (stripe_checkout.py): a paid session sends `checkout.session.completed` and its PaymentIntent
+its own `payment_intent.succeeded`, in either order, maybe at once, maybe each twice. Neither is the only
+truth: both settle the one ledger payment `stripe:<PaymentIntent id>` (the session names it in
+`payment_intent`), so whichever lands first pays the order and the other is the ledger's `duplicate`, which
+only repeats the repeatable follow-ups (fulfilment, or the refund of a second payment). Keying the session
+by its own id would make one payment look like two, and refund the buyer's only one. A second session paid
+for the same order (two tabs) has a PaymentIntent of its own: `already_paid`, refunded as any second payment.
+`checkout.session.expired` hands the order to the shop (`on_expired`): the stock back, the buyer told.
 """
 
 from __future__ import annotations
@@ -38,6 +47,7 @@ class StripeWebhooks:
     on_paid: Any = None  # async (order_id): the shop's fulfilment, after the order's paying intent succeeded
     on_refused: Any = None  # async (order_id, payment_intent): tell the buyer a second payment was given back
     club: Any = None  # the club's subscription events (app/shop/club_stripe.py): apply(event), malformed(event)
+    on_expired: Any = None  # async (order_id, session_id) -> str: a Checkout link lapsed unpaid
     handled: deque = field(default_factory=lambda: deque(maxlen=HANDLED_KEPT))
 
     async def receive(self, payload: bytes, signature: str | None) -> tuple[int, dict[str, Any]]:
@@ -78,6 +88,8 @@ class StripeWebhooks:
             return "ignored (no order)"
         if kind.startswith("payment_intent."):
             return await self._intent(kind, order_id, obj)
+        if kind.startswith("checkout.session."):
+            return await self._session(kind, order_id, obj)
         if kind in ("charge.refunded", "charge.captured") and obj.get("payment_intent"):
             if obj["amount_refunded"]:
                 return (await self.ledger.refund(order_id, PROVIDER, obj["payment_intent"], obj["amount_refunded"])).outcome
@@ -87,20 +99,7 @@ class StripeWebhooks:
     async def _intent(self, kind: str, order_id: str, pi: dict[str, Any]) -> str:
         ledger, ref, amount, currency = self.ledger, pi["id"], pi["amount"], pi["currency"]
         if kind == "payment_intent.succeeded":
-            result = await ledger.settle(order_id, PROVIDER, ref, amount, currency)
-            paying, refused = result.outcome == "paid", result.outcome == "already_paid"
-            if result.outcome == "duplicate":  # Stripe's retry, maybe after a cut before the steps below
-                pay = await ledger.payment(order_id, PROVIDER, ref) or {}
-                paying, refused = pay.get("status") == "succeeded", pay.get("reason") == "already_paid"
-            if refused:
-                if self.refund_refused:  # each step below is idempotent, so a retry may repeat it
-                    await self.refund_refused(ref)
-                    if self.on_refused:
-                        await self.on_refused(order_id, ref)
-                    return "already_paid, refunded"
-            elif paying and self.on_paid:
-                await self.on_paid(order_id)
-            return result.outcome
+            return await self._succeeded(order_id, ref, amount, currency)
         if kind == "payment_intent.amount_capturable_updated":
             return (await ledger.authorize(order_id, PROVIDER, ref, amount, currency)).outcome
         if kind == "payment_intent.payment_failed":
@@ -109,6 +108,35 @@ class StripeWebhooks:
             return (await ledger.fail(order_id, PROVIDER, ref, canceled=True)).outcome
         if kind in ("payment_intent.created", "payment_intent.requires_action"):
             return (await ledger.attempt(order_id, PROVIDER, ref, amount, currency)).outcome
+        return "ignored"
+
+    async def _succeeded(self, order_id: str, ref: str, amount: int, currency: str) -> str:
+        """The PaymentIntent `ref` took the money (its own event, or its Checkout Session's): settle, then fulfil
+        or give a second payment back. Every step is repeatable, so a retry, or the other event, may repeat it."""
+        ledger = self.ledger
+        result = await ledger.settle(order_id, PROVIDER, ref, amount, currency)
+        paying, refused = result.outcome == "paid", result.outcome == "already_paid"
+        if result.outcome == "duplicate":  # Stripe's retry, maybe after a cut before the steps below
+            pay = await ledger.payment(order_id, PROVIDER, ref) or {}
+            paying, refused = pay.get("status") == "succeeded", pay.get("reason") == "already_paid"
+        if refused:
+            if self.refund_refused:  # each step below is idempotent, so a retry may repeat it
+                await self.refund_refused(ref)
+                if self.on_refused:
+                    await self.on_refused(order_id, ref)
+                return "already_paid, refunded"
+        elif paying and self.on_paid:
+            await self.on_paid(order_id)
+        return result.outcome
+
+    async def _session(self, kind: str, order_id: str, session: dict[str, Any]) -> str:
+        if kind in ("checkout.session.completed", "checkout.session.async_payment_succeeded"):
+            if session.get("payment_status") != "paid":  # a delayed method: async_payment_succeeded follows
+                return "ignored (not paid yet)"
+            return await self._succeeded(order_id, session["payment_intent"], session["amount_total"],
+                                         session["currency"])
+        if kind == "checkout.session.expired" and self.on_expired:
+            return await self.on_expired(order_id, session["id"])
         return "ignored"
 
     def _note(self, event_id: str, kind: str, status: int, outcome: str) -> None:
@@ -136,6 +164,10 @@ def _malformed(event: dict[str, Any]) -> str | None:
         wanted = (("id", str), ("amount", int), ("currency", str))
     elif kind in ("charge.refunded", "charge.captured") and obj.get("payment_intent"):
         wanted = (("payment_intent", str), ("amount_refunded", int))
+    elif kind.startswith("checkout.session."):
+        wanted = (("id", str),)
+        if obj.get("payment_status") == "paid":  # what settles: the PaymentIntent's id, never expanded in events
+            wanted += (("payment_intent", str), ("amount_total", int), ("currency", str))
     for name, kind_of in wanted:
         value = obj.get(name)
         if not isinstance(value, kind_of) or isinstance(value, bool) or (kind_of is int and value not in _AMOUNTS) \

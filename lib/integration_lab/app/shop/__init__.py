@@ -1,5 +1,6 @@
-"""The shop a bot team writes: catalog and stock, checkout (five ways to pay), pre-checkout, settlement
-and fulfilment, the delivery outbox, refunds, and the club (a monthly membership by Stripe or Stars). `build_parts(...)` wires them to one Redis, ledger and clock;
+"""The shop a bot team writes: catalog and stock, checkout (six ways to pay), pre-checkout, settlement
+and fulfilment, the delivery outbox, refunds, and the club (a monthly membership by Stripe or Stars).
+`build_parts(...)` wires them to one Redis, ledger and clock;
 the bot (`ShopBot(..., shop=parts)`, app/bot) and the service (app/service.py) use what it returns."""
 
 from __future__ import annotations

@@ -1,10 +1,11 @@
-"""Checkout: one order from the buyer's cart, its stock held, and five ways to pay it.
+"""Checkout: one order from the buyer's cart, its stock held, and six ways to pay it.
 
     pay:stars   an invoice in Telegram Stars (XTR, provider_token "")
     pay:card    an invoice paid by card through Telegram's payment provider (USD, email asked)
     pay:payme   a link to Payme's checkout (UZS)
     pay:click   a link to Click's payment page (UZS)
     pay:stripe  a Stripe PaymentIntent the buyer confirms with their card; the webhook settles it
+    pay:stripe_checkout  a link to a Stripe Checkout Session (Stripe's own payment page); the webhook settles it
 
 Every route pays the same ledger order, which carries a price in each currency its products have.
 Steps are each repeatable (a Telegram redelivery after a cut runs them again): the order opens whole or
@@ -19,6 +20,7 @@ from ..money import money
 from ..payments.buyer_messages import TRY_AGAIN
 from ..payments.ledger import Ledger, LedgerError
 from ..payments.payment_links import click_payment_link, payme_checkout_link
+from ..payments.stripe_checkout import Line, StripeCheckoutLinks
 from ..payments.stripe_gateway import StripeGateway, StripeUnavailable
 from ..telegram.client import BotApi
 from .catalog import Product, cart_prices, count
@@ -26,8 +28,9 @@ from .orders import ShopOrder, ShopOrders
 from .stock import Stock
 
 ROUTES = {"stars": "Telegram Stars", "card": "Card (Telegram)", "payme": "Payme", "click": "Click",
-          "stripe": "Card (Stripe)"}
-ROUTE_CURRENCY = {"stars": "XTR", "card": "USD", "payme": "UZS", "click": "UZS", "stripe": "USD"}
+          "stripe": "Card (Stripe)", "stripe_checkout": "Card (Stripe Checkout)"}
+ROUTE_CURRENCY = {"stars": "XTR", "card": "USD", "payme": "UZS", "click": "UZS", "stripe": "USD",
+                  "stripe_checkout": "USD"}
 MAIN_CURRENCY = "USD"  # the ledger order's own amount; the others are its extra prices
 HOLD = 900.0  # seconds stock is held for a checkout: the session's own TTL, so both lapse together
 
@@ -41,6 +44,8 @@ class PaymentOptions:
     click_merchant_id: int = 20001
     return_url: str | None = None
     payme_test: bool = True
+    # where Stripe Checkout sends the buyer after paying: a thank-you page of ours (shop_server.py), no more
+    stripe_success_url: str = "http://127.0.0.1:8000/stripe/checkout/success?session_id={CHECKOUT_SESSION_ID}"
 
 
 @dataclass(frozen=True)
@@ -56,6 +61,7 @@ class Checkout:
                  options: PaymentOptions | None = None, stripe: StripeGateway | None = None, hold: float = HOLD):
         self.api, self.ledger, self.stock, self.orders, self.catalog = api, ledger, stock, orders, catalog
         self.options, self.stripe, self.hold = options or PaymentOptions(), stripe, hold
+        self.links = StripeCheckoutLinks(stripe, self.options.stripe_success_url) if stripe else None
 
     async def place(self, order_id: str, user_id: int, chat_id: int, cart: list[str]) -> Placed:
         """Open the order (or find it, on a redelivery), remember who and where, hold the stock."""
@@ -84,8 +90,9 @@ class Checkout:
     def describe(self, items: dict[str, int]) -> str:
         return ", ".join(self.catalog[sku].title + (f" x{n}" if n > 1 else "") for sku, n in items.items())
 
-    async def pay(self, route: str, order_id: str) -> str:
-        """One of the five ways for an order placed by this buyer; what to tell them."""
+    async def pay(self, route: str, order_id: str, attempt: str = "1") -> str:
+        """One of the six ways for an order placed by this buyer; what to tell them. `attempt` names this press
+        of the button (the bot gives the update id), so a redelivered update opens no second Checkout link."""
         record, order = await self.orders.get(order_id), await self.ledger.order(order_id)
         if route not in ROUTES:
             return "That button is no longer valid."
@@ -102,6 +109,8 @@ class Checkout:
         price = order.prices.get(currency)
         if price is None:
             return f"Order {order_id} cannot be paid with {ROUTES[route]}."
+        if route == "stripe_checkout":
+            return await self._stripe_checkout(record, order_id, price, attempt)
         return await getattr(self, f"_{route}")(record, order_id, price)
 
     async def _stars(self, record: ShopOrder, order_id: str, price: int) -> str:
@@ -145,3 +154,14 @@ class Checkout:
                 "soon as Stripe tells us it went through.")
         await self.api.send_message(record.chat_id, text)
         return text
+
+    async def _stripe_checkout(self, record: ShopOrder, order_id: str, price: int, attempt: str) -> str:
+        if self.links is None:
+            return "Card payments with Stripe are not available right now."
+        lines = [Line(self.catalog[sku].title, self.catalog[sku].prices["USD"], n) for sku, n in record.items.items()]
+        try:
+            session = await self.links.open(order_id, "USD", lines, attempt)
+        except StripeUnavailable:  # as for pay:stripe: an answer, and the next press reuses nothing half-made
+            return TRY_AGAIN
+        return await self._link(record, f"Pay {money(price, 'USD')} by card on Stripe's checkout page:",
+                                "Pay with Stripe", session.url)

@@ -10,6 +10,9 @@ at any of them leaves the provider's resend to run `on_paid` again, which finds 
 A second payment of a paid order (two routes raced) is recorded `refused` by the ledger and given back by
 its own route: Stars by refundStarPayment here, Stripe by the gateway (the webhook's refund_refused); the
 buyer is told in the outbox, keyed by the payment, so a resend tells them once.
+
+A Stripe Checkout link that lapsed unpaid (`checkout.session.expired`) gives the order's lapsed hold back and
+tells the buyer once; the order stays open, so a new link or another way to pay still pays it.
 """
 
 from __future__ import annotations
@@ -25,6 +28,9 @@ from .stock import Stock
 STARS, TELEGRAM_CARD = "stars", "telegram"  # ledger providers of the two Telegram routes
 ROUTE_NAMES = {STARS: "Telegram Stars", TELEGRAM_CARD: "card (Telegram)", "payme": "Payme", "click": "Click",
                "stripe": "card (Stripe)"}
+# by then the buyer's conversation (15 minutes) has lapsed too, so its pay buttons no longer answer
+EXPIRED = ("The Stripe payment link for order {order_id} expired; nothing was charged. To buy, start again with "
+           "/catalog.")
 
 
 class Fulfilment:
@@ -108,3 +114,17 @@ class Fulfilment:
             await self.outbox.enqueue(Job(f"{order_id}:refused:{payment_intent}", record.chat_id,
                                           f"Order {order_id} was already paid, so your card payment with Stripe "
                                           "has been refunded."))
+
+    async def checkout_expired(self, order_id: str, session_id: str) -> str:
+        """A Stripe Checkout link lapsed unpaid: the hold goes back as a lapsed hold does (one script; a hold
+        renewed since by another way to pay stays), and the buyer is told in the outbox, keyed by the session,
+        so a resend tells them once. Both steps are repeatable: a cut between them is finished by the resend."""
+        record, order = await self.orders.get(order_id), await self.ledger.order(order_id)
+        if record is None or order is None:
+            return "not_ours"
+        if order.paid_by or order.status == "canceled":  # paid another way (or by another tab), or given up
+            return f"ignored ({order.status})"
+        released = await self.stock.release_if_lapsed(order_id)
+        await self.outbox.enqueue(Job(f"{order_id}:expired:{session_id}", record.chat_id,
+                                      EXPIRED.format(order_id=order_id)))
+        return "expired: stock released" if released else "expired"

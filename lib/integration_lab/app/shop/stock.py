@@ -51,6 +51,11 @@ class Stock:
     async def release(self, order_id: str) -> bool:
         return bool(await self._release(keys=self._keys, args=["all", order_id]))
 
+    async def release_if_lapsed(self, order_id: str) -> bool:
+        """Give back this order's hold if its time ran out (as release_lapsed would): a hold renewed by another
+        way to pay since stays with its checkout."""
+        return bool(await self._release(keys=self._keys, args=[self.clock.ms(), order_id]))
+
     async def release_lapsed(self) -> list[str]:
         """Give back every hold whose time ran out; returns their orders."""
         now = self.clock.ms()
