@@ -260,6 +260,41 @@ def _assert_stripe_answer(response: httpx.Response, what: str) -> None:
         assert isinstance(payload.get("object"), str), (what, payload)
 
 
+def _billing_and_checkout_targets(server: Server) -> list[tuple[str, str, dict]]:
+    """Products, Prices, Checkout, Payment Links, SetupIntents, Subscriptions, Invoices, test clocks."""
+    product = server.create("/v1/products", "name=Tea")
+    price = server.create("/v1/prices", f"product={product['id']}&currency=usd&unit_amount=1500")
+    monthly = server.create("/v1/prices", f"product={product['id']}&currency=usd&unit_amount=900"
+                                          "&recurring[interval]=month")
+    session = server.create("/v1/checkout/sessions", f"mode=payment&success_url=https://s.example/ok"
+                                                     f"&line_items[0][price]={price['id']}&line_items[0][quantity]=1")
+    clock = server.create("/v1/test_helpers/test_clocks", "frozen_time=1767600000")
+    member = server.create("/v1/customers", f"email=m@example.com&test_clock={clock['id']}"
+                                            "&payment_method=pm_card_visa")
+    server.create(f"/v1/customers/{member['id']}", f"invoice_settings[default_payment_method]="
+                                                   f"{server.send('GET', '/v1/payment_methods?customer=' + member['id']).json()['data'][0]['id']}")
+    sub = server.create("/v1/subscriptions", f"customer={member['id']}&items[0][price]={monthly['id']}")
+    setup = server.create("/v1/setup_intents", "payment_method_types[0]=card")
+    return [
+        ("POST", "/v1/products", {"name": "Mug", "metadata[k]": "v"}),
+        ("POST", f"/v1/products/{product['id']}", {"description": "d"}),
+        ("GET", "/v1/products/search", {"query": "name~'tea'"}),
+        ("POST", "/v1/prices", {"product": product["id"], "currency": "usd", "unit_amount": "100"}),
+        ("GET", "/v1/prices", {"type": "recurring", "recurring[interval]": "month"}),
+        ("POST", "/v1/checkout/sessions", {"mode": "payment", "success_url": "https://s.example/ok",
+                                           "line_items[0][price]": price["id"], "line_items[0][quantity]": "2"}),
+        ("GET", f"/v1/checkout/sessions/{session['id']}/line_items", {"limit": "3"}),
+        ("POST", "/v1/payment_links", {"line_items[0][price]": price["id"], "line_items[0][quantity]": "1"}),
+        ("POST", "/v1/setup_intents", {"usage": "off_session", "payment_method_types[0]": "card"}),
+        ("POST", f"/v1/setup_intents/{setup['id']}", {"metadata[k]": "v"}),
+        ("POST", "/v1/subscriptions", {"customer": member["id"], "items[0][price]": monthly["id"]}),
+        ("POST", f"/v1/subscriptions/{sub['id']}", {"cancel_at_period_end": "true"}),
+        ("POST", "/v1/test_helpers/test_clocks", {"frozen_time": "1767600000", "name": "n"}),
+        ("POST", f"/v1/test_helpers/test_clocks/{clock['id']}/advance", {"frozen_time": "1767700000"}),
+        ("GET", "/v1/invoices", {"customer": member["id"]}),
+    ]
+
+
 def test_fuzzed_requests_get_stripes_answer_and_refusals_change_nothing(server):
     rng = random.Random(int(os.environ.get("STRIPE_HOSTILE_SEED", "11")))
     protected = server.create("/v1/payment_intents", VALID)
@@ -281,6 +316,7 @@ def test_fuzzed_requests_get_stripes_answer_and_refusals_change_nothing(server):
         ("GET", "/v1/events", {"type": "charge.succeeded"}),
         ("POST", f"/v1/webhook_endpoints/{hook['id']}", {"url": "http://127.0.0.1:9/other"}),
     ]
+    targets += _billing_and_checkout_targets(server)
     before = server.digest()
     refused = 0
     for method, path, base in targets:
