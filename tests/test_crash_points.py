@@ -2,7 +2,7 @@
 
 Each flow is cut before each of its Redis commands in turn; the provider resends as it does; every cut
 must be repaired (same final answers as the uncut run, nothing paid twice, no paid payment missing from the
-ledger or the provider's statement, the same keys). Run against the handlers before they were made
+ledger or the provider's statement, the same keys; for the club's renewals, the same membership and notices). Run against the handlers before they were made
 crash-safe, the sweep reported Payme's HSETNX/HSET/ZADD, Click's SET/HSET, every Stripe-webhook ledger
 step and most shop-bot steps as stranded; the tests below fail on that code.
 """
@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import pytest
 
+from integration_lab.app.shop.club_sales import ClubSales
+from integration_lab.app.shop.outbox import Job
 from integration_lab.runtime.redis_cut import RedisCut, RedisCutError
 from integration_lab.scenarios.crash_points import FLOWS, sweep
 
@@ -43,3 +45,25 @@ async def test_a_cut_lets_k_commands_through_then_fails_every_command_until_reco
     assert await lab.redis.mget(lab.keys.key("a"), lab.keys.key("b"), lab.keys.key("c")) == ["1", "2", "3"]
     with pytest.raises(ValueError):
         cut.fail_after(-1)
+
+
+async def _remembered_before_queued(self, user_id, chat_id, notice, text):
+    """A club notice marked told before it is queued: a cut between the two loses it."""
+    if chat_id is None or await self.store.told(user_id, notice):
+        return
+    await self.store.mark_told(user_id, notice)
+    await self.outbox.enqueue(Job(f"club:{user_id}:{notice}", int(chat_id), text))
+
+
+async def _queued_per_delivery(self, user_id, chat_id, notice, text):
+    """A club notice queued under a fresh job id each time, never remembered: a resend tells the buyer twice."""
+    self.sent = getattr(self, "sent", 0) + 1
+    await self.outbox.enqueue(Job(f"club:{user_id}:{notice}:{self.sent}", int(chat_id), text))
+
+
+@pytest.mark.parametrize("flow", ["stripe-club-renewal", "stars-club-renewal"])
+async def test_the_club_flows_judge_the_membership_and_its_notices(lab, monkeypatch, flow):
+    monkeypatch.setattr(ClubSales, "notify", _remembered_before_queued)
+    assert "stranded" in set((await sweep(lab, flow))["outcome"])  # a renewal's notice lost
+    monkeypatch.setattr(ClubSales, "notify", _queued_per_delivery)
+    assert "doubled" in set((await sweep(lab, flow))["outcome"])  # a renewal told twice

@@ -18,6 +18,7 @@ from integration_lab.runtime.ids import IdFactory
 from integration_lab.runtime.keyspace import Keyspace
 from integration_lab.scenarios import invalidation, offers, payme_cases, rate_limits, sessions
 from integration_lab.scenarios.merchant import merchant_world
+from integration_lab.scenarios.subscriptions import club_world
 from integration_lab.scenarios.telegram import shop_world
 from notebook_files import write_notebook
 
@@ -121,3 +122,20 @@ def test_the_matrix_refuses_a_parameter_set_that_is_no_mapping(tmp_path, monkeyp
     (sets / "listed.yaml").write_text("- n: 2\n")
     assert cli.run_matrix(tmp_path) == 2
     assert "listed.yaml: a parameter set is a mapping of name: value" in capsys.readouterr().err
+
+
+async def test_the_club_world_refuses_an_unknown_provider(lab):
+    with pytest.raises(ValueError, match="provider is one of stripe, stars, not 'paypal'"):
+        await club_world(lab, "paypal")
+
+
+@pytest.mark.parametrize("test_clock", [True, False])
+async def test_the_club_panel_moves_the_clock_and_a_stripe_renewal_follows_on_either_clock(lab, test_clock):
+    world = await club_world(lab, "stripe", test_clock=test_clock)
+    await world.join()
+    happened = await world.try_advance(32)  # the Try-it panel: a month and a day later
+    assert "invoice.paid" in set(happened["what"]) and world.renewals() == 1
+    assert (world.provider_subscription()["test clock"] != "").all() == test_clock
+    assert (await world.member_now())["member"]
+    assert world.picture()._repr_png_().startswith(b"\x89PNG")
+    await world.close()

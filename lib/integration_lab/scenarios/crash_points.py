@@ -8,10 +8,14 @@ before the next one (`runtime.redis_cut`). The request that meets the cut gets o
 connection comes back and the provider resends that request, as it would, until it gets a real answer;
 then the flow goes on. Each run is judged against the uncut run:
 
-- doubled: the order has more than one successful payment;
+- doubled: the order has more than one successful payment, or (the club's flows) more notices were queued for
+  the buyer than in the uncut run: a renewal applied twice;
 - stranded: a payment the provider was told succeeded is missing from the ledger or from the provider's
   statement (GetStatement for Payme), or a final answer differs from the uncut run's, or what the flow
-  observes beside (the shop's stock and outbox, for Stripe Checkout) does;
+  observes beside (the shop's stock and outbox, for Stripe Checkout) does; for the club's renewals
+  (Stripe's invoice.paid through our webhook, Telegram's successful_payment through the bot), a renewal the
+  provider was told we took that the membership does not count, or a membership or its notices other than
+  the uncut run's: a renewal lost;
 - orphan keys: the keyspace holds keys the uncut run does not (or lacks some);
 - answered without Redis: a read-only command (/catalog, /help) met the cut and was answered anyway, from
   the source, without being remembered (answering it twice is harmless), so its keys are missing;
@@ -37,8 +41,10 @@ from ..runtime.redis_cut import RedisCut
 from .telegram import shop_world
 
 FLOWS = ("payme", "payme-cancel", "click", "click-declined", "stripe-webhook", "stripe-unpaid", "stripe-checkout",
-         "stripe-checkout-expired", "telegram-update")
+         "stripe-checkout-expired", "telegram-update", "stripe-club-renewal", "stars-club-renewal")
 ORDER = "7001"
+MEMBER, MONTH = 7001, 2_592_000  # the club flows' buyer, and a period
+CLUB_SUB = "sub_1CrashPointClub0001"
 MAX_RESENDS = 3  # one cut per run, so the first resend after reconnecting must already succeed
 
 
@@ -59,6 +65,7 @@ class Flow:
     close: Callable[[], Awaitable[None]] = field(default=lambda: _nothing())
     degraded: Callable[[], list[str]] = field(default=lambda: [])  # requests answered without Redis
     observe: Callable[[], Awaitable[Any]] = field(default=lambda: _nothing())  # more to match the uncut run
+    club: Any = None  # the club's flows: the shop whose membership and notices are judged
 
 
 async def _nothing() -> None:
@@ -75,6 +82,10 @@ async def build_flow(lab, name: str) -> Flow:
     if name == "telegram-update":
         return await _telegram_flow(lab)
     shop = await build_shop(Options(), backend=lab.backend, clock=lab.clock)
+    if name == "stripe-club-renewal":
+        return _stripe_club_flow(lab, shop)
+    if name == "stars-club-renewal":
+        return _stars_club_flow(lab, shop)
     currency = "USD" if name.startswith("stripe") else "UZS"
     await shop.ledger.open_order(500000, currency, ORDER, "crash-point order")
     builders = {"payme": _payme_flow, "payme-cancel": _payme_flow, "click": _click_flow,
@@ -233,6 +244,89 @@ async def _checkout_flow(lab, shop, name: str, event, non_2xx) -> Flow:
     return Flow(name, requests, statement, shop.ledger, observe=shelf_and_outbox)
 
 
+def _club_invoice(number: int, reason: str, period_start: int) -> dict:
+    """A paid invoice of the club's subscription as API versions from 2025-03-31 write it."""
+    metadata = {"user_id": str(MEMBER), "chat_id": str(MEMBER)}
+    return {"id": f"in_1CrashClub{number:09d}", "object": "invoice", "billing_reason": reason, "currency": "usd",
+            "amount_due": 499, "amount_paid": 499, "status": "paid", "customer": "cus_CrashPointClub1",
+            "parent": {"type": "subscription_details",
+                       "subscription_details": {"metadata": metadata, "subscription": CLUB_SUB}},
+            "lines": {"object": "list", "has_more": False, "data": [{
+                "id": f"il_1CrashClub{number:09d}", "object": "line_item", "amount": 499, "currency": "usd",
+                "period": {"start": period_start, "end": period_start + MONTH},
+                "parent": {"type": "subscription_item_details",
+                           "subscription_item_details": {"subscription": CLUB_SUB, "proration": False}}}]}}
+
+
+def _stripe_club_flow(lab, shop) -> Flow:
+    """The club's Stripe subscription: its first invoice and two renewals paid (invoice.paid to our webhook),
+    the last event delivered again (Stripe's at-least-once) and the same invoice under another event id (a
+    replay from the Dashboard)."""
+    start, secret = int(lab.clock.time()), DEFAULTS["stripe_webhook_secret"]
+    invoices = [_club_invoice(0, "subscription_create", start), _club_invoice(1, "subscription_cycle", start + MONTH),
+                _club_invoice(2, "subscription_cycle", start + 2 * MONTH)]
+
+    def event(event_id: str, invoice: dict) -> Callable[[], Awaitable[tuple[int, dict]]]:
+        payload = json.dumps({"id": event_id, "object": "event", "type": "invoice.paid", "created": start,
+                              "data": {"object": invoice}}).encode()
+        header = signature(payload, secret, int(lab.clock.time()))
+
+        async def send():
+            try:
+                return await shop.webhooks.receive(payload, header)
+            except RedisError:  # served, this is a 500: Stripe retries any non-2xx
+                return 500, {"error": "internal"}
+        return send
+
+    def received(invoice: dict) -> Callable[[tuple[int, dict]], str | None]:
+        return lambda answer: invoice["id"] if answer[0] == 200 else None
+
+    def non_2xx(answer: tuple[int, dict]) -> bool:
+        return not 200 <= answer[0] < 300
+
+    steps = [("invoice.paid (create)", "evt_club1", invoices[0]), ("invoice.paid (renewal 1)", "evt_club2", invoices[1]),
+             ("invoice.paid (renewal 2)", "evt_club3", invoices[2]), ("invoice.paid (renewal 2) again", "evt_club3",
+                                                                     invoices[2]),
+             ("invoice.paid (renewal 2) replayed", "evt_club4", invoices[2])]
+    requests = [Request(step, event(event_id, invoice), non_2xx, received(invoice)) for step, event_id, invoice in steps]
+
+    async def statement() -> set[str]:  # Stripe's own record: the three invoices are paid
+        return {invoice["id"] for invoice in invoices}
+
+    return Flow("stripe-club-renewal", requests, statement, None, club=shop)
+
+
+def _stars_club_flow(lab, shop) -> Flow:
+    """The club's Stars subscription: the first payment and two renewals, each a successful_payment update to the
+    bot, the last one redelivered (Telegram repeats an update the bot did not confirm)."""
+    start = int(lab.clock.time())
+    buyer = {"id": MEMBER, "is_bot": False, "first_name": "Crash"}
+
+    def payment(update_id: int, charge: str, until: int, first: bool) -> dict:
+        paid = {"currency": "XTR", "total_amount": 250, "invoice_payload": f"club:{MEMBER}:1",
+                "telegram_payment_charge_id": charge, "provider_payment_charge_id": "", "is_recurring": True,
+                "subscription_expiration_date": until, **({"is_first_recurring": True} if first else {})}
+        return {"update_id": update_id, "message": {"message_id": update_id, "from": buyer, "date": start,
+                                                    "chat": {"id": MEMBER, "type": "private"},
+                                                    "successful_payment": paid}}
+
+    updates = [("successful_payment (first)", payment(1, "stxCrashClubFirst", start + MONTH, True)),
+               ("successful_payment (renewal 1)", payment(2, "stxCrashClubRenew1", start + 2 * MONTH, False)),
+               ("successful_payment (renewal 2)", payment(3, "stxCrashClubRenew2", start + 3 * MONTH, False)),
+               ("successful_payment (renewal 2) again", payment(3, "stxCrashClubRenew2", start + 3 * MONTH, False))]
+
+    def took(update: dict) -> Callable[[Any], str | None]:
+        charge = update["message"]["successful_payment"]["telegram_payment_charge_id"]
+        return lambda answer: charge if answer not in ("redis failed",) else None
+
+    requests = [Request(step, _handle(shop.bot, update), _failed, took(update)) for step, update in updates]
+
+    async def statement() -> set[str]:  # Telegram's own record: the three payments were taken
+        return {update["message"]["successful_payment"]["telegram_payment_charge_id"] for _, update in updates}
+
+    return Flow("stars-club-renewal", requests, statement, None, club=shop)
+
+
 async def _telegram_flow(lab) -> Flow:
     world = await shop_world(lab, mode="manual", limits=False)
     buyer = {"id": 7001, "first_name": "Crash"}
@@ -331,6 +425,8 @@ async def run_flow(lab, cut: RedisCut, name: str, k: int | None) -> tuple[Run, d
 async def _facts(lab, flow: Flow) -> dict[str, Any]:
     keys = sorted(lab.keys.strip(k) for k in await lab.backend.scan_keys())
     observed = await flow.observe()
+    if flow.club is not None:
+        return {"keys": keys, "observed": observed, **await _club_facts(lab, flow)}
     if flow.ledger is None:
         return {"keys": keys, "paid": set(), "succeeded": 0, "statement": set(), "observed": observed}
     payments = await flow.ledger.payments(ORDER)
@@ -339,9 +435,24 @@ async def _facts(lab, flow: Flow) -> dict[str, Any]:
             "observed": observed}
 
 
+async def _club_facts(lab, flow: Flow) -> dict[str, Any]:
+    """The club's side: the membership hash as stored, the notices queued for the buyer, and the payments the
+    membership took (each remembered with the notice it was told by: `told:paid:<invoice or charge>`)."""
+    stored = await lab.redis.hgetall(lab.keys.key("club", "{" + str(MEMBER) + "}"))
+    notices = sorted(job["id"] for job in await flow.club.outbox.jobs())
+    paid = {name.removeprefix("told:paid:") for name in stored if name.startswith("told:paid:")}
+    return {"paid": paid, "succeeded": 0, "statement": await flow.statement(), "membership": stored,
+            "notices": notices}
+
+
 def judge(reference: Run, ref_facts: dict, run: Run, facts: dict) -> str:
     if facts["succeeded"] > 1:
         return "doubled"
+    if "membership" in facts:  # the club: a renewal applied twice is a notice queued twice
+        if len(facts["notices"]) > len(ref_facts["notices"]):
+            return "doubled"
+        if (facts["membership"], facts["notices"]) != (ref_facts["membership"], ref_facts["notices"]):
+            return "stranded"  # a renewal lost (or its notice)
     if any(ref not in facts["paid"] for ref in run.told_paid) or \
             (facts["statement"] and not run.told_paid <= facts["statement"]):
         return "stranded"

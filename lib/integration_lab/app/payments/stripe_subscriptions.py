@@ -2,6 +2,10 @@
 Session in subscription mode, whose Subscription carries our metadata (`subscription_data[metadata]`) so every
 invoice of it names the buyer (`parent.subscription_details.metadata`, a snapshot taken at finalization).
 
+In test mode a shop may put its subscribers on a Stripe test clock (`test_clock`, None otherwise): each Checkout
+Session then gets a Customer of its own created on that clock (Stripe's way to test renewals with Checkout:
+https://docs.stripe.com/billing/testing/test-clocks), and the subscription lives on the clock's time.
+
 Both go through the gateway's breaker and bulkhead; Stripe being unwell is raised as StripeUnavailable. Each
 write has an idempotency key, so a retry after a lost answer gets the same Price or Session back.
 """
@@ -26,6 +30,7 @@ class StripeSubscriptions:
     def __init__(self, gateway: StripeGateway, success_url: str):
         self.gateway, self.success_url = gateway, success_url
         self._prices: dict[str, str] = {}  # lookup key -> price id, once found
+        self.test_clock: str | None = None  # test mode: each session's Customer is created on this clock
 
     async def price(self, plan: RecurringPlan) -> str:
         if plan.lookup_key not in self._prices:
@@ -50,8 +55,13 @@ class StripeSubscriptions:
         return await self.gateway.guarded(self._session, price, metadata, key)
 
     async def _session(self, price: str, metadata: dict[str, str], key: str):
-        return await self.gateway.client.v1.checkout.sessions.create_async(params={
-            "mode": "subscription", "line_items": [{"price": price, "quantity": 1}],
-            "client_reference_id": metadata.get("user_id", ""), "metadata": metadata,
-            "subscription_data": {"metadata": metadata}, "success_url": self.success_url},
-            options={"idempotency_key": f"subscription-checkout-{key}"})
+        params = {"mode": "subscription", "line_items": [{"price": price, "quantity": 1}],
+                  "client_reference_id": metadata.get("user_id", ""), "metadata": metadata,
+                  "subscription_data": {"metadata": metadata}, "success_url": self.success_url}
+        if self.test_clock is not None:
+            customer = await self.gateway.client.v1.customers.create_async(
+                params={"test_clock": self.test_clock, "metadata": metadata},
+                options={"idempotency_key": f"subscription-customer-{key}"})
+            params["customer"] = customer.id
+        return await self.gateway.client.v1.checkout.sessions.create_async(
+            params=params, options={"idempotency_key": f"subscription-checkout-{key}"})
