@@ -16,6 +16,7 @@ from matplotlib.patches import Patch, Rectangle
 
 from ..app.telegram.client import TelegramError
 from ..fakes.telegram.profile_methods import GROUP_ORDER, PRIVATE_ORDER, menu_for, profile, profile_for
+from ..notebook.picture import Picture
 from .telegram import ShopWorld, shop_world
 
 GROUP = "group"
@@ -183,7 +184,7 @@ def resolution_plot(world: MenusWorld):
     for side in ax.spines.values():
         side.set_visible(False)
     fig.tight_layout()
-    return fig
+    return Picture(fig)
 
 
 async def exact_lists(world: MenusWorld, asks: list[dict]) -> pd.DataFrame:

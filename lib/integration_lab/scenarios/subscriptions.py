@@ -14,7 +14,6 @@ sends. Every table and the timeline picture are read from what the fakes and our
 
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
@@ -31,6 +30,7 @@ from ..app.service import Options, Shop, build_shop
 from ..app.shop.club_sales import GRACE
 from ..fakes.stripe import StripeFake, billing, sdk_http_client
 from ..fakes.telegram import AsyncTelegramTransport, People, TelegramFake
+from ..notebook.picture import Picture
 
 DAY = 86_400
 PROVIDERS = ("stripe", "stars")
@@ -61,22 +61,6 @@ def utc(seconds: float | None) -> str:
 
 def notice_kind(text: str) -> str:
     return next((kind for start, kind in NOTICES if text.startswith(start)), "")
-
-
-class Picture:
-    """A Figure shown as a PNG by the notebook: a bare matplotlib Figure (no pyplot, which the kernel fork server
-    refuses to preload) has no display formatter of its own until something imports pyplot."""
-
-    def __init__(self, figure: Figure):
-        self.figure = figure
-
-    def _repr_png_(self) -> bytes:
-        out = io.BytesIO()
-        self.figure.savefig(out, format="png", dpi=80)
-        return out.getvalue()
-
-    def __repr__(self) -> str:
-        return f"<picture: {self.figure.axes[0].get_title()}>"
 
 
 @dataclass

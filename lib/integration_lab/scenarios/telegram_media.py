@@ -16,6 +16,7 @@ from matplotlib.patches import Rectangle
 
 from ..fakes.telegram import AsyncTelegramTransport, People, TelegramFake
 from ..fakes.telegram.files import first_pixel, image_size, solid_png, store_of
+from ..notebook.picture import Picture
 
 PRODUCT_COLOUR = b"\x2e\x8b\x57"  # the product photo the bot uploads: one colour, any size the parameters ask
 
@@ -148,7 +149,7 @@ def sizes_picture(message: dict, downloads: dict[str, bytes]):
     ax.set_aspect("equal")
     ax.set_title("PhotoSize entries, to scale (colour: the downloaded file)")
     fig.tight_layout()
-    return fig
+    return Picture(fig)
 
 
 def _colour(data: bytes) -> tuple[float, ...]:

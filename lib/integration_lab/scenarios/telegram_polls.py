@@ -15,6 +15,7 @@ from matplotlib.figure import Figure
 from ..app.telegram.client import TelegramError
 from ..fakes.telegram import interactive_people as person
 from ..fakes.telegram.interactive_state import describe
+from ..notebook.picture import Picture
 
 UPDATE_COLUMNS = ["update", "who", "what"]
 
@@ -68,7 +69,7 @@ def poll_picture(table: pd.DataFrame, title: str):
     ax.xaxis.get_major_locator().set_params(integer=True)
     ax.set_title(title)
     fig.tight_layout()
-    return fig
+    return Picture(fig)
 
 
 def updates_table(world, updates: list[dict]) -> pd.DataFrame:
