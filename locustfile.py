@@ -55,8 +55,9 @@ PAYME_KEY = ENV.get("LAB_PAYME_KEY", DEFAULTS["payme_key"])
 CLICK_SERVICE_ID = int(ENV.get("LAB_CLICK_SERVICE_ID", DEFAULTS["click_service_id"]))
 CLICK_SECRET = ENV.get("LAB_CLICK_SECRET", DEFAULTS["click_secret_key"])
 BOT = {"bot_id": int(ENV["LAB_BOT_ID"])} if ENV.get("LAB_BOT_ID") else {}
+DEFAULT_ROUTES = "stars=1,card=1,payme=1,click=1,stripe=1,stripe_checkout=1"
 ROUTES = {name: float(weight) for name, _, weight in
-          (part.partition("=") for part in ENV.get("LAB_ROUTES", "stars=1,card=1,payme=1,click=1,stripe=1,stripe_checkout=1").split(","))}
+          (part.partition("=") for part in ENV.get("LAB_ROUTES", DEFAULT_ROUTES).split(","))}
 SKUS = ENV.get("LAB_SKUS", "tea,mug,beans").split(",")
 THINK = tuple(float(x) for x in ENV.get("LAB_THINK", "20-60").split("-", 1))
 POLL = float(ENV.get("LAB_POLL", "0.3"))

@@ -167,7 +167,9 @@ class CheckoutStory:
         while self.fake.deliveries.due():
             for row in await self.fake.deliveries.deliver_due(self.webhook_client):
                 if row["status"] is None:  # never reached us: a failed delivery Stripe retries later
-                    self.deliveries.append({"t (s)": self.t(), **row, "our answer": ""})
+                    self.deliveries.append({"t (s)": self.t(), "event": row["event"], "type": row["type"],
+                                            "HTTP": None, "our answer": f"(never reached us: {row['error']})"})
+                    self.note("Stripe", f"{row['type']}: delivery failed, retried later")
 
     def _new_events(self) -> None:
         events = [o for o in self.fake.objects.values() if o.get("object") == "event"]
@@ -252,7 +254,8 @@ class CheckoutStory:
     def deliveries_table(self) -> pd.DataFrame:
         """Every delivery of Stripe's to our endpoint, in order, with our answer: the same event twice is
         answered twice, and the second changes nothing."""
-        return pd.DataFrame(self.deliveries, columns=["t (s)", "event", "type", "HTTP", "our answer"])
+        return pd.DataFrame(self.deliveries, columns=["t (s)", "event", "type", "HTTP", "our answer"]).astype(
+            {"HTTP": "Int64"})
 
     def timeline_table(self) -> pd.DataFrame:
         """The picture's rows: one per thing that happened, in order (lab seconds since the world started)."""
