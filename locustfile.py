@@ -1,7 +1,8 @@
 """Buyers of the Lab Shop as Locust users, driving `serve telegram`, `serve stripe` and `serve app` (or a team's
 staging bot behind the two fakes) ONLY over HTTP, as tests/test_journeys_served.py does: the Telegram fake's
-control API plays the person in the chat, the Stripe fake's API the cardholder, and Payme's and Click's
-requests go to the app's /payme and /click/… as those providers send them.
+control API plays the person in the chat, the Stripe fake's API the cardholder (a Stripe Checkout link: its
+page opened, then paid through the fake's control route), and Payme's and Click's requests go to the app's
+/payme and /click/… as those providers send them.
 
 One journey per task, each as a fresh Telegram user: /start, /catalog, /buy <sku>, Checkout, a way to pay
 taken in turn from LAB_ROUTES (each as often as its weight), pay, then wait for the goods message. Between
@@ -22,7 +23,7 @@ Environment (defaults: the lab's own servers on their default ports and credenti
     LAB_TELEGRAM_URL LAB_STRIPE_URL LAB_APP_URL     where the Telegram fake, the Stripe fake and the bot are
     LAB_STRIPE_KEY LAB_PAYME_KEY LAB_CLICK_SERVICE_ID LAB_CLICK_SECRET   the providers' credentials
     LAB_BOT_ID       the bot the buyers talk to on the Telegram fake (default: its first bot)
-    LAB_ROUTES       the mix, e.g. "stars=1,card=1,payme=1,click=1,stripe=1" (weights)
+    LAB_ROUTES       the mix, e.g. "stars=1,card=1,payme=1,click=1,stripe=1,stripe_checkout=1" (weights)
     LAB_SKUS         what buyers pick from (default "tea,mug,beans")
     LAB_THINK        seconds a buyer reads before the next step, "low-high" (default "20-60")
     LAB_POLL         seconds from an action to the first look at the chat (default 0.3; then 0.6, 1, 1, …)
@@ -54,8 +55,9 @@ PAYME_KEY = ENV.get("LAB_PAYME_KEY", DEFAULTS["payme_key"])
 CLICK_SERVICE_ID = int(ENV.get("LAB_CLICK_SERVICE_ID", DEFAULTS["click_service_id"]))
 CLICK_SECRET = ENV.get("LAB_CLICK_SECRET", DEFAULTS["click_secret_key"])
 BOT = {"bot_id": int(ENV["LAB_BOT_ID"])} if ENV.get("LAB_BOT_ID") else {}
+DEFAULT_ROUTES = "stars=1,card=1,payme=1,click=1,stripe=1,stripe_checkout=1"
 ROUTES = {name: float(weight) for name, _, weight in
-          (part.partition("=") for part in ENV.get("LAB_ROUTES", "stars=1,card=1,payme=1,click=1,stripe=1").split(","))}
+          (part.partition("=") for part in ENV.get("LAB_ROUTES", DEFAULT_ROUTES).split(","))}
 SKUS = ENV.get("LAB_SKUS", "tea,mug,beans").split(",")
 THINK = tuple(float(x) for x in ENV.get("LAB_THINK", "20-60").split("-", 1))
 POLL = float(ENV.get("LAB_POLL", "0.3"))
@@ -64,7 +66,9 @@ JOURNAL = ENV.get("LAB_JOURNAL")
 STRIPE_AUTH = {"authorization": "Basic " + base64.b64encode(f"{STRIPE_KEY}:".encode()).decode()}
 ANSWERS = {"stars": r"^Lab Shop order \S+: invoice \d+ XTR$", "card": r"^Lab Shop order \S+: invoice [\d.]+ USD$",
            "payme": r"^Pay [\d ]+ UZS with Payme:", "click": r"^Pay [\d ]+ UZS with Click:",
-           "stripe": r"^Pay [\d.]+ USD by card with Stripe \(payment pi_\w+\)"}
+           "stripe": r"^Pay [\d.]+ USD by card with Stripe \(payment pi_\w+\)",
+           "stripe_checkout": r"^Pay [\d.]+ USD by card on Stripe's checkout page:"}
+CHECKOUT_LINK = re.compile(r"/c/pay/(cs_\w+)")  # the session's id in its url (Stripe's checkout.stripe.com/c/pay/…)
 # a fresh Telegram user per journey, unique across processes and machines: a random prefix per process
 _PREFIX = random.SystemRandom().randrange(1, 1 << 30)
 _journeys = iter(range(1, 1 << 20))
@@ -254,3 +258,19 @@ class Buyer(FastHttpUser):
                   data="payment_method=pm_card_visa",
                   headers={**STRIPE_AUTH, "content-type": "application/x-www-form-urlencoded"},
                   expect=lambda b: b.get("status") == "succeeded")
+
+    def pay_stripe_checkout(self, told: dict) -> None:
+        """The link under "Pay with Stripe" (the transcript's keyboard holds the url): its page opened, then paid
+        through the fake's control route, as the page's form would; the webhook alone pays the order."""
+        link = next((b["url"] for b in told.get("keyboard", []) if b.get("url")), "")
+        found = CHECKOUT_LINK.search(link)
+        if not found:
+            raise Unexpected(f"no Checkout link under the bot's message: {link!r}")
+        session = found[1]
+        with self.client.get(f"{STRIPE}/c/pay/{session}", name="stripe: checkout page", catch_response=True) as page:
+            if page.status_code != 200 or session not in (page.text or ""):
+                page.failure(f"{page.status_code}: {(page.text or '')[:200]}")
+                raise Unexpected(f"stripe: checkout page {page.status_code}")
+        self.call("POST", f"{STRIPE}/_lab/checkout/sessions/{session}/complete", "stripe: complete checkout",
+                  json={"payment_method": "pm_card_visa", "email": f"buyer{self.user_id}@example.com"},
+                  expect=lambda b: b.get("status") == "complete" and b.get("payment_status") == "paid")

@@ -110,7 +110,7 @@ def test_a_small_run_over_http_ends_with_its_summary_and_no_violation(tmp_path):
     assert (users, failures, violations) == ("15", "0", "0"), run.stdout
     assert int(requests) > 100, run.stdout
     assert run.returncode == 0, run.stdout + run.stderr
-    for route in ("stars", "card", "payme", "click", "stripe"):  # every way to pay was taken and delivered
+    for route in ("stars", "card", "payme", "click", "stripe", "stripe_checkout"):  # every way to pay was taken and delivered
         assert re.search(rf"delivered by route: .*\b{route} [1-9]", run.stdout), run.stdout
     assert re.search(r"^telegram: pay invoice", run.stdout, re.M) is None  # the table's rows start with a type
     assert re.search(r"^POST +telegram: pay invoice +\d+ +0 ", run.stdout, re.M), run.stdout

@@ -403,7 +403,7 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--out", type=Path, default=ROOT / "build" / "load-http",
                         help="where Locust's CSV and log, the journal and the servers' stderr go")
     parser.add_argument("--think", default=None, help=f"LAB_THINK for the buyers (default {THINK} seconds)")
-    parser.add_argument("--routes", default=None, help="LAB_ROUTES, e.g. stars=1,card=1,payme=1,click=1,stripe=1")
+    parser.add_argument("--routes", default=None, help="LAB_ROUTES, e.g. stars=1,card=1,payme=1,click=1,stripe=1,stripe_checkout=1")
     parser.add_argument("--profile", choices=("telegram", "stripe", "app"), default=None,
                         help="run that server under pyinstrument; its report goes to --out")
     args = parser.parse_args(argv)
