@@ -84,3 +84,33 @@ async def test_serve_app_starts_the_bot_at_lifespan_startup(lab):
     assert [m["type"] for m in sent] == ["lifespan.startup.complete", "lifespan.shutdown.complete"]
     assert shop.announced == {"setMyCommands": "ok", "setMyDescription": "ok", "setMyShortDescription": "ok"}
     assert profile_for(fake.default_bot)["short_description"] == SHORT_DESCRIPTION
+
+
+async def test_shutdown_during_a_drain_whose_redis_client_swallowed_the_cancel_still_ends(lab):
+    """redis-py's asyncio client can swallow a cancellation that lands while a command is in flight (fakeredis
+    too): the drain loop then went to sleep and looped for ever, and `serve app`'s shutdown never completed."""
+    fake = TelegramFake(lab.clock, lab.ids)
+    shop = await build_shop(Options(telegram_token=fake.default_bot.token), backend=lab.backend, clock=lab.clock,
+                            telegram_transport=AsyncTelegramTransport(fake), sleep=no_wait)
+    draining = asyncio.Event()
+
+    async def drain_like_a_swallowing_client():
+        draining.set()
+        try:
+            await asyncio.sleep(30)
+        except asyncio.CancelledError:
+            return []  # what the client did: the command's task ends normally, the cancellation is gone
+
+    shop.parts.outbox.drain = drain_like_a_swallowing_client
+    inbox: asyncio.Queue = asyncio.Queue()
+    sent: list[dict] = []
+
+    async def send(message):
+        sent.append(message)
+
+    await inbox.put({"type": "lifespan.startup"})
+    running = asyncio.create_task(shop_app(shop)({"type": "lifespan"}, inbox.get, send))
+    await asyncio.wait_for(draining.wait(), 5)
+    await inbox.put({"type": "lifespan.shutdown"})
+    await asyncio.wait_for(running, 5)
+    assert [m["type"] for m in sent] == ["lifespan.startup.complete", "lifespan.shutdown.complete"]

@@ -297,4 +297,6 @@ async def _drain_forever(shop: Shop) -> None:
                 await shop.parts.club.sweep()  # Stars memberships that lapsed unrenewed: the buyer is told
         except Exception as failure:  # the next round retries; the jobs stay in Redis
             log.warning("outbox drain failed with %s", type(failure).__name__)
+        if asyncio.current_task().cancelling():  # shutdown came while a Redis command ran, and the client
+            raise asyncio.CancelledError  # swallowed it (redis-py's asyncio client can): stop, or shutdown hangs
         await asyncio.sleep(DRAIN_EVERY)
