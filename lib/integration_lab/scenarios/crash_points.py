@@ -153,43 +153,51 @@ async def _click_flow(lab, shop, name: str) -> Flow:
     return Flow(name, requests, _paid_nothing, shop.ledger)  # Click's statement: what its completes were told
 
 
+def _stripe_delivery(lab, shop, event: dict) -> Callable[[], Awaitable[tuple[int, dict]]]:
+    """`event` as Stripe delivers it to our webhook, signed now with the shop's endpoint secret; served, a Redis
+    cut is our 500, and Stripe retries any non-2xx."""
+    payload = json.dumps(event).encode()
+    header = signature(payload, DEFAULTS["stripe_webhook_secret"], int(lab.clock.time()))
+
+    async def send():
+        try:
+            return await shop.webhooks.receive(payload, header)
+        except RedisError:
+            return 500, {"error": "internal"}
+    return send
+
+
+def _non_2xx(answer: tuple[int, dict]) -> bool:
+    return not 200 <= answer[0] < 300
+
+
 async def _stripe_flow(lab, shop, name: str) -> Flow:
-    pi, secret = "pi_3CrashPointSweep0001", DEFAULTS["stripe_webhook_secret"]
+    pi = "pi_3CrashPointSweep0001"
     intent = {"id": pi, "object": "payment_intent", "amount": 500000, "currency": "usd",
               "metadata": {"order_id": ORDER}}
     charge = {"id": "ch_3CrashPointSweep0001", "object": "charge", "payment_intent": pi, "amount": 500000,
               "amount_refunded": 200000, "metadata": {"order_id": ORDER}}
 
     def event(number: int, kind: str, obj: dict) -> Callable[[], Awaitable[tuple[int, dict]]]:
-        payload = json.dumps({"id": f"evt_crash{number}", "object": "event", "type": kind,
-                              "data": {"object": obj}}).encode()
-        header = signature(payload, secret, int(lab.clock.time()))
-
-        async def send():
-            try:
-                return await shop.webhooks.receive(payload, header)
-            except RedisError:  # served, this is a 500: Stripe retries any non-2xx
-                return 500, {"error": "internal"}
-        return send
-
-    def non_2xx(answer: tuple[int, dict]) -> bool:
-        return not 200 <= answer[0] < 300
+        return _stripe_delivery(lab, shop, {"id": f"evt_crash{number}", "object": "event", "type": kind,
+                                            "data": {"object": obj}})
 
     if name.startswith("stripe-checkout"):
-        return await _checkout_flow(lab, shop, name, event, non_2xx)
+        return await _checkout_flow(lab, shop, name, event)
     if name == "stripe-unpaid":  # a declined card, then a manual-capture intent canceled, then the order
         held = {**intent, "id": "pi_3CrashPointSweep0002"}
-        requests = [Request("payment_intent.created", event(1, "payment_intent.created", intent), non_2xx),
-                    Request("payment_intent.payment_failed", event(2, "payment_intent.payment_failed", intent), non_2xx),
+        requests = [Request("payment_intent.created", event(1, "payment_intent.created", intent), _non_2xx),
+                    Request("payment_intent.payment_failed", event(2, "payment_intent.payment_failed", intent),
+                            _non_2xx),
                     Request("payment_intent.amount_capturable_updated",
-                            event(3, "payment_intent.amount_capturable_updated", held), non_2xx),
-                    Request("payment_intent.canceled", event(4, "payment_intent.canceled", held), non_2xx),
+                            event(3, "payment_intent.amount_capturable_updated", held), _non_2xx),
+                    Request("payment_intent.canceled", event(4, "payment_intent.canceled", held), _non_2xx),
                     Request("cancel order", lambda: _ours(shop.ledger.cancel(ORDER)), _failed)]
         return Flow(name, requests, _paid_nothing, shop.ledger)
-    requests = [Request("payment_intent.created", event(1, "payment_intent.created", intent), non_2xx),
+    requests = [Request("payment_intent.created", event(1, "payment_intent.created", intent), _non_2xx),
                 Request("payment_intent.succeeded", event(2, "payment_intent.succeeded", {**intent, "status": "succeeded"}),
-                        non_2xx, lambda answer: pi if answer[0] == 200 else None),
-                Request("charge.refunded", event(3, "charge.refunded", charge), non_2xx)]
+                        _non_2xx, lambda answer: pi if answer[0] == 200 else None),
+                Request("charge.refunded", event(3, "charge.refunded", charge), _non_2xx)]
 
     async def statement() -> set[str]:  # Stripe's own record: the intent succeeded
         return {pi}
@@ -197,7 +205,7 @@ async def _stripe_flow(lab, shop, name: str) -> Flow:
     return Flow(name, requests, statement, shop.ledger)
 
 
-async def _checkout_flow(lab, shop, name: str, event, non_2xx) -> Flow:
+async def _checkout_flow(lab, shop, name: str, event) -> Flow:
     """A shop order (its stock held) paid on a Stripe Checkout link: the session's completed event and its
     PaymentIntent's succeeded event both settle it (once), a second tab's session is paid too (given back), a
     third tab's expires. Or, unpaid: a card declined on the page, then the link expires and the stock goes back
@@ -223,20 +231,20 @@ async def _checkout_flow(lab, shop, name: str, event, non_2xx) -> Flow:
         declined = {"id": pi, "object": "payment_intent", "amount": 500000, "currency": "usd",
                     "status": "requires_payment_method", "metadata": {"order_id": ORDER}}
         requests = [Request("payment_intent.payment_failed", event(1, "payment_intent.payment_failed", declined),
-                            non_2xx),
+                            _non_2xx),
                     Request("checkout.session.expired", event(2, "checkout.session.expired",
-                                                              session(1, "expired", False)), non_2xx)]
+                                                              session(1, "expired", False)), _non_2xx)]
         return Flow(name, requests, _paid_nothing, shop.ledger, observe=shelf_and_outbox)
     intent = {"id": pi, "object": "payment_intent", "amount": 500000, "currency": "usd", "status": "succeeded",
               "metadata": {"order_id": ORDER}}
     requests = [Request("checkout.session.completed", event(1, "checkout.session.completed",
                                                             session(1, "complete", True)),
-                        non_2xx, lambda answer: pi if answer[0] == 200 else None),
-                Request("payment_intent.succeeded", event(2, "payment_intent.succeeded", intent), non_2xx),
+                        _non_2xx, lambda answer: pi if answer[0] == 200 else None),
+                Request("payment_intent.succeeded", event(2, "payment_intent.succeeded", intent), _non_2xx),
                 Request("completed, a second tab", event(3, "checkout.session.completed", session(2, "complete", True)),
-                        non_2xx),
+                        _non_2xx),
                 Request("expired, a third tab", event(4, "checkout.session.expired", session(3, "expired", False)),
-                        non_2xx)]
+                        _non_2xx)]
 
     async def statement() -> set[str]:  # Stripe's own record: the first tab's payment kept (the second is refunded,
         return {pi}                     # and its notice, queued only after the refund, is among the keys judged)
@@ -262,33 +270,22 @@ def _stripe_club_flow(lab, shop) -> Flow:
     """The club's Stripe subscription: its first invoice and two renewals paid (invoice.paid to our webhook),
     the last event delivered again (Stripe's at-least-once) and the same invoice under another event id (a
     replay from the Dashboard)."""
-    start, secret = int(lab.clock.time()), DEFAULTS["stripe_webhook_secret"]
+    start = int(lab.clock.time())
     invoices = [_club_invoice(0, "subscription_create", start), _club_invoice(1, "subscription_cycle", start + MONTH),
                 _club_invoice(2, "subscription_cycle", start + 2 * MONTH)]
 
     def event(event_id: str, invoice: dict) -> Callable[[], Awaitable[tuple[int, dict]]]:
-        payload = json.dumps({"id": event_id, "object": "event", "type": "invoice.paid", "created": start,
-                              "data": {"object": invoice}}).encode()
-        header = signature(payload, secret, int(lab.clock.time()))
-
-        async def send():
-            try:
-                return await shop.webhooks.receive(payload, header)
-            except RedisError:  # served, this is a 500: Stripe retries any non-2xx
-                return 500, {"error": "internal"}
-        return send
+        return _stripe_delivery(lab, shop, {"id": event_id, "object": "event", "type": "invoice.paid",
+                                            "created": start, "data": {"object": invoice}})
 
     def received(invoice: dict) -> Callable[[tuple[int, dict]], str | None]:
         return lambda answer: invoice["id"] if answer[0] == 200 else None
-
-    def non_2xx(answer: tuple[int, dict]) -> bool:
-        return not 200 <= answer[0] < 300
 
     steps = [("invoice.paid (create)", "evt_club1", invoices[0]), ("invoice.paid (renewal 1)", "evt_club2", invoices[1]),
              ("invoice.paid (renewal 2)", "evt_club3", invoices[2]), ("invoice.paid (renewal 2) again", "evt_club3",
                                                                      invoices[2]),
              ("invoice.paid (renewal 2) replayed", "evt_club4", invoices[2])]
-    requests = [Request(step, event(event_id, invoice), non_2xx, received(invoice)) for step, event_id, invoice in steps]
+    requests = [Request(step, event(event_id, invoice), _non_2xx, received(invoice)) for step, event_id, invoice in steps]
 
     async def statement() -> set[str]:  # Stripe's own record: the three invoices are paid
         return {invoice["id"] for invoice in invoices}

@@ -133,8 +133,8 @@ def attempt(fake: StripeFake, invoice: dict[str, Any], pm_id: str | None, call: 
         invoice["next_payment_attempt"] = None
         fake.emit("invoice.payment_failed", invoice, call)
         return None
-    pi = intents.charge_off_session(fake, invoice["customer"], pm_id, invoice["amount_due"], invoice["currency"], {}, call,
-                            DESCRIPTION.get(invoice["billing_reason"]))
+    pi = intents.charge_off_session(fake, invoice["customer"], pm_id, invoice["amount_due"], invoice["currency"], {},
+                                    call, DESCRIPTION.get(invoice["billing_reason"]))
     payment = fake.add(billing_objects.invoice_payment(fake.new_id("inpay"), fake.now(), invoice, pi))
     if pi["status"] == "succeeded":
         payment.update(status="paid", amount_paid=pi["amount"])

@@ -426,7 +426,7 @@ def _session(fake: StripeFake, ids: dict[str, str]) -> dict[str, Any]:
 
 def update(fake: StripeFake, session: dict[str, Any], p: Params) -> dict[str, Any]:
     if "metadata" in p:
-        session["metadata"] = {k: v for k, v in {**session["metadata"], **p.metadata()}.items() if v != ""}
+        session["metadata"] = p.merged_metadata(session["metadata"])
     return session
 
 

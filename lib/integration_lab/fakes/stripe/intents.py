@@ -107,7 +107,7 @@ def update(fake: StripeFake, pi: dict[str, Any], p: Params, call: Call) -> dict[
     if "amount" in p:
         changes["amount"] = _amount(p, currency, required=True)
     if "metadata" in p:  # merged; "" unsets a key
-        changes["metadata"] = {k: v for k, v in {**pi["metadata"], **p.metadata()}.items() if v != ""}
+        changes["metadata"] = p.merged_metadata(pi["metadata"])
     if "payment_method" in p:
         changes["payment_method"] = fake.payment_method_for(p.str("payment_method"))["id"]
         changes["status"] = "requires_confirmation"
@@ -163,14 +163,18 @@ def _authenticates_off_session(fake: StripeFake, card: TestCard, pm: dict[str, A
     return card.authentication == "always"
 
 
-def _require_action(fake: StripeFake, pi: dict[str, Any], return_url: str | None, call: Call) -> dict[str, Any]:
-    page = f"{fake.base_url}/_lab/3ds/{pi['id']}"  # what the cardholder would open; the control API answers it
-    pi["status"] = "requires_action"
+def three_d_secure_action(fake: StripeFake, object_id: str, return_url: str | None) -> dict[str, Any]:
+    """The `next_action` of a PaymentIntent or SetupIntent waiting for 3-D Secure: the page the cardholder opens
+    (the control API answers it), by redirect when the caller gave a return_url, else through Stripe.js."""
+    page = f"{fake.base_url}/_lab/3ds/{object_id}"
     if return_url:
-        pi["next_action"] = {"type": "redirect_to_url", "redirect_to_url": {"return_url": return_url, "url": page}}
-    else:
-        pi["next_action"] = {"type": "use_stripe_sdk", "use_stripe_sdk": {
-            "type": "three_d_secure_redirect", "stripe_js": page, "source": fake.new_id("src")}}
+        return {"type": "redirect_to_url", "redirect_to_url": {"return_url": return_url, "url": page}}
+    return {"type": "use_stripe_sdk", "use_stripe_sdk": {"type": "three_d_secure_redirect", "stripe_js": page,
+                                                          "source": fake.new_id("src")}}
+
+
+def _require_action(fake: StripeFake, pi: dict[str, Any], return_url: str | None, call: Call) -> dict[str, Any]:
+    pi.update(status="requires_action", next_action=three_d_secure_action(fake, pi["id"], return_url))
     fake.emit("payment_intent.requires_action", pi, call)
     return pi
 

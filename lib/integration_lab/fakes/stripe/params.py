@@ -94,6 +94,10 @@ class Params:
                 raise _refuse(f"Invalid val: {shown} must be a string under {METADATA_VALUE} characters", param=name)
         return value
 
+    def merged_metadata(self, current: dict[str, str]) -> dict[str, str]:
+        """An update's metadata: merged into `current`, and "" unsets a key (Stripe's rule)."""
+        return {k: v for k, v in {**current, **self.metadata()}.items() if v != ""}
+
     def strings(self, name: str) -> list[str]:
         """An array of strings (`expand[]`, `payment_method_types[]`, `enabled_events[]`)."""
         items = self.list(name)

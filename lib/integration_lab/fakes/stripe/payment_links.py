@@ -67,7 +67,7 @@ def update(fake: StripeFake, link: dict[str, Any], p: Params, call: Call) -> dic
     if "after_completion" in p:
         changes["after_completion"] = _after_completion(p)
     if "metadata" in p:
-        changes["metadata"] = {k: v for k, v in {**link["metadata"], **p.metadata()}.items() if v != ""}
+        changes["metadata"] = p.merged_metadata(link["metadata"])
     previous = {name: link[name] for name in changes}
     link.update(changes)
     fake.emit("payment_link.updated", link, call, previous)

@@ -86,7 +86,7 @@ def _product(fake: StripeFake, ids: dict[str, str]) -> dict[str, Any]:
 def update_product(fake: StripeFake, product: dict[str, Any], p: Params, call: Call) -> dict[str, Any]:
     changes = _product_fields(p)
     if "metadata" in p:
-        changes["metadata"] = {k: v for k, v in {**product["metadata"], **p.metadata()}.items() if v != ""}
+        changes["metadata"] = p.merged_metadata(product["metadata"])
     if "default_price" in p:
         price_id = p.str("default_price") or None
         if price_id is not None:
@@ -204,7 +204,7 @@ def update_price(fake: StripeFake, price: dict[str, Any], p: Params, call: Call)
         _claim_lookup_key(fake, p, price["id"])
         changes["lookup_key"] = p.str("lookup_key") or None
     if "metadata" in p:
-        changes["metadata"] = {k: v for k, v in {**price["metadata"], **p.metadata()}.items() if v != ""}
+        changes["metadata"] = p.merged_metadata(price["metadata"])
     previous = {name: price[name] for name in changes}
     price.update(changes)
     fake.emit("price.updated", price, call, previous)

@@ -40,7 +40,7 @@ def update_customer(fake: StripeFake, customer: dict[str, Any], p: Params, call:
     changes: dict[str, Any] = {name: p.str(name) or None for name in ("description", "email", "name", "phone")
                                if name in p}
     if "metadata" in p:
-        changes["metadata"] = {k: v for k, v in {**customer["metadata"], **p.metadata()}.items() if v != ""}
+        changes["metadata"] = p.merged_metadata(customer["metadata"])
     previous = {name: customer[name] for name in changes}
     if "invoice_settings" in p:
         default = _default_payment_method(fake, customer, p)
@@ -196,7 +196,7 @@ def update_endpoint(fake: StripeFake, endpoint: dict[str, Any], p: Params, call:
     if "enabled_events" in p:
         changes["enabled_events"] = p.strings("enabled_events")
     if "metadata" in p:
-        changes["metadata"] = {k: v for k, v in {**endpoint["metadata"], **p.metadata()}.items() if v != ""}
+        changes["metadata"] = p.merged_metadata(endpoint["metadata"])
     enabled = not p.bool("disabled") if "disabled" in p else state.enabled
     endpoint.update(changes, status="enabled" if enabled else "disabled")
     state.url, state.enabled_events, state.enabled = endpoint["url"], endpoint["enabled_events"], enabled

@@ -17,7 +17,7 @@ from typing import Any
 from . import resources, setup_objects
 from .cards import Decline
 from .errors import DOCS, StripeError, invalid
-from .intents import allow_redirects
+from .intents import allow_redirects, three_d_secure_action
 from .params import Params
 from .routes_base import PAGE, route
 from .world import Call, StripeFake
@@ -89,7 +89,7 @@ def update(fake: StripeFake, si: dict[str, Any], p: Params, call: Call) -> dict[
     if "customer" in p:
         changes["customer"] = _customer(fake, p)
     if "metadata" in p:  # merged; "" unsets a key
-        changes["metadata"] = {k: v for k, v in {**si["metadata"], **p.metadata()}.items() if v != ""}
+        changes["metadata"] = p.merged_metadata(si["metadata"])
     if "payment_method_types" in p:
         changes.update(payment_method_types=p.strings("payment_method_types") or ["card"],
                        automatic_payment_methods=None)
@@ -184,14 +184,8 @@ def _decline(fake: StripeFake, si: dict[str, Any], pm: dict[str, Any], attempt: 
 
 def _require_action(fake: StripeFake, si: dict[str, Any], attempt: dict[str, Any], return_url: str | None,
                     call: Call) -> dict[str, Any]:
-    page = f"{fake.base_url}/_lab/3ds/{si['id']}"  # what the cardholder would open; the control API answers it
     attempt["status"] = "requires_action"
-    si["status"] = "requires_action"
-    if return_url:
-        si["next_action"] = {"type": "redirect_to_url", "redirect_to_url": {"return_url": return_url, "url": page}}
-    else:
-        si["next_action"] = {"type": "use_stripe_sdk", "use_stripe_sdk": {
-            "type": "three_d_secure_redirect", "stripe_js": page, "source": fake.new_id("src")}}
+    si.update(status="requires_action", next_action=three_d_secure_action(fake, si["id"], return_url))
     fake.emit("setup_intent.requires_action", si, call)
     return si
 

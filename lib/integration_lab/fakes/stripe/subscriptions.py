@@ -204,7 +204,7 @@ def update(fake: StripeFake, sub: dict[str, Any], p: Params, call: Call) -> dict
             raise invalid(ENDED_UPDATE)
         changes: dict[str, Any] = {}
         if "metadata" in p:
-            changes["metadata"] = {k: v for k, v in {**sub["metadata"], **p.metadata()}.items() if v != ""}
+            changes["metadata"] = p.merged_metadata(sub["metadata"])
         if "description" in p:
             changes["description"] = p.str("description") or None
         if "default_payment_method" in p:
