@@ -9,7 +9,8 @@
 #   make bench  rate-limit, matrix, Telegram and Stripe fake, hostile-input and load benchmarks
 #   make load   10,000 buyers' whole journeys in one process, then the invariants (BUYERS=… FAULTS=… SEED=…);
 #               ends with `journeys=… seconds=… p95_ms=… rss_mb=… violations=…`
-#   make load-http USERS=1000 SECONDS=60   buyers over HTTP with Locust against the three servers, then the
+#   make load-http USERS=1000 SECONDS=60 [APPS=2] [THINK=2-5]   buyers over HTTP with Locust against the three
+#               servers (APPS: `serve app` processes on one address and one redis-server), then the
 #               invariants; ends with `users=… requests=… failures=… p95_ms=… violations=…`
 
 PYTHON ?= python3
@@ -146,8 +147,11 @@ load: setup
 # each run (Locust's CSV and log, the buyers' journal, the servers' stderr) go to build/load-http/<time>/.
 USERS   ?= 1000
 SECONDS ?= 60
+APPS    ?= 1
+THINK   ?=
 load-http: setup
-	$(PY) -m integration_lab.load.over_http --users $(USERS) --seconds $(SECONDS)
+	$(PY) -m integration_lab.load.over_http --users $(USERS) --seconds $(SECONDS) --apps $(APPS) \
+		$(if $(THINK),--think $(THINK))
 
 clean:
 	rm -rf $(VENV) .pytest_cache

@@ -61,6 +61,21 @@ async def test_a_crowd_with_faults_keeps_every_promise(crowd):
     assert crowd.redis_commands / BUYERS > 10
 
 
+async def test_a_crowd_handled_concurrently_keeps_every_promise(request):
+    """The bot handles each getUpdates batch through lanes (16 at once, each buyer's updates in order): Redis
+    cuts then strike whichever handler is on the wire, and restarts stop a batch half-handled."""
+    lab = await il.setup("test/load-" + request.node.name, seed=12)
+    try:
+        run = await run_load(lab, draw(BUYERS, DEFAULT_MIX, parse_faults(FAULT_SHARES), 12), concurrency=16)
+        table = await invariants.check(run)
+        assert invariants.violations(table) == 0, table
+        assert run.restarts > 0 and run.cuts > 0
+        assert invariants.outcomes(run).iloc[-1]["paid"] > BUYERS / 2
+    finally:
+        await lab.backend.clean()
+        await lab.close()
+
+
 async def test_each_broken_promise_is_counted(crowd):
     """Break the promises one after another on the finished run; each check counts what was just broken."""
     world = crowd.world
@@ -120,6 +135,6 @@ def test_a_violation_makes_the_command_fail(monkeypatch, capsys):
 
     real_check = invariants.check
     monkeypatch.setattr(invariants, "check", broken)
-    args = argparse.Namespace(buyers=10, mix=None, faults=None, seed=1, quiet=True)
+    args = argparse.Namespace(buyers=10, mix=None, faults=None, seed=1, quiet=True, concurrency=4)
     assert cli.main(args) == 1
     assert capsys.readouterr().out.strip().splitlines()[-1].endswith("violations=1")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import sys
 
 import uvicorn
@@ -87,6 +88,12 @@ def add_arguments(serve: argparse.ArgumentParser) -> None:
                      help="payments talking to Stripe at once (a bulkhead); the next buyer hears 'try again'")
     app.add_argument("--restock", type=_at_least_zero, default=0,
                      help="units put on the shelf of every product at start, beside the sample stock (load runs)")
+    app.add_argument("--join", action="store_true",
+                     help="serve the shop another `serve app` already serves on this Redis (--redis-url): keep its "
+                          "keys instead of starting on an empty keyspace")
+    app.add_argument("--reuse-port", action="store_true",
+                     help="bind --port with SO_REUSEPORT, so several `serve app --join` share one address and the "
+                          "kernel spreads the connections over them (Linux)")
 
 
 def _at_least_zero(text: str) -> int:
@@ -135,6 +142,10 @@ def main(args: argparse.Namespace) -> int:
         uvicorn.Server(uvicorn_config(app, args.port)).run()
         return 0
     if args.service == "app":
+        if args.join and not (args.redis_url or os.environ.get("REDIS_URL")):
+            print("serve app: --join needs the Redis the other process uses (--redis-url or $REDIS_URL); the "
+                  "embedded fakeredis is this process's own", file=sys.stderr)
+            return 2
         asyncio.run(_serve_shop(args))
         return 0
     return 2
@@ -148,7 +159,7 @@ async def _serve_shop(args: argparse.Namespace) -> None:
                                     args.stripe_webhook_secret, args.telegram_secret_token, args.telegram_token,
                                     args.telegram_api, args.redis_url, args.telegram_provider_token,
                                     args.stripe_api_key, args.stripe_api_base, args.stripe_concurrency,
-                                    args.public_url or f"http://{HOST}:{args.port}"))
+                                    args.public_url or f"http://{HOST}:{args.port}"), join=args.join)
     for sku in shop.parts.catalog if args.restock else ():
         await shop.stock.add(sku, args.restock)  # what a shopkeeper restocking does
     stripe = f"Stripe at {_where(args.stripe_api_base)}" if args.stripe_api_key else "no Stripe"
@@ -156,7 +167,20 @@ async def _serve_shop(args: argparse.Namespace) -> None:
           f"/telegram/webhook; test controls at /_lab/ ({shop.backend.describe()}; {stripe})")
     # lifespan on: the app drains its delivery outbox in the background while it serves
     server = uvicorn.Server(uvicorn_config(shop_app(shop), args.port))
-    await server.serve()
+    await server.serve(sockets=[_shared_socket(args.port)] if args.reuse_port else None)
+
+
+def _shared_socket(port: int):
+    """A listening socket on HOST:port that other processes may bind too (SO_REUSEPORT): the kernel hands
+    each new connection to one of them, as a load balancer in front of several replicas would."""
+    import socket
+
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    sock.bind((HOST, port))
+    sock.set_inheritable(True)
+    return sock
 
 
 def _where(base: str | None) -> str:

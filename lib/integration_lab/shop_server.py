@@ -40,6 +40,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import os
 from dataclasses import asdict
 from typing import Any
 
@@ -71,6 +72,9 @@ THANKS = (b"<!doctype html><html><head><meta charset=\"utf-8\"><title>Thank you<
           b"as soon as Stripe tells us it went through.</p></body></html>")
 
 
+SERVED = ("/telegram/webhook", "/stripe/webhook", "/payme", "/click/prepare", "/click/complete")  # counted
+
+
 def shop_app(shop: Shop):
     """The ASGI app `serve app` serves: the shop's endpoints, /healthz and the /_lab test controls."""
     options = shop.options
@@ -85,6 +89,8 @@ def _router(shop: Shop, stripe_app, telegram_app):
         if scope["type"] != "http":
             return
         verb, path = scope["method"], scope["path"]
+        if path in SERVED:
+            shop.served[path] += 1
         if path.startswith("/telegram/"):  # bounds its bodies and answers its own failures
             return await telegram_app(scope, receive, send)
         if path == SUCCESS_PATH and verb in ("GET", "HEAD"):
@@ -244,6 +250,8 @@ async def _lab(shop: Shop, verb: str, parts: list[str], body: bytes) -> tuple[in
         return 200, {"drained": await shop.outbox.drain()}
     if parts == ["stock"] and verb == "GET":
         return 200, {"stock": await shop.stock.levels()}
+    if parts == ["process"] and verb == "GET":  # which of several `serve app --join` answered, and its share
+        return 200, {"pid": os.getpid(), "served": dict(shop.served)}
     return 404, {"error": "not found"}
 
 

@@ -9,6 +9,7 @@ runs build the same shop in-process with their lab's backend, clock and fakes' t
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -83,6 +84,7 @@ class Shop:
     telegram_transport: Any = field(default=None, repr=False)  # how start() reaches Telegram (None: the network)
     sleep: Any = field(default=None, repr=False)  # how start()'s retries wait (None: real time)
     announced: dict[str, str] | None = None  # start()'s outcome per method, once it ran
+    served: Counter = field(default_factory=Counter)  # requests this process answered, by endpoint (/_lab/process)
 
     async def start(self) -> dict[str, str]:
         """The bot's start-up step, once per shop (a restart builds a new shop): its commands and descriptions
@@ -119,14 +121,15 @@ def success_url(public_url: str) -> str:
 
 async def build_shop(options: Options, backend: RedisBackend | None = None, clock=None,
                      stripe_client: stripe.StripeClient | None = None, telegram_transport=None,
-                     sleep=None, catalog: dict[str, Product] | None = None) -> Shop:
+                     sleep=None, catalog: dict[str, Product] | None = None, join: bool = False) -> Shop:
     """Everything `serve app` serves. By default on a clean keyspace (`lab:shop:`) of fakeredis (or of the
     Redis at `options.redis_url`) and a steppable clock; notebooks pass their lab's backend and clock (and a
     Stripe client on their Stripe fake; otherwise one is made from `options.stripe_api_key`, if given; and
     the Telegram fake as an httpx transport, with `sleep` waiting on their clock). `catalog` replaces the
-    shop's products (a load run stocks more)."""
+    shop's products (a load run stocks more). `join`: another process serves the same shop on this Redis
+    (several `serve app` behind one address): its keys are kept, not emptied."""
     catalog = catalog or CATALOG
-    backend = backend or await connect("shop", options.redis_url)
+    backend = backend or await connect("shop", options.redis_url, clean=not join)
     clock = clock or SteppableClock()
     redis, keys = backend.client, backend.keys
     ledger = Ledger(redis, keys, clock)

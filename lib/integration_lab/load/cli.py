@@ -12,6 +12,7 @@ import asyncio
 import sys
 import time
 
+from ..app.bot.lanes import LIMIT as LANES
 from .plan import DEFAULT_MIX, FAULTS, ROUTES, STORM
 
 
@@ -23,18 +24,26 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--faults", help=f"shares of paying buyers who meet each fault ({', '.join(FAULTS)}), "
                                          f"or 'storm' ({storm}); default none")
     parser.add_argument("--seed", type=int, default=0, help="the draw of buyers and every id (default: 0)")
+    parser.add_argument("--concurrency", type=int, default=LANES,
+                        help=f"updates the bot handles at once, each buyer's in order (default {LANES}; 1: one "
+                             "after another)")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
 
 
 def main(args: argparse.Namespace) -> int:
     from .plan import draw, parse_faults, parse_mix
 
+    if args.concurrency < 1:
+        print("load: --concurrency must be at least 1", file=sys.stderr)
+        return 2
     try:
         buyers = draw(args.buyers, parse_mix(args.mix), parse_faults(args.faults), args.seed)
     except ValueError as wrong:
         print(f"load: {wrong}", file=sys.stderr)
         return 2
-    return asyncio.run(_run(buyers, args))
+    import uvloop
+
+    return uvloop.run(_run(buyers, args))
 
 
 async def _run(buyers, args) -> int:
@@ -51,7 +60,7 @@ async def _run(buyers, args) -> int:
         with tqdm(total=len(buyers), unit="journey", disable=args.quiet, file=sys.stderr) as progress:
             progress._time = time.perf_counter  # tqdm reads time.time(), which follows the lab clock here
             progress.reset(len(buyers))
-            run = await run_load(lab, buyers, progress)
+            run = await run_load(lab, buyers, progress, args.concurrency)
         table = await invariants.check(run)
         with _wide():
             print(report.figures(run))

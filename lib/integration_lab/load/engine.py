@@ -28,6 +28,7 @@ import httpx
 from redis.exceptions import RedisError
 
 from ..app.bot import poll_once
+from ..app.bot.lanes import Lanes
 from ..app.shop.catalog import CATALOG, cart_prices, count
 from ..scenarios.journeys import JourneyWorld, journey_world
 from .plan import TELEGRAM_ROUTES, Buyer
@@ -118,8 +119,12 @@ def peak_rss_mb() -> float:
 
 
 class LoadRun:
-    def __init__(self, world: JourneyWorld, buyers: list[Buyer], progress=None):
+    def __init__(self, world: JourneyWorld, buyers: list[Buyer], progress=None, concurrency: int = 1):
         self.world, self.progress = world, progress
+        # the bot handles each getUpdates batch through lanes (concurrently, a buyer's updates in order), or
+        # one update after another when concurrency is 1
+        self.concurrency = concurrency
+        self.lanes = Lanes(concurrency) if concurrency > 1 else None
         self.timings = Timings()
         self.journeys: dict[int, Journey] = {}  # by user id
         self.by_order: dict[str, Journey] = {}
@@ -265,7 +270,7 @@ class LoadRun:
         while True:
             offset = world.offset
             try:
-                world.offset = await poll_once(world.shop.bot.api, world.shop.bot, offset)
+                world.offset = await poll_once(world.shop.bot.api, world.shop.bot, offset, lanes=self.lanes)
             except Restart:
                 self.restarts += 1
                 await world.restart()
@@ -387,12 +392,13 @@ def _other(route: str) -> str:
     return "card" if route == "stars" else "stars"
 
 
-async def run_load(lab, buyers: list[Buyer], progress=None) -> LoadRun:
-    """Build the world for these buyers and walk every journey; returns the run (its timings and state)."""
+async def run_load(lab, buyers: list[Buyer], progress=None, concurrency: int = 1) -> LoadRun:
+    """Build the world for these buyers and walk every journey; returns the run (its timings and state).
+    `concurrency`: updates our bot handles at once (1: one after another)."""
     world = await journey_world(lab, limits=False, catalog=load_catalog(len(buyers)),
                                 history=max(1000, 3 * len(buyers)))
     world.trace.enabled = False
     world.shop.cut.log = None  # the trace's command log: nobody reads it here, and it would only grow
-    run = LoadRun(world, buyers, progress)
+    run = LoadRun(world, buyers, progress, concurrency)
     await run.run()
     return run

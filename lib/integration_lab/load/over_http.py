@@ -22,7 +22,9 @@ import csv
 import json
 import os
 import resource
+import shutil
 import signal
+import socket
 import subprocess  # nosec B404  # runs our own servers and Locust from argument lists, no shell
 import sys
 import threading
@@ -36,6 +38,7 @@ import httpx
 
 from ..app.service import DEFAULTS
 from ..runtime.processes import HOST, free_port, start_process, stop_process
+from ..shop_server import SERVED
 from .http_invariants import World, check_all
 
 ROOT = Path(__file__).resolve().parents[3]  # the repository: locustfile.py lives at its root
@@ -79,7 +82,27 @@ def _profiled(command: list[str], name: str, profile: str | None, out: Path) -> 
             str(out / f"{name}.profile.txt"), *command[1:]]
 
 
-def start_servers(out: Path, restock: int, redis_url: str, profile: str | None = None) -> Servers:
+def start_redis(out: Path) -> tuple[str, subprocess.Popen]:
+    """A redis-server of the run's own on a free loopback port (several apps must share one Redis)."""
+    redis_server = shutil.which("redis-server")
+    if redis_server is None:
+        raise RuntimeError("--apps above 1 needs a shared Redis: give --redis-url, or install redis-server "
+                           "(sudo apt-get install redis-server)")
+    port = free_port()
+    command = [redis_server, "--port", str(port), "--bind", HOST, "--save", "", "--appendonly", "no",
+               "--dir", str(out)]
+    proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # nosec B603  # our own list
+    for _ in range(100):
+        try:
+            with socket.create_connection((HOST, port), timeout=0.2):
+                return f"redis://{HOST}:{port}/0", proc
+        except OSError:
+            time.sleep(0.05)
+    proc.kill()
+    raise RuntimeError("redis-server did not start")
+
+
+def start_servers(out: Path, restock: int, redis_url: str, profile: str | None = None, apps: int = 1) -> Servers:
     ports = {name: free_port() for name in ("telegram", "stripe", "app")}
     urls = {name: f"http://{HOST}:{port}" for name, port in ports.items()}
     servers = Servers(urls["telegram"], urls["stripe"], urls["app"])
@@ -106,10 +129,19 @@ def start_servers(out: Path, restock: int, redis_url: str, profile: str | None =
                    "--stripe-api-key", STRIPE_KEY, "--stripe-api-base", servers.stripe,
                    "--stripe-webhook-secret", endpoint.json()["secret"], "--payme-key", PAYME_KEY,
                    "--click-service-id", str(CLICK_SERVICE_ID), "--click-secret-key", CLICK_SECRET]
-            proc, log = _start(_profiled(app, "app", profile, out), f"{servers.app}/_lab/none", out / "app.stderr")
-            servers.procs.append(proc)
-            servers.profiled = proc if profile == "app" else servers.profiled
-            servers.logs.append(log)
+            if apps > 1:  # one address, the kernel spreading connections over the processes (SO_REUSEPORT)
+                app += ["--reuse-port"]
+            for number in range(apps):  # the first starts the shop (and restocks it); the others join it
+                command = app if number == 0 else [*app[:app.index("--restock") + 1], "0",
+                                                   *app[app.index("--restock") + 2:], "--join"]
+                name = "app" if apps == 1 else f"app{number + 1}"
+                proc, log = _start(_profiled(command, "app", profile if number == 0 else None, out),
+                                   f"{servers.app}/_lab/none", out / f"{name}.stderr")
+                servers.procs.append(proc)
+                servers.profiled = proc if profile == "app" and number == 0 else servers.profiled
+                servers.logs.append(log)
+            if apps > 1:
+                wait_for_apps(servers.app, {p.pid for p in servers.procs[-apps:]})
             hooked = http.post(f"{servers.telegram}/bot{TELEGRAM_TOKEN}/setWebhook",
                                json={"url": f"{servers.app}/telegram/webhook", "secret_token": TELEGRAM_SECRET})
             if not hooked.json().get("result"):
@@ -118,6 +150,31 @@ def start_servers(out: Path, restock: int, redis_url: str, profile: str | None =
         stop_servers(servers)
         raise
     return servers
+
+
+def wait_for_apps(app: str, pids: set[int], wait: float = 30.0) -> None:
+    """Until each of several apps on one address has answered once (new connections, which the kernel
+    spreads): the first answered at start, so the address alone does not say the others are serving."""
+    heard, deadline = set(), time.monotonic() + wait
+    while heard != pids and time.monotonic() < deadline:
+        try:
+            heard.add(httpx.get(f"{app}/_lab/process", timeout=2).json()["pid"])
+        except (httpx.HTTPError, ValueError, KeyError):
+            time.sleep(0.05)
+    if heard != pids:
+        raise RuntimeError(f"{len(pids - heard)} of {len(pids)} apps never answered on {app}")
+
+
+def shares(app: str, apps: int) -> dict[int, dict]:
+    """What each app process answered, by endpoint: asked over new connections until each has answered."""
+    found, deadline = {}, time.monotonic() + 10
+    while len(found) < apps and time.monotonic() < deadline:
+        try:
+            seen = httpx.get(f"{app}/_lab/process", timeout=2).json()
+            found[seen["pid"]] = seen["served"]
+        except (httpx.HTTPError, ValueError, KeyError):
+            time.sleep(0.05)
+    return found
 
 
 def cpu_seconds(pid: int) -> float | None:
@@ -385,6 +442,16 @@ def invariants_table(found: dict[str, list[str]], world: World, entries: list[di
     return lines
 
 
+def spread_lines(spread: dict[int, dict]) -> list[str]:
+    """How the Telegram webhooks and the providers' callbacks spread over the app processes."""
+    if not spread:
+        return []
+    lines = [f"{'app process':<12} " + " ".join(f"{path:>17}" for path in SERVED)]
+    for pid, served in sorted(spread.items()):
+        lines.append(f"{'pid ' + str(pid):<12} " + " ".join(f"{served.get(path, 0):>17}" for path in SERVED))
+    return lines
+
+
 def _outcome(text: str) -> str:
     return text if not text.startswith("failed") else "failed"
 
@@ -398,7 +465,10 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--processes", type=int, default=1, help="Locust processes (--processes; default 1)")
     parser.add_argument("--restock", type=int, default=None,
                         help="units added to each product before the run (default 5 x users; 0: plain serve app)")
-    parser.add_argument("--redis-url", default="", help="the app's Redis (default: its embedded fakeredis)")
+    parser.add_argument("--redis-url", default="", help="the app's Redis (default: its embedded fakeredis; with "
+                                                        "--apps above 1, a redis-server of the run's own)")
+    parser.add_argument("--apps", type=int, default=1,
+                        help="`serve app` processes on one address and one Redis (SO_REUSEPORT; default 1)")
     parser.add_argument("--locustfile", type=Path, default=ROOT / "locustfile.py")
     parser.add_argument("--out", type=Path, default=ROOT / "build" / "load-http",
                         help="where Locust's CSV and log, the journal and the servers' stderr go")
@@ -407,8 +477,8 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--profile", choices=("telegram", "stripe", "app"), default=None,
                         help="run that server under pyinstrument; its report goes to --out")
     args = parser.parse_args(argv)
-    if args.users < 1 or args.seconds < 1:
-        parser.error("--users and --seconds must be at least 1")
+    if args.users < 1 or args.seconds < 1 or args.apps < 1:
+        parser.error("--users, --seconds and --apps must be at least 1")
     return args
 
 
@@ -422,7 +492,15 @@ def main(argv: list[str] | None = None) -> int:
     spawn_rate = args.spawn_rate or max(1.0, args.users / (0.8 * args.seconds))
     print(f"load over HTTP: {args.users} buyers for {args.seconds} s (spawn rate {spawn_rate:g}/s); files in {out}",
           flush=True)
-    servers = start_servers(out, restock, args.redis_url, args.profile)
+    redis_url, redis = args.redis_url, None
+    if args.apps > 1 and not redis_url:
+        redis_url, redis = start_redis(out)
+    try:
+        servers = start_servers(out, restock, redis_url, args.profile, args.apps)
+    except BaseException:
+        if redis is not None:
+            stop_process(redis)
+        raise
     try:
         env = locust_env(servers, journal)
         env.update({name: value for name, value in (("LAB_THINK", args.think), ("LAB_ROUTES", args.routes)) if value})
@@ -440,19 +518,23 @@ def main(argv: list[str] | None = None) -> int:
         with httpx.Client(timeout=10) as http:
             watch.sample(http)  # the shelf after the last goods went out
         world = gather(servers, entries, watch.samples)
+        spread = shares(servers.app, args.apps) if args.apps > 1 else {}
     finally:
         stop_servers(servers)
+        if redis is not None:
+            stop_process(redis)
     found = check_all(world)
     if watch.errors:
         found["stock never negative"].append(f"{watch.errors} stock samples could not be read")
     violations = sum(len(p) for p in found.values())
     rows = read_stats(out)
+    names = ["telegram", "stripe", *(["app"] if args.apps == 1 else [f"app{n + 1}" for n in range(args.apps)])]
     busy = ", ".join(f"{name} {'?' if c is None else f'{c:.0f} s ({100 * c / wall:.0f}%)'}"
-                     for name, c in zip(("telegram", "stripe", "app"), cpu))
+                     for name, c in zip(names, cpu))
     print("\n".join(["", "Locust (per request type)", *stats_table(rows),
                      f"CPU over Locust's {wall:.0f} s: {busy}, locust {locust_cpu:.0f} s "
                      f"({100 * locust_cpu / wall:.0f}%); {os.cpu_count()} cores, load average "
-                     f"{os.getloadavg()[0]:.1f}", "", "Invariants", *invariants_table(found, world, entries), ""]))
+                     f"{os.getloadavg()[0]:.1f}", *spread_lines(spread), "", "Invariants", *invariants_table(found, world, entries), ""]))
     if code is None:
         print(f"Locust overran its time and was killed; see {out / 'locust.log'}")
     elif code != 0 or not rows:

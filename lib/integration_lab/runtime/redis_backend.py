@@ -80,8 +80,9 @@ class RedisBackend:
         return "fakeredis (in-process)" if self.mode == "fakeredis" else f"redis-server at {redacted_url(self.url)}"
 
 
-async def connect(scenario_id: str, url: str | None = None) -> RedisBackend:
-    """A client for this scenario, its keyspace emptied. url defaults to $REDIS_URL, else fakeredis."""
+async def connect(scenario_id: str, url: str | None = None, clean: bool = True) -> RedisBackend:
+    """A client for this scenario, its keyspace emptied (unless `clean` is False: another process that
+    shares it, a second `serve app`, joins what is there). url defaults to $REDIS_URL, else fakeredis."""
     url = url if url is not None else os.environ.get("REDIS_URL") or None
     keys = Keyspace(f"lab:{scenario_id}")
     if url:
@@ -97,5 +98,6 @@ async def connect(scenario_id: str, url: str | None = None) -> RedisBackend:
 
         client = fakeredis.FakeAsyncRedis(server=fakeredis.FakeServer(), decode_responses=True)
         backend = RedisBackend(client, keys, "fakeredis")
-    await backend.clean()
+    if clean:
+        await backend.clean()
     return backend

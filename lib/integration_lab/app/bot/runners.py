@@ -15,22 +15,35 @@ from urllib.parse import parse_qsl
 from ...runtime.asgi import BodyTooLarge, read_request, send_response
 from ..telegram.client import BotApi
 from ..telegram.signed_data import SignedDataError, secret_token_matches, verify_init_data, verify_login_widget
+from .lanes import Lanes, handle_batch, lane_of
 from .shop_bot import ShopBot
 
 BODY_LIMIT = 1 << 20  # bytes, as for every endpoint of ours
 MAX_ID = 2 ** 63  # Telegram's ids are 64-bit integers at most
 
 
-async def poll_once(api: BotApi, bot: ShopBot, offset: int | None = None, timeout: int = 0) -> int | None:
-    """One getUpdates round: handle what arrived, return the offset that confirms it."""
-    for update in await api.get_updates(offset=offset, timeout=timeout):
-        await bot.handle(update)
-        offset = update["update_id"] + 1
-    return offset
+async def poll_once(api: BotApi, bot: ShopBot, offset: int | None = None, timeout: int = 0,
+                    lanes: Lanes | None = None) -> int | None:
+    """One getUpdates round: handle what arrived, return the offset that confirms it. With `lanes`, the
+    batch is handled concurrently, each person's updates in order (app/bot/lanes.py); either way a failure
+    raises before the offset moves, so the batch comes again and what was handled is recognised."""
+    updates = await api.get_updates(offset=offset, timeout=timeout)
+    if lanes is not None:
+        await handle_batch(lanes, bot.handle, updates)
+    else:
+        for update in updates:
+            await bot.handle(update)
+    return updates[-1]["update_id"] + 1 if updates else offset
 
 
-def webhook_app(bot: ShopBot, bot_token: str, secret_token: str | None, clock, path: str = "/telegram/webhook"):
-    """POST `path`: updates from Telegram. POST /telegram/webapp: initData. GET /telegram/login: Login Widget."""
+def webhook_app(bot: ShopBot, bot_token: str, secret_token: str | None, clock, path: str = "/telegram/webhook",
+                lanes: Lanes | None = None):
+    """POST `path`: updates from Telegram. POST /telegram/webapp: initData. GET /telegram/login: Login Widget.
+
+    Requests are handled concurrently, as the server runs them; `lanes` keeps one person's updates one at a
+    time in this process (a redelivery that arrives while the first delivery is still being handled waits
+    for it, and is then recognised as handled)."""
+    lanes = lanes or Lanes()
 
     async def app(scope, receive, send):
         if scope["type"] != "http":
@@ -58,7 +71,7 @@ def webhook_app(bot: ShopBot, bot_token: str, secret_token: str | None, clock, p
             if problem:
                 return 400, {"error": problem}
             try:
-                handled = await bot.handle(update)
+                handled = await lanes.run(lane_of(update), lambda: bot.handle(update))
             except Exception as failure:  # Telegram will deliver the update again later
                 return 500, {"error": type(failure).__name__}
             return 200, {} if handled else {"duplicate": True}
