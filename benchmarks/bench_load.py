@@ -6,7 +6,7 @@ against a floor measured in the same run.
 Goal (issues 15 and 24): 10,000 journeys in at most 20 s of wall time, p95 per update at most 20 ms, peak RSS
 under 1 GB. Each round runs the load twice, alternating: our bot handling one update after another
 (`--concurrency 1`) and handling each batch concurrently, each buyer's updates in order (`--concurrency C`,
-app/bot/lanes.py); the table compares them. The floor: as many bare Redis round trips (PING) as our side made
+app/lanes.py); the table compares them. The floor: as many bare Redis round trips (PING) as our side made
 for those journeys, sent one after another by a redis-py asyncio client like ours, right after each run: what
 Redis alone costs the journeys, with no Python of ours, no Telegram, no providers. Each run is a fresh process
 (its peak RSS is its own); figures are medians over the repeats. A redis-server is started on a loopback port
@@ -29,7 +29,7 @@ import redis.asyncio as aioredis
 
 from bench_rate_limits import start_redis_server
 
-from integration_lab.app.bot.lanes import LIMIT
+from integration_lab.app.lanes import LIMIT
 
 SUMMARY = re.compile(r"journeys=(\d+) seconds=([\d.]+) p95_ms=([\d.]+) rss_mb=(\d+) violations=(\d+)")
 COMMANDS = re.compile(r"Redis commands per journey: ([\d.]+)")

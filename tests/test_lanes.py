@@ -1,11 +1,11 @@
-"""The bot's concurrent handling (app/bot/lanes.py): a person's updates in order, others side by side, a
+"""The bot's concurrent handling (app/lanes.py): a person's updates in order, others side by side, a
 bound on how many run at once, and a failed update holding back the rest of its lane in a polling batch."""
 
 import asyncio
 
 import pytest
 
-from integration_lab.app.bot.lanes import Lanes, Skipped, handle_batch, lane_of
+from integration_lab.app.lanes import Lanes, Skipped, handle_batch, lane_of
 
 pytestmark = pytest.mark.redis_free
 

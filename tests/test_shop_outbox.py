@@ -3,6 +3,7 @@ sends each job once."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 
 import httpx
@@ -161,3 +162,52 @@ async def test_a_bad_request_fails_the_job_for_good(lab, telegram):
 def test_the_outbox_refuses_a_client_that_retries_on_its_own(lab):
     with pytest.raises(ValueError):
         Outbox(lab.redis, lab.keys, lab.clock, BotApi(TOKEN))
+
+
+class SlowTelegram(Telegram):
+    """sendMessage takes a few turns of the event loop, so concurrent sends overlap; overlap is recorded."""
+
+    def __init__(self):
+        super().__init__()
+        self.in_flight = self.most = 0
+
+    async def async_handler(self, request: httpx.Request) -> httpx.Response:
+        self.in_flight += 1
+        self.most = max(self.most, self.in_flight)
+        try:
+            for _ in range(3):
+                await asyncio.sleep(0)
+            return self.handler(request)
+        finally:
+            self.in_flight -= 1
+
+
+def slow_outbox(lab, telegram: SlowTelegram) -> Outbox:
+    api = BotApi(TOKEN, transport=httpx.MockTransport(telegram.async_handler), max_retries=0)
+    return Outbox(lab.redis, lab.keys, lab.clock, api)
+
+
+async def test_a_concurrent_drain_keeps_each_chats_order_and_sends_each_job_once(lab):
+    telegram = SlowTelegram()
+    outbox = slow_outbox(lab, telegram)
+    await outbox.enqueue(*(Job(f"{chat}-{n}", chat, f"{chat}:{n}") for n in range(3) for chat in (1, 2, 3)))
+    rows = await outbox.drain(concurrency=4)
+    assert sorted(r["job"] for r in rows) == sorted(f"{c}-{n}" for c in (1, 2, 3) for n in range(3))
+    for chat in (1, 2, 3):
+        assert [m["text"] for m in telegram.sent if m["chat_id"] == chat] == [f"{chat}:{n}" for n in range(3)]
+    assert telegram.most == 3  # the three chats side by side, never two of one chat
+    assert await outbox.drain(concurrency=4) == []
+
+
+async def test_two_drains_at_once_send_each_job_once(lab):
+    """Two senders (two processes' background drains) take the same due jobs: the claim gives each to one."""
+    telegram = SlowTelegram()
+    first, second = slow_outbox(lab, telegram), slow_outbox(lab, telegram)
+    await outbox_enqueue(first, 12)
+    rows = await asyncio.gather(first.drain(concurrency=4), second.drain(concurrency=4))
+    assert sorted(r["job"] for r in rows[0] + rows[1]) == sorted(f"o{n}:goods" for n in range(12))
+    assert sorted(m["text"] for m in telegram.sent) == sorted(f"goods {n}" for n in range(12))
+
+
+async def outbox_enqueue(outbox: Outbox, jobs: int) -> None:
+    await outbox.enqueue(*(Job(f"o{n}:goods", 100 + n, f"goods {n}") for n in range(jobs)))

@@ -51,6 +51,7 @@ from .app.payments.click_merchant import NOTES
 from .app.payments.ledger import LedgerError
 from .app.payments.payme_errors import INTERNAL_ERROR, INVALID_REQUEST, PaymeError
 from .app.payments.stripe_webhook import stripe_webhook_app
+from .app.shop.outbox import BATCH
 from .app.service import SUCCESS_PATH, Shop
 from .app.unicode import is_unicode
 from .runtime.asgi import BodyTooLarge, lifespan, read_request, send_response
@@ -63,6 +64,7 @@ LATEST = 253_402_300_799  # 9999-12-31T23:59:59Z: past it the clock's datetimes 
 log = logging.getLogger(__name__)
 
 DRAIN_EVERY = 1.0  # seconds between background outbox drains
+DRAIN_LANES = 16  # goods messages sent at once by a drain, each chat's in order (app/lanes.py)
 HEALTH_TIMEOUT = 0.25  # seconds /healthz waits for Redis's PING
 BREAKER_HEALTH = {"closed": "ok", "half_open": "degraded", "open": "down"}
 # The success page only thanks: the webhook alone pays the order (anyone may open this URL, and a buyer who
@@ -247,7 +249,7 @@ async def _lab(shop: Shop, verb: str, parts: list[str], body: bytes) -> tuple[in
     if parts == ["outbox"] and verb == "GET":
         return 200, {"jobs": await shop.outbox.jobs()}
     if parts == ["outbox", "drain"] and verb == "POST":
-        return 200, {"drained": await shop.outbox.drain()}
+        return 200, {"drained": await shop.outbox.drain(concurrency=DRAIN_LANES)}
     if parts == ["stock"] and verb == "GET":
         return 200, {"stock": await shop.stock.levels()}
     if parts == ["process"] and verb == "GET":  # which of several `serve app --join` answered, and its share
@@ -300,7 +302,8 @@ async def _drain_forever(shop: Shop) -> None:
     while True:
         try:
             if shop.cut is None or shop.cut.allowed is None:  # an armed cut counts the test's commands only
-                await shop.outbox.drain()
+                while len(await shop.outbox.drain(concurrency=DRAIN_LANES)) >= BATCH:
+                    pass  # a full batch: more may be due already
                 await shop.stock.release_lapsed()  # abandoned checkouts give their stock back
                 await shop.parts.club.sweep()  # Stars memberships that lapsed unrenewed: the buyer is told
         except Exception as failure:  # the next round retries; the jobs stay in Redis

@@ -12,7 +12,7 @@ import asyncio
 import sys
 import time
 
-from ..app.bot.lanes import LIMIT as LANES
+from ..app.lanes import LIMIT as LANES
 from .plan import DEFAULT_MIX, FAULTS, ROUTES, STORM
 
 

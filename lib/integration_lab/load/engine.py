@@ -28,7 +28,7 @@ import httpx
 from redis.exceptions import RedisError
 
 from ..app.bot import poll_once
-from ..app.bot.lanes import Lanes
+from ..app.lanes import Lanes
 from ..app.shop.catalog import CATALOG, cart_prices, count
 from ..scenarios.journeys import JourneyWorld, journey_world
 from .plan import TELEGRAM_ROUTES, Buyer
@@ -282,7 +282,7 @@ class LoadRun:
             if world.offset == offset:
                 break
         await world.stripe_webhooks()
-        while await world.shop.outbox.drain():
+        while await world.shop.outbox.drain(concurrency=self.concurrency):
             pass
 
     # ---- the buyers ------------------------------------------------------------------------------------

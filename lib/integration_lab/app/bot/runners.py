@@ -15,7 +15,7 @@ from urllib.parse import parse_qsl
 from ...runtime.asgi import BodyTooLarge, read_request, send_response
 from ..telegram.client import BotApi
 from ..telegram.signed_data import SignedDataError, secret_token_matches, verify_init_data, verify_login_widget
-from .lanes import Lanes, handle_batch, lane_of
+from ..lanes import Lanes, handle_batch, lane_of
 from .shop_bot import ShopBot
 
 BODY_LIMIT = 1 << 20  # bytes, as for every endpoint of ours
@@ -25,7 +25,7 @@ MAX_ID = 2 ** 63  # Telegram's ids are 64-bit integers at most
 async def poll_once(api: BotApi, bot: ShopBot, offset: int | None = None, timeout: int = 0,
                     lanes: Lanes | None = None) -> int | None:
     """One getUpdates round: handle what arrived, return the offset that confirms it. With `lanes`, the
-    batch is handled concurrently, each person's updates in order (app/bot/lanes.py); either way a failure
+    batch is handled concurrently, each person's updates in order (app/lanes.py); either way a failure
     raises before the offset moves, so the batch comes again and what was handled is recognised."""
     updates = await api.get_updates(offset=offset, timeout=timeout)
     if lanes is not None:

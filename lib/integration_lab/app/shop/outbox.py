@@ -27,9 +27,11 @@ same window seen from the network: the message may have arrived, and the retry m
 
 from __future__ import annotations
 
+import asyncio
 import json
 from dataclasses import dataclass
 
+from ..lanes import Lanes
 from ..scripts import register
 from ..telegram.client import BotApi, FloodWait, Forbidden, NotSent, ServerError, TelegramError, TimedOut, Unauthorized
 
@@ -73,25 +75,43 @@ class Outbox:
         return await self._enqueue(keys=[self._due, *(self._job_key(j.id) for j in jobs)],
                                    args=[self.clock.ms(), *fields])
 
-    async def drain(self, limit: int = BATCH) -> list[dict]:
-        """Send what is due now. Returns one row per job looked at: id, outcome, and detail."""
-        now, rows, waiting = self.clock.ms(), [], {}  # chat -> when Telegram lets us send to it again
-        for job_id in await self.redis.zrangebyscore(self._due, "-inf", now, start=0, num=limit):
-            flat = await self._claim(keys=[self._job_key(job_id), self._due],
-                                     args=[job_id, self.clock.ms(), round(LEASE * 1000)])
-            if not flat:
-                continue
-            job = dict(zip(flat[::2], flat[1::2]))
-            if job["state"] == "sent":  # sent earlier; only the ledger's `deliver` is left
-                rows.append(await self._finish(job))
-            elif job["chat_id"] in waiting:  # Telegram asked us to slow down for this chat: no more this round
-                await self._set(job, "retry", waiting[job["chat_id"]], "waiting for the chat's retry_after")
-            else:
-                row = await self._send(job)
-                if row["outcome"] == "retry_after":
-                    waiting[job["chat_id"]] = row["until"]
-                rows.append(row)
-        return rows
+    async def drain(self, limit: int = BATCH, concurrency: int = 1) -> list[dict]:
+        """Send what is due now. Returns one row per job looked at: id, outcome, and detail. With
+        `concurrency` above 1, the claimed jobs are sent that many at once, each chat's in order (lanes)."""
+        waiting: dict = {}  # chat -> when Telegram lets us send to it again
+        due = await self.redis.zrangebyscore(self._due, "-inf", self.clock.ms(), start=0, num=limit)
+        if concurrency == 1:  # claim, send, mark, job after job
+            rows = []
+            for job_id in due:
+                job = await self._take(job_id)
+                if job is not None:
+                    rows.append(await self._work(job, waiting))
+            return [row for row in rows if row is not None]
+        jobs = [job for job in [await self._take(job_id) for job_id in due] if job is not None]
+        lanes = Lanes(concurrency)
+        done = await asyncio.gather(*(lanes.submit(job["chat_id"], lambda job=job: self._work(job, waiting))
+                                      for job in jobs), return_exceptions=True)
+        failed = next((row for row in done if isinstance(row, BaseException)), None)
+        if failed is not None:  # as one after another would: the claimed rest waits out its lease
+            raise failed
+        return [row for row in done if row is not None]
+
+    async def _take(self, job_id: str) -> dict | None:
+        """The claim: the job's fields, or None if someone else holds it or it is not due."""
+        flat = await self._claim(keys=[self._job_key(job_id), self._due],
+                                 args=[job_id, self.clock.ms(), round(LEASE * 1000)])
+        return dict(zip(flat[::2], flat[1::2])) if flat else None
+
+    async def _work(self, job: dict, waiting: dict) -> dict | None:
+        if job["state"] == "sent":  # sent earlier; only the ledger's `deliver` is left
+            return await self._finish(job)
+        if job["chat_id"] in waiting:  # Telegram asked us to slow down for this chat: no more this round
+            await self._set(job, "retry", waiting[job["chat_id"]], "waiting for the chat's retry_after")
+            return None
+        row = await self._send(job)
+        if row["outcome"] == "retry_after":
+            waiting[job["chat_id"]] = row["until"]
+        return row
 
     async def _send(self, job: dict) -> dict:
         try:

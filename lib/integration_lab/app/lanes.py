@@ -1,5 +1,5 @@
 """Many updates at once, each conversation's in order: what aiogram and python-telegram-bot's
-`concurrent_updates` do, with the order a state machine needs.
+`concurrent_updates` do, with the order a state machine needs (and the outbox's sends, a chat's in order).
 
 Every job has a lane (the person it comes from: `lane_of(update)`); a lane's jobs run one after another in
 the order they were submitted, different lanes run side by side, and at most `limit` jobs run at once. A
