@@ -94,7 +94,7 @@ async def test_shutdown_during_a_drain_whose_redis_client_swallowed_the_cancel_s
                             telegram_transport=AsyncTelegramTransport(fake), sleep=no_wait)
     draining = asyncio.Event()
 
-    async def drain_like_a_swallowing_client():
+    async def drain_like_a_swallowing_client(**_options):
         draining.set()
         try:
             await asyncio.sleep(30)
