@@ -5,7 +5,8 @@ alternating round by round), so a change of machine load lands on both alike; th
 median of the rounds' own ratios.
 
     .venv/bin/python benchmarks/bench_rate_limits.py [--decisions N] [--rounds R] [--callers 1,16]
-                                                     [--subjects K] [--slices S] [--fakeredis]
+                                                     [--subjects K] [--slices S] [--only gcra,…]
+                                                     [--fakeredis]
 
 The pairs (same algorithm, both on redis-py's asyncio client):
     fixed_window     limits        FixedWindowRateLimiter           a counter per window (INCRBY, EXPIRE when new)
@@ -106,13 +107,14 @@ async def one_round(sides, n: int, callers: int, subjects: list[str], slices: in
 
 
 async def bench_backend(label: str, url: str, pool_kwargs: dict, n: int, rounds: int, callers_list: list[int],
-                        k: int, slices: int) -> list[dict]:
+                        k: int, slices: int, algorithms: list[str]) -> list[dict]:
     ours_client = aioredis.Redis(connection_pool=aioredis.ConnectionPool.from_url(url, **pool_kwargs))
     limiter = RateLimiter(ours_client, Keyspace("bench"), SystemClock(), IdFactory(0))
     peers, rows = peer_deciders(url, pool_kwargs), []
     subjects = [f"user{i}" for i in range(k)]
     for callers in callers_list:
-        for algorithm, (library, peer_name) in PEERS.items():
+        for algorithm in algorithms:
+            library, peer_name = PEERS[algorithm]
             policy = Policy("buy", (LIMIT,), algorithm)
             sides = [(lambda s, p=policy: limiter.hit(p, s)), peers[algorithm]]
             for decide in sides:  # warm-up: scripts loaded, the pool's connections open
@@ -145,7 +147,8 @@ def start_redis_server() -> tuple[str | None, subprocess.Popen | None, str | Non
     return f"redis://127.0.0.1:{port}/0", proc, workdir
 
 
-async def main(n: int, rounds: int, callers: list[int], k: int, slices: int, with_fakeredis: bool) -> None:
+async def main(n: int, rounds: int, callers: list[int], k: int, slices: int, algorithms: list[str],
+               with_fakeredis: bool) -> None:
     rows = []
     pool_kwargs = {"decode_responses": True}  # the lab's settings
     if with_fakeredis:
@@ -153,11 +156,11 @@ async def main(n: int, rounds: int, callers: list[int], k: int, slices: int, wit
         from fakeredis.aioredis import FakeConnection
 
         fake = {"connection_class": FakeConnection, "server": fakeredis.FakeServer(), **pool_kwargs}
-        rows += await bench_backend("fakeredis", "redis://127.0.0.1:1/0", fake, n, rounds, callers, k, slices)
+        rows += await bench_backend("fakeredis", "redis://127.0.0.1:1/0", fake, n, rounds, callers, k, slices, algorithms)
     url, proc, workdir = start_redis_server()
     try:
         if url:
-            rows += await bench_backend("redis-server", url, pool_kwargs, n, rounds, callers, k, slices)
+            rows += await bench_backend("redis-server", url, pool_kwargs, n, rounds, callers, k, slices, algorithms)
         else:
             print("(no redis-server installed and no $REDIS_URL: real-Redis figures skipped)")
     finally:
@@ -181,7 +184,8 @@ if __name__ == "__main__":
     parser.add_argument("--callers", default="1,16", help="concurrent callers per side, comma-separated (1,16)")
     parser.add_argument("--subjects", type=int, default=100, help="distinct subjects (users) decided for (100)")
     parser.add_argument("--slices", type=int, default=10, help="per round, alternating between the sides (10)")
+    parser.add_argument("--only", default=",".join(PEERS), help="algorithms, comma-separated (all four)")
     parser.add_argument("--fakeredis", action="store_true", help="also on the in-process fakeredis")
     args = parser.parse_args()
     asyncio.run(main(args.decisions, args.rounds, [int(c) for c in args.callers.split(",")], args.subjects,
-                     args.slices, args.fakeredis))
+                     args.slices, args.only.split(","), args.fakeredis))
