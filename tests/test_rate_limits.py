@@ -8,7 +8,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import integration_lab as il
-from integration_lab.app.ratelimit import ALGORITHMS, Limit, Policy, RateLimiter
+from integration_lab.app.ratelimit import ALGORITHMS, Decision, Limit, Policy, RateLimiter, _allowed
 from integration_lab.app.scripts import lua_source
 
 
@@ -261,6 +261,14 @@ async def test_one_packed_argument_out_one_integer_back(lab, algorithm):
     assert [len(args) for args, _ in sent] == [3 + keys + 1] * 4  # EVALSHA sha numkeys keys… packed
     assert [answer for _, answer in sent[:3]] == [3, 2, 1]  # remaining + 1
     assert isinstance(sent[3][1], int) and sent[3][1] < 0  # refused: -(retry_after_ms * 3 + blocker)
+
+
+def test_an_allowed_decision_made_the_quick_way_is_the_same_decision():
+    quick, usual = _allowed(7), Decision(True, 7, 0)
+    assert type(quick) is Decision and vars(quick) == vars(usual)  # every field, a default added later too
+    assert quick == usual and hash(quick) == hash(usual) and repr(quick) == repr(usual)
+    with pytest.raises(AttributeError):
+        quick.remaining = 8  # still frozen
 
 
 async def test_a_script_the_server_does_not_know_is_loaded_and_run(lab):

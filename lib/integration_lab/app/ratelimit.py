@@ -170,7 +170,8 @@ class RateLimiter:
         keys, script = self._keys_for(policy, subject, now_ms), self._scripts[policy.algorithm]
         try:
             try:
-                answer = await self._redis.evalsha(script.sha, len(keys), *keys, packed)
+                # execute_command itself (what evalsha() calls): two frames fewer on every decision's path
+                answer = await self._redis.execute_command("EVALSHA", script.sha, len(keys), *keys, packed)
             except NoScriptError:  # a server that has not seen it yet: the Script loads it and runs it
                 answer = await script(keys=keys, args=(packed,))
         except (RedisError, OSError):  # Redis cannot be asked: the policy decides, and nothing is counted
@@ -184,11 +185,21 @@ class RateLimiter:
         return Decision(False, 0, OUTAGE_RETRY_MS, degraded=True)
 
 
+def _allowed(remaining: int, _new=object.__new__, _set=object.__setattr__) -> Decision:
+    """Decision(True, remaining, 0), made without the frozen dataclass's __init__ (a guarded setattr per
+    field): a third of the time, on the path of every request let through. The same fields, so the same
+    Decision (equal, same hash and repr)."""
+    decision = _new(Decision)
+    _set(decision, "__dict__", {"allowed": True, "remaining": remaining, "retry_after_ms": 0, "blocked_by": None,
+                                "degraded": False})
+    return decision
+
+
 def _decision(policy: Policy, answer: int) -> Decision:
     """The scripts' one integer: remaining + 1 when allowed; when refused, -(retry_after_ms * (n + 1) + blocker),
     n being the number of limits and blocker the 1-based index of the limit with the longest wait (0: none).
     A refused request has nothing remaining: the limit that refused it is spent."""
     if answer > 0:
-        return Decision(True, answer - 1, 0)  # (allowed, remaining, retry_after_ms): positional is quicker
+        return _allowed(answer - 1)
     retry_ms, blocker = divmod(-answer, len(policy.limits) + 1)
     return Decision(False, 0, retry_ms, policy.limits[blocker - 1] if blocker else None)
