@@ -202,15 +202,18 @@ async def test_webhook_delivery_secret_retries_and_reply_method(world):
     people.send(501, ADA, "/start")
     from integration_lab.fakes.telegram import deliver_all
 
-    await deliver_all(fake, fake.webhook_client)
+    # the first failure is retried at once, the second after 2 s (WebhookActor::on_update_error)
+    assert [row["status"] for row in await deliver_all(fake, fake.webhook_client)] == [503, 503]
     info = (await http.get(f"{base}/getWebhookInfo")).json()["result"]
     assert info["pending_update_count"] == 1
     assert info["last_error_message"] == "Wrong response from the webhook: 503 Service Unavailable"
     assert await deliver_all(fake, fake.webhook_client) == []  # backing off on the lab clock
     status["code"] = 200
     clock.advance(1)
+    assert await deliver_all(fake, fake.webhook_client) == []
+    clock.advance(1)
     await deliver_all(fake, fake.webhook_client)
-    assert [s for s, _ in seen] == ["s3cret", "s3cret"] and len({u for _, u in seen}) == 1
+    assert [s for s, _ in seen] == ["s3cret"] * 3 and len({u for _, u in seen}) == 1
     assert (await http.get(f"{base}/getWebhookInfo")).json()["result"]["pending_update_count"] == 0
     assert [m.text for m in fake.default_bot.chats[501].messages.values()] == ["/start", "from the reply"]
 

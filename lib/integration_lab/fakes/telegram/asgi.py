@@ -5,7 +5,7 @@ from __future__ import annotations
 from ...runtime.asgi import fake_app
 from .errors import TOO_LARGE, ApiError
 from .replies import json_reply
-from .webhook import deliver_all, delivery_client
+from .webhook import delivery_client, pump
 from .wire import body_limit, handle
 from .world import TelegramFake
 
@@ -23,13 +23,10 @@ def asgi_app(fake: TelegramFake):
 
 
 async def _pump_webhooks(fake: TelegramFake) -> None:
-    """Deliver as soon as updates arrive; look again every half second for retries that fell due. After a
-    pass that sent anything, look again at once: what was queued while it was sending woke nobody."""
+    """Deliver while served: up to max_connections requests per bot, each queue in order (webhook.pump)."""
     async with delivery_client() as client:
         fake.webhook_client = client
         try:
-            while True:
-                if not await deliver_all(fake, client):
-                    await fake.changed(real_timeout=0.5)
+            await pump(fake, client)
         finally:
             fake.webhook_client = None

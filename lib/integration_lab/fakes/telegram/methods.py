@@ -231,9 +231,11 @@ def take_updates(fake: TelegramFake, bot: Bot, args: Args) -> list[dict]:
     if offset < 0:
         while len(bot.updates) > -offset:
             bot.updates.popleft()
+            bot.forgotten_count += 1
     elif offset:
         while bot.updates and bot.updates[0]["update_id"] < offset:
             bot.updates.popleft()
+            bot.forgotten_count += 1
     bot.expire(fake.clock.time())
     return bot.pending()[:limit]
 
@@ -279,14 +281,16 @@ def set_webhook(fake: TelegramFake, bot: Bot, args: Args) -> Described:
     allowed = inputs.allowed_updates(args)
     hook = Webhook(url, secret or None, args.int32("max_connections", 40, 1, 100), allowed or None,
                    target=parsed.target)
-    if args.flag("drop_pending_updates"):
+    drop = args.flag("drop_pending_updates")
+    if drop:
         bot.drop_updates()
-    same = bot.webhook is not None and (bot.webhook.url, bot.webhook.secret_token, bot.webhook.max_connections,
-                                        bot.webhook.allowed_updates) == (hook.url, hook.secret_token,
-                                                                         hook.max_connections, hook.allowed_updates)
+    # the same settings keep the webhook and its deliveries; dropping the pending updates never does (Client.cpp)
+    old = bot.webhook
+    same = not drop and old is not None and (old.url, old.secret_token, old.max_connections, old.allowed_updates) \
+        == (hook.url, hook.secret_token, hook.max_connections, hook.allowed_updates)
     if same:
         return Described(True, "Webhook is already set")
-    bot.webhook = hook
+    bot.use_webhook(hook)
     fake.wake()  # a long poll in flight ends
     return Described(True, "Webhook was set")
 
@@ -296,7 +300,7 @@ def delete_webhook(fake: TelegramFake, bot: Bot, args: Args) -> Described:
         bot.drop_updates()
     if bot.webhook is None:
         return Described(True, "Webhook is already deleted")
-    bot.webhook = None
+    bot.use_webhook(None)
     return Described(True, "Webhook was deleted")
 
 

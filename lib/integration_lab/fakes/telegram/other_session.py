@@ -62,7 +62,7 @@ def before_call(fake: TelegramFake, bot: Bot) -> None:
 def log_out(fake: TelegramFake, bot: Bot, args: Args) -> bool:
     session = family_state(bot, "session", Session)
     session.logged_out_until = fake.clock.time() + LOGIN_AGAIN_AFTER
-    bot.webhook = None
+    bot.use_webhook(None)
     bot.allowed_updates = None
     bot.drop_updates()
     bot.poll_generation += 1  # a long poll in flight ends

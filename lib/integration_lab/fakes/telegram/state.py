@@ -6,6 +6,7 @@ rather than sent as null, and `date` is whole seconds since the epoch.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 from collections import deque
 from dataclasses import dataclass, field
@@ -153,9 +154,10 @@ class Webhook:
     allowed_updates: list[str] | None = None
     last_error_date: int | None = None
     last_error_message: str | None = None
-    next_attempt_at: float = 0.0
-    failures: int = 0
     target: str = ""  # the URL deliveries request (td's reading of `url`); defaults to `url`
+    # what webhook.py keeps while delivering (its queues, retries, requests in flight); gone with the webhook
+    delivery: Any = field(default=None, repr=False, compare=False)
+    tasks: set = field(default_factory=set, repr=False, compare=False)  # its requests in flight (asyncio tasks)
 
     def info(self, pending: int) -> dict:
         info: dict[str, Any] = {"url": self.url, "has_custom_certificate": False, "pending_update_count": pending}
@@ -167,8 +169,24 @@ class Webhook:
             info["allowed_updates"] = list(self.allowed_updates)
         return info
 
+    def close(self) -> None:
+        """Replaced or deleted: its requests in flight are abandoned, as WebhookActor::close drops its connections.
+        Their updates stay pending (nothing confirmed them); an answer arriving later is not read."""
+        for task in list(self.tasks):
+            loop = task.get_loop()
+            if loop.is_closed():
+                continue
+            try:
+                running = asyncio.get_running_loop()
+            except RuntimeError:
+                running = None
+            if running is loop:
+                task.cancel()
+            else:  # the fake served from another thread: cancel where the task runs
+                loop.call_soon_threadsafe(task.cancel)
+
     def __repr__(self) -> str:  # the secret token stays out of logs
-        return f"Webhook({self.url!r}, secret={'set' if self.secret_token else 'none'}, failures={self.failures})"
+        return f"Webhook({self.url!r}, secret={'set' if self.secret_token else 'none'}, in_flight={len(self.tasks)})"
 
 
 @dataclass
@@ -187,6 +205,16 @@ class Bot:
     poll_generation: int = 0  # a newer getUpdates terminates the one in flight
     short_lived: dict[int, float] = field(default_factory=dict)  # update_id -> when it expires (SHORT_LIFETIMES)
     extra: dict[str, Any] = field(default_factory=dict)  # a method family's state of this bot, by family name
+    # Counters webhook delivery reads to follow `updates` without walking it: how many were ever queued, and how
+    # many times updates left it other than by a webhook's confirmation (expiry, getUpdates' offset, dropping)
+    queued_count: int = 0
+    forgotten_count: int = 0
+
+    def use_webhook(self, hook: Webhook | None) -> None:
+        """setWebhook, deleteWebhook, logOut: the webhook before this one stops delivering at once."""
+        if self.webhook is not None and self.webhook is not hook:
+            self.webhook.close()
+        self.webhook = hook
 
     def wants(self, update: dict) -> bool:
         allowed = self.webhook.allowed_updates if self.webhook else self.allowed_updates
@@ -208,6 +236,7 @@ class Bot:
     def queue(self, update: dict, now: float) -> None:
         self.expire(now)
         self.updates.append(update)
+        self.queued_count += 1
         self.queued_at.append((update["update_id"], now))
         lifetime = SHORT_LIFETIMES.get(next(k for k in update if k != "update_id"))
         if lifetime is not None:
@@ -219,16 +248,24 @@ class Bot:
             update_id, _ = self.queued_at.popleft()
             while self.updates and self.updates[0]["update_id"] <= update_id:
                 self.updates.popleft()
+                self.forgotten_count += 1
         while self.queued_at and (not self.updates or self.queued_at[0][0] < self.updates[0]["update_id"]):
             self.queued_at.popleft()  # confirmed meanwhile
         if self.short_lived:
             gone = {i for i, until in self.short_lived.items() if until <= now}
             if gone:
                 self.updates = deque(u for u in self.updates if u["update_id"] not in gone)
+                self.forgotten_count += 1
             first = self.updates[0]["update_id"] if self.updates else float("inf")
             self.short_lived = {i: until for i, until in self.short_lived.items() if i not in gone and i >= first}
 
+    def expires_at(self, update_id: int) -> float:
+        """When the server stops keeping this pending update (`expire`)."""
+        until = next((at + UPDATE_LIFETIME for uid, at in self.queued_at if uid == update_id), float("inf"))
+        return min(until, self.short_lived.get(update_id, until))
+
     def drop_updates(self) -> None:
+        self.forgotten_count += 1
         self.updates.clear()
         self.queued_at.clear()
         self.short_lived.clear()

@@ -161,7 +161,7 @@ class TelegramFake:
             bot.drop_updates()
             bot.chats.clear()
             bot.callbacks.clear()
-            bot.webhook = None
+            bot.use_webhook(None)
             bot.allowed_updates = None
             bot.poll_generation += 1
             bot.extra.clear()
