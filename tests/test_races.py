@@ -122,6 +122,9 @@ async def test_every_race_keeps_its_promises(lab, race, options):
         steps, lanes = world.steps_table(), world.lanes_table()
         assert len(steps) == lanes["steps"].sum() and (lanes["first step"] < lanes["last step"]).all()
         assert repr(races.lanes_picture(world, race)).startswith("<picture: ")
+        assert "What holds." in repr(races.Story(race, options)) and len(world.chats()) > 0
+        assert set(world.callbacks_table()["provider"]) <= {"Payme", "Click", "Stripe"}
+        assert (await world.orders_table())["items"].tolist() == ["tea ×1"] * len(world.journey.orders)
     finally:
         await world.close()
 
@@ -131,3 +134,12 @@ async def test_an_unknown_race_or_update_is_refused(lab):
         await races.play(lab, "rush-hour", 0)
     with pytest.raises(ValueError, match="unknown update"):
         await races.play(lab, "redelivery", 0, update="poll")
+    with pytest.raises(ValueError, match="unknown race"):
+        races.Story("rush-hour", {})
+
+
+def test_an_answer_keeps_its_gist_across_runs():
+    assert races.gist("Order 190762864-576963957: Green tea. Total 12.50 USD. Choose how to pay:") == \
+        "Order …: Green tea"
+    assert races.gist("Pay 12.50 USD by card with Stripe (payment pi_AdnsoVP6CEps); we will confirm") == \
+        "Pay 12.50 USD by card with Stripe (payment pi_…)"

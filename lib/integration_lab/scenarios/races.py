@@ -40,7 +40,7 @@ from .journeys import ROUTE_BUTTONS, JourneyWorld, journey_world
 RACES = ("double-tap-pay", "last-unit", "stripe-event-twice", "payme-perform-resent", "redelivery", "two-drains")
 REDELIVERED = ("payment", "add-to-cart", "checkout")  # which update Telegram delivers twice at once
 KIND_COLOURS = {"redis": "tab:red", "http": "tab:blue"}
-SHOWN = 22  # characters of a command shown in a picture's box
+SHOWN = 16  # characters of a command shown in a picture's box
 
 
 @dataclass
@@ -118,7 +118,8 @@ class RaceWorld:
         price = (await self.shop.ledger.order(order_id)).prices
         if route in ("stars", "card"):
             user = j.user(name)
-            invoice = [m for m in j.telegram.default_bot.chats[user["id"]].messages.values() if "invoice" in m.service][-1]
+            chat = j.telegram.default_bot.chats[user["id"]]
+            invoice = [m for m in chat.messages.values() if "invoice" in m.service][-1]
             checkout = j.people.pay(user["id"], user, invoice.message_id, order_info=j._order_info(route))
             await j.sync()  # the pre-checkout query, answered: Telegram charges only if we said yes
             if j.telegram.payments.refresh(checkout).status == "paid":
@@ -159,8 +160,9 @@ class RaceWorld:
                   schedule=()) -> Race:
         interleaving = Interleaving(seed, schedule)
         results = await interleaving.run({lane: start for lane, (_, start) in lanes.items()})
+        sends = {lane: sum(s.lane == lane and s.command == "sendMessage" for s in interleaving.steps) for lane in lanes}
         self.race = Race(name, {lane: what for lane, (what, _) in lanes.items()}, interleaving, results,
-                         {lane: _answer(r) for lane, r in results.items()})
+                         {lane: _answer(r, sends[lane]) for lane, r in results.items()})
         self.races.append(self.race)
         self.story.append((f"the race: {' and '.join(lanes)} at once", f"{len(interleaving.steps)} steps"))
         return self.race
@@ -204,19 +206,35 @@ class RaceWorld:
 
     def lanes_table(self) -> pd.DataFrame:
         """Each lane: what it ran, its first and last step (overlapping lanes ran at once), what it answered."""
+        steps = self.race.interleaving.steps
         rows = [{"lane": lane, "runs": what, "first step": self.race.results[lane].first,
-                 "last step": self.race.results[lane].last, "steps": sum(s.lane == lane for s in
-                                                                         self.race.interleaving.steps),
+                 "last step": self.race.results[lane].last, "steps": sum(s.lane == lane for s in steps),
+                 "calls to fakes": ", ".join(_command(s.command) for s in steps if s.lane == lane and s.kind == "http"),
                  "answered": self.race.answers[lane]} for lane, what in self.race.lanes.items()]
-        return pd.DataFrame(rows, columns=["lane", "runs", "first step", "last step", "steps", "answered"])
+        return pd.DataFrame(rows, columns=["lane", "runs", "first step", "last step", "steps", "calls to fakes",
+                                           "answered"])
 
     def story_table(self) -> pd.DataFrame:
         """The steps around the race that the story noted, in order, and what each came to."""
         return pd.DataFrame([{"step": step, "outcome": said} for step, said in self.story], columns=["step", "outcome"])
 
-    def webhook_table(self) -> pd.DataFrame:
-        """What our Stripe endpoint made of each delivery it was handed, in order."""
-        return pd.DataFrame(list(self.shop.webhooks.handled), columns=["event", "type", "status", "outcome"])
+    def callbacks_table(self) -> pd.DataFrame:
+        """What each provider sent our endpoints and what it was answered, in order per provider: Payme's JSON-RPC
+        calls, Click's prepare and complete, Stripe's deliveries (with what our endpoint made of each)."""
+        j = self.journey
+        rows = [{"provider": "Payme", "request": c["method"], "answer": c["answer"] or f"state {c['state']}"}
+                for c in j.payme.calls]
+        rows += [{"provider": "Click", "request": c["step"], "answer": f"error {c['error']} ({c['error_note']})"}
+                 for c in j.click.calls]
+        rows += [{"provider": "Stripe", "request": f"{h['type']} {h['event']}", "answer": f"HTTP {h['status']}: "
+                  f"{h['outcome']}"} for h in self.shop.webhooks.handled]
+        return pd.DataFrame(rows, columns=["provider", "request", "answer"])
+
+    def chats(self) -> pd.DataFrame:
+        """Every buyer's chat, as they saw it (journeys.JourneyWorld.chat), one after the other."""
+        tables = [self.journey.chat(name).assign(buyer=name) for name in self.journey.users]
+        columns = ["buyer", "t (s)", "direction", "text", "buttons"]
+        return pd.concat(tables, ignore_index=True)[columns] if tables else pd.DataFrame(columns=columns)
 
     async def orders_table(self) -> pd.DataFrame:
         """The ledger's orders, each with the items the shop recorded for it."""
@@ -445,7 +463,7 @@ async def sweep(lab, race: str, schedules: int, **options) -> pd.DataFrame:
             verdict = await world.verdict()
             steps = world.race.interleaving.steps
             rows.append({"seed": seed, "steps": len(steps), "first": steps[0].lane if steps else "",
-                         "answers": " | ".join(f"{lane}: {_gist(a)}" for lane, a in world.race.answers.items()),
+                         "answers": " | ".join(f"{lane}: {gist(a)}" for lane, a in world.race.answers.items()),
                          "promises held": bool(verdict["held"].all())})
         finally:
             await world.close()
@@ -459,6 +477,81 @@ def sweep_summary(table: pd.DataFrame) -> pd.DataFrame:
     return grouped[["schedules", "answers", "promises held"]]
 
 
+# the story ---------------------------------------------------------------------------------------------------
+GUARDS = {  # what the race is, why it costs a shop money, and what holds (read from app/, not hoped)
+    "double-tap-pay": (
+        "Ada presses a way to pay twice before the bot answers: two callback queries, two update ids, handled at "
+        "once. Each is a fresh update, so `tg-update:<id>` cannot fold them: both run `Checkout.pay`.",
+        "Two invoices or links for one order invite two payments; a shop that keeps both charged the buyer twice, "
+        "and one that refunds by hand pays staff and fees for it.",
+        "Both renew the order's one stock hold (`stock_reserve.lua` answers `held`, never takes a second unit). "
+        "Stripe's PaymentIntent is created under the idempotency key `order-<id>-intent`, so both taps get the same "
+        "one; a Checkout link is one session per tap (`order-<id>-checkout-<update id>`). Two Stars invoices can both "
+        "be paid: `ledger_apply.lua` settles the order once and records the second payment `refused`, and the bot "
+        "gives it back with refundStarPayment and tells the buyer (fulfilment.give_back)."),
+    "last-unit": (
+        "One tea left; Ada and Bo have it in their carts and press Checkout at once. Both open an order "
+        "(`ledger_open.lua`) and ask the shelf for the unit.",
+        "Selling one unit twice means a paid order the shop cannot ship: a refund, an apology, a lost customer.",
+        "`stock_reserve.lua` checks and takes every unit of an order in one script (all or none, never below zero): "
+        "one checkout holds the tea, the other is answered out of stock and its order canceled (`ledger_apply.lua` "
+        "`cancel`), so it can never be paid."),
+    "stripe-event-twice": (
+        "Stripe delivers at least once: the same `payment_intent.succeeded` arrives twice, at once. Our endpoint reads "
+        "`stripe:event:<id>`, applies the event, then marks it `done`: two round trips, so both deliveries pass the "
+        "check and both apply it.",
+        "Applying a payment twice would ship the goods twice, or count the money twice in the books.",
+        "Not the event mark but what each step does: the ledger's `settle` (`ledger_apply.lua`) pays the order once "
+        "(`paid`, then `duplicate`), and the follow-ups repeat safely: `stock_commit.lua` sells the hold once "
+        "(`duplicate`), `outbox_enqueue.lua` queues a job id once. A claim taken first would turn away the retry "
+        "after a crash (stripe_webhook.py says why)."),
+    "payme-perform-resent": (
+        "Payme sends PerformTransaction and, before our answer reaches it, sends it again: both see the transaction "
+        "created (state 1) and both perform it.",
+        "Payme takes the money once and expects the same answer to every repeat: performing twice would settle or "
+        "ship twice, and an error on the resend makes Payme cancel (reason 3) a transaction our ledger counts as paid.",
+        "The ledger's `claim` (`ledger_apply.lua`) settles `payme:<id>` once (`paid`, then `duplicate`); both "
+        "answers are read back from the ledger's one payment: state 2, the same transaction and perform_time."),
+    "redelivery": (
+        "Telegram sends an update again while our first handling of it is still running (our answer was slow, or "
+        "two workers hold the same batch). `ShopBot.handle` asks `EXISTS tg-update:<id>` and sets it only after "
+        "the steps are written (so a crash is redone), so both deliveries run every step.",
+        "A step that is not safe twice charges or ships twice, or, as this lab found for a Buy button, puts the "
+        "item in the cart twice: the buyer pays 25.00 for one tea.",
+        "Every step is one atomic script keyed by the update or the order: the payment settles once by its "
+        "`telegram_payment_charge_id` (`ledger_apply.lua`), Checkout's order is named after the update "
+        "(`ledger_open.lua` opens it once; the hold is renewed, not doubled), and the cart change is a "
+        "compare-and-set on the session's data (`session_update.lua` with `expected`) that names the updates whose "
+        "item is in (`cart_updates`): the fix of issue 24."),
+    "two-drains": (
+        "Two outbox drains run at once (two workers, or a restarted process beside the old one): both list the "
+        "due jobs and try to send the goods.",
+        "Goods sent twice are a second licence key or a second parcel, given away.",
+        "`outbox_claim.lua` takes a due job in one script: state `sending`, its due time a 60-second lease ahead, "
+        "so the other drain's claim finds it not due and skips it. The mark (`outbox_mark.lua`) is the next "
+        "command after Telegram's answer; a drain that finds a job `sent` only finishes its bookkeeping (the "
+        "ledger's `deliver`, itself once)."),
+}
+
+
+class Story:
+    """A race told in three short paragraphs (markdown in a notebook, text elsewhere)."""
+
+    def __init__(self, race: str, options: dict):
+        if race not in GUARDS:
+            raise ValueError(f"unknown race {race!r}; choose one of {', '.join(RACES)}")
+        self.race, self.options = race, options
+        self.what, self.cost, self.guard = GUARDS[race]
+
+    def _repr_markdown_(self) -> str:
+        knobs = ", ".join(f"{k} {v}" for k, v in self.options.items()) or "none"
+        return (f"**{self.race}** ({knobs}). {self.what}\n\n**Why it costs money.** {self.cost}\n\n"
+                f"**What holds.** {self.guard}")
+
+    def __repr__(self) -> str:
+        return self._repr_markdown_().replace("**", "")
+
+
 # the picture -------------------------------------------------------------------------------------------------
 def lanes_picture(world: RaceWorld, title: str) -> Picture:
     """One lane per handler, a box per step it took (numbered across lanes, so a box's x is when it ran), a bar
@@ -466,17 +559,17 @@ def lanes_picture(world: RaceWorld, title: str) -> Picture:
     race = world.race
     lanes = {lane: i for i, lane in enumerate(race.lanes)}
     steps = race.interleaving.steps
-    fig = Figure(figsize=(max(7.0, 0.42 * len(steps) + 2.5), 1.3 + 0.9 * len(lanes)))
+    fig = Figure(figsize=(max(7.0, 0.42 * len(steps) + 2.5), 1.4 + 1.5 * len(lanes)))
     ax = fig.subplots()
     for lane, y in lanes.items():
         result = race.results[lane]
         if result.first:
-            ax.plot([result.first - 0.45, result.last + 0.45], [y + 0.34, y + 0.34], color="grey", linewidth=3,
+            ax.plot([result.first - 0.45, result.last + 0.45], [y + 0.44, y + 0.44], color="grey", linewidth=3,
                     alpha=0.5, solid_capstyle="butt")
     for step in steps:
         y = lanes[step.lane]
-        ax.broken_barh([(step.n - 0.45, 0.9)], (y - 0.28, 0.56), color=KIND_COLOURS[step.kind], alpha=0.85)
-        label = _command(step.command)
+        ax.broken_barh([(step.n - 0.45, 0.9)], (y - 0.36, 0.72), color=KIND_COLOURS[step.kind], alpha=0.85)
+        label = _command(step.command).removesuffix("()")
         ax.text(step.n, y, label if len(label) <= SHOWN else label[:SHOWN - 1] + "…", rotation=90, ha="center",
                 va="center", fontsize=6, color="white")
     ax.set_yticks(range(len(lanes)), [f"{lane}\n{_short(race.answers[lane])}" for lane in lanes], fontsize=8)
@@ -498,7 +591,7 @@ def _command(command: str) -> str:
     return f"{script_name(sha)}()" if name == "EVALSHA" and sha else command
 
 
-def _gist(answer: str) -> str:
+def gist(answer: str) -> str:
     """An answer without what differs between runs of the same race (ids, times) and after its first sentence:
     'Order 190762864-576963957: Green tea. Total …' -> 'Order …: Green tea'."""
     answer = re.sub(r"\b(pi|cs_test|ch)_\w+", r"\1_…", answer)
@@ -510,18 +603,28 @@ def _short(text: str, width: int = 28) -> str:
     return text if len(text) <= width else text[:width - 1] + "…"
 
 
-def _answer(result: LaneResult) -> str:
+def _answer(result: LaneResult, sends: int = 0) -> str:
     if result.error is not None:
         return f"raised {type(result.error).__name__}: {result.error}"
     value = result.value
-    if isinstance(value, list):  # an outbox drain's rows
-        return ", ".join(f"{r['job'].rsplit(':', 1)[-1]} {r['outcome']}" for r in value) or "nothing to send"
+    if isinstance(value, list):  # an outbox drain's rows; a job found sent already is only finished, not sent again
+        rows = ", ".join(f"{_job(r['job'])} {r['outcome']}" for r in value) or "nothing to send"
+        return f"{rows} ({sends} sendMessage)"
     return str(value)
+
+
+JOB_KINDS = {"refused": "refund notice", "refunded": "refund notice", "expired": "expiry notice"}
+
+
+def _job(job_id: str) -> str:
+    """'<order>:goods' -> 'goods'; '<order>:refused:<charge>' -> 'refund notice'."""
+    kind = job_id.split(":")[1] if ":" in job_id else job_id
+    return JOB_KINDS.get(kind, kind)
 
 
 async def _delivered(j: JourneyWorld) -> str:
     rows = await j.deliver()
-    return ", ".join(f"{job.rsplit(':', 1)[-1]} {outcome}" for job, outcome in zip(rows["job"], rows["outcome"])) \
+    return ", ".join(f"{_job(job)} {outcome}" for job, outcome in zip(rows["job"], rows["outcome"])) \
         if len(rows) else "nothing left to send"
 
 
