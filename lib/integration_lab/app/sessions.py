@@ -102,6 +102,18 @@ class SessionStore:
             raise SessionExpired(f"user {user_id}'s session lapsed during the update")
         return _session(dict(zip(flat[::2], flat[1::2])))
 
+    async def change(self, user_id: int | str, update_id: str, read: dict[str, Any], **data: Any) -> Session:
+        """Merge `data` into `read` (the data the caller read) and store it only if the session still holds
+        exactly `read`: one script, a compare-and-set. Returns the session as it now stands: with the change if
+        it was written; otherwise another handler changed the data meanwhile, and the caller decides again from
+        what is returned."""
+        flat = await self._update(keys=[self._key(user_id), self._index],
+                                  args=[self.clock.ms(), self.ttl_ms, str(user_id), encode_json({**read, **data}),
+                                        update_id, encode_json(read)])
+        if not flat:
+            raise SessionExpired(f"user {user_id}'s session lapsed during the update")
+        return _session(dict(zip(flat[::2], flat[1::2])))
+
     async def transition(self, user_id: int | str, event: str, update_id: str = "") -> Session:
         """Move the session on `event`. With `update_id`, a repeat of the move that update already made is
         answered with the session as it stands instead of being refused."""

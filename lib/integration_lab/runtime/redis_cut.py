@@ -4,6 +4,9 @@ one fails as a dropped connection would, until `cut.reconnect()`.
 It wraps the client, not the server, so the same cut works on embedded fakeredis and on a real
 redis-server. Every command funnels through `execute_command` (scripts' EVALSHA and SCAN included); a
 pipeline is one round trip (a MULTI/EXEC lands whole or not at all), so it counts as one command.
+
+`gate`, when set, is awaited before each command (and each pipeline) with its name and arguments, before the
+cut is consulted: the interleaving harness (runtime/interleave.py) stops concurrent handlers there.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ class RedisCut:
         self.tripped = False  # has a command met the cut since it was armed?
         self.count = 0  # commands that went through
         self.log: list[str] | None = None  # their names, while a sweep records (None: not kept)
+        self.gate = None  # async (name, args) awaited before each command, or None
         self._execute = client.execute_command
         self._pipeline = client.pipeline
         client.execute_command = self._execute_command
@@ -64,7 +68,10 @@ class RedisCut:
 
     async def _execute_command(self, *args, **options):
         name = str(args[0]).upper()
-        self._pass(f"EVALSHA {args[1]}" if name == "EVALSHA" and len(args) > 1 else name)
+        name = f"EVALSHA {args[1]}" if name == "EVALSHA" and len(args) > 1 else name
+        if self.gate is not None:
+            await self.gate(name, args)
+        self._pass(name)
         return await self._execute(*args, **options)
 
     def _make_pipeline(self, *args, **kwargs):
@@ -72,6 +79,9 @@ class RedisCut:
         execute = pipe.execute
 
         async def cut_execute(*a, **kw):
+            if self.gate is not None:
+                first = pipe.command_stack[0][0] if pipe.command_stack else ("",)
+                await self.gate("MULTI" if pipe.is_transaction else "PIPELINE", first)
             self._pass("MULTI" if pipe.is_transaction else "PIPELINE")
             return await execute(*a, **kw)
 

@@ -62,6 +62,7 @@ class JourneyWorld:
     users: dict[str, dict] = field(default_factory=dict)
     orders: list[str] = field(default_factory=list)
     catalog: dict | None = field(default=None, repr=False)  # None: the shop's own (app/shop/catalog.py)
+    stripe_wire: TracedTransport | None = field(default=None, repr=False)  # how our side's Stripe SDK reaches the fake
 
     async def advance(self, seconds: float) -> None:
         """Time passes on the lab clock; what the lab does to Redis to follow it (a real server's TTLs) is not
@@ -395,12 +396,13 @@ async def journey_world(lab, limits: bool = True, catalog: dict | None = None, h
                             payment_providers={PROVIDER: DEFAULTS["telegram_provider_token"]}, **kept)
 
     stripe_fake = StripeFake(lab.clock, lab.ids, base_url="https://stripe.lab", **kept)
-    client = stripe.StripeClient(STRIPE_KEY, http_client=_stripe_http(stripe_fake, trace), max_network_retries=0)
+    stripe_wire = TracedTransport(AsyncStripeTransport(stripe_fake), trace, wires.stripe_api)
+    client = stripe.StripeClient(STRIPE_KEY, http_client=_stripe_http(stripe_wire), max_network_retries=0)
     endpoint = await client.v1.webhook_endpoints.create_async(params={"url": f"{BASE}/stripe/webhook",
                                                                       "enabled_events": ["*"]})
     options = Options(stripe_webhook_secret=endpoint.secret, telegram_token=telegram.default_bot.token)
     world = JourneyWorld(lab, telegram, People(telegram), stripe_fake, client, None, None, None, None, trace, options,
-                         catalog=catalog)
+                         catalog=catalog, stripe_wire=stripe_wire)
     telegram.sleep = world.advance  # a latency fault takes lab time, as a slow network would
     world.shop = await build_shop(options, backend=lab.backend, clock=lab.clock, stripe_client=client,
                                   telegram_transport=world._telegram_transport(), sleep=world.advance, catalog=catalog)
@@ -421,11 +423,10 @@ def _amount(invoice: dict) -> str:
     return f"{invoice['total_amount']} {invoice['currency']}"
 
 
-def _stripe_http(fake: StripeFake, trace: Trace) -> stripe.HTTPXClient:
-    """The SDK's own httpx client, wired to the fake through the trace."""
+def _stripe_http(wire: TracedTransport) -> stripe.HTTPXClient:
+    """The SDK's own httpx client, wired to the fake through `wire` (the trace's transport)."""
     http_client = stripe.HTTPXClient(allow_sync_methods=True)
-    http_client._client_async = httpx.AsyncClient(transport=TracedTransport(AsyncStripeTransport(fake), trace,
-                                                                            wires.stripe_api))
+    http_client._client_async = httpx.AsyncClient(transport=wire)
     return http_client
 
 

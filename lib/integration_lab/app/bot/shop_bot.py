@@ -18,6 +18,13 @@ atomic script and repeatable: a session move or cart change carries the update's
 finds it already made instead of adding the item twice or being refused. The command rate limiter counts
 the redelivery as another command (a cut costs the buyer one command of their budget, never money).
 
+Concurrency: an update may be handled twice at once (Telegram redelivers while the first delivery is still
+running), and a buyer's updates may run at once. The cart change is a compare-and-set on the session's data
+as read (`SessionStore.change`, one script), and the data names the updates whose item is in the cart
+(`cart_updates`), so no delivery, however late or concurrent, doubles an item or loses one; every other step is one
+atomic script keyed by the update or the order (the order opens once, stock is held once, a payment settles
+once), and `notebooks/resilience/05_races` runs such pairs interleaved at every Redis command.
+
 A full Redis outage (`degrade=True`, the default): the read-only commands, /catalog and /help, still answer
 from the bot's own products. Their dedupe check, session touch, held-back-delivery resume and rate limit may
 fail (the limiter then lets browsing through: BROWSE_POLICY is the command policy, fail-open); a redelivered
@@ -51,6 +58,7 @@ COMMAND_POLICY = Policy("telegram_command", ("5/10s",), "sliding_log")  # on a R
 READ_ONLY = ("/catalog", "/help")  # commands that write nothing the buyer relies on: they answer in an outage
 UPDATE_MEMORY = 86400  # seconds an update_id is remembered (Telegram stops redelivering long before)
 LOG_KEPT = 1000  # recent updates kept in memory for notebooks; the record of what was handled is in Redis
+CART_TRIES = 8  # compare-and-set rounds for one cart change while other updates of the buyer change the cart
 
 
 @dataclass
@@ -60,6 +68,11 @@ class Handled:
     input: str
     reply: str
     degraded: bool = False  # answered without Redis (a read-only command during an outage)
+
+
+class CartBusy(Exception):
+    """The buyer's cart changed under every try (their other updates at once): the update fails and Telegram
+    delivers it again, when the others are done."""
 
 
 class StoreDown(RedisConnectionError):
@@ -207,13 +220,21 @@ class ShopBot:
         product = self.products.get(sku)
         if product is None:
             return f"No product {sku!r}. Try /catalog."
+        mark = str(update_id)  # the cart remembers which updates put an item in it (`cart_updates`)
         session = await self._ensure_session(user_id)
-        if session.update_id == str(update_id):  # a redelivery: the item is in already
-            cart = session.data.get("cart", [])
-        else:
+        for _ in range(CART_TRIES):
+            if mark in session.data.get("cart_updates", []):  # in already: a redelivery, or a twin delivery at once
+                break
             session = await self.sessions.transition(user_id, "add_to_cart")
-            cart = [*session.data.get("cart", []), sku]
-            await self.sessions.update(user_id, update_id=str(update_id), cart=cart)
+            if mark in session.data.get("cart_updates", []):
+                break
+            # a compare-and-set on the data just read: written only if no other handler changed it since
+            session = await self.sessions.change(user_id, mark, session.data,
+                                                 cart=[*session.data.get("cart", []), sku],
+                                                 cart_updates=[*session.data.get("cart_updates", []), mark])
+        if mark not in session.data.get("cart_updates", []):
+            raise CartBusy(f"user {user_id}'s cart kept changing under update {update_id}")
+        cart = session.data.get("cart", [])
         total = sum(self.products[s].price for s in cart)
         return f"Cart: {', '.join(cart)}. Total {money(total, product.currency)}."
 

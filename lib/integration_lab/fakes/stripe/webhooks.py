@@ -101,6 +101,16 @@ class Deliveries:
         self.log.extend(rows)
         return rows
 
+    async def deliver_one(self, delivery: Delivery, client: httpx.AsyncClient) -> dict[str, Any]:
+        """Send one pending delivery now, whatever else is due: two copies of an event (a `duplicate` fault) sent
+        at once, each by its own caller, is Stripe's at-least-once delivery racing itself. One row, as above."""
+        if self.pending.get(delivery.seq) is not delivery:
+            raise LookupError(f"delivery {delivery.seq} of {delivery.event_id} is not pending")
+        self._release(delivery)
+        row = await self._attempt(delivery, client)
+        self.log.append(row)
+        return row
+
     async def _attempt(self, delivery: Delivery, client: httpx.AsyncClient) -> dict[str, Any]:
         fake, endpoint = self.fake, self.fake.endpoints.get(delivery.endpoint_id)
         event = fake.objects.get(delivery.event_id)
