@@ -3,10 +3,13 @@ one fails as a dropped connection would, until `cut.reconnect()`.
 
 It wraps the client, not the server, so the same cut works on embedded fakeredis and on a real
 redis-server. Every command funnels through `execute_command` (scripts' EVALSHA and SCAN included); a
-pipeline is one round trip (a MULTI/EXEC lands whole or not at all), so it counts as one command.
+pipeline is one round trip (a MULTI/EXEC lands whole or not at all), so it counts as one command. The log
+names a plain pipeline with what it carries: `PIPELINE EVAL <sha>;HGETALL;SET` (a script by its SHA-1).
 """
 
 from __future__ import annotations
+
+import hashlib
 
 from redis.exceptions import ConnectionError as RedisConnectionError
 
@@ -72,8 +75,20 @@ class RedisCut:
         execute = pipe.execute
 
         async def cut_execute(*a, **kw):
-            self._pass("MULTI" if pipe.is_transaction else "PIPELINE")
+            if pipe.is_transaction:
+                self._pass("MULTI")
+            else:
+                self._pass("PIPELINE " + ";".join(_name(args) for args, _ in pipe.command_stack))
             return await execute(*a, **kw)
 
         pipe.execute = cut_execute
         return pipe
+
+
+def _name(args: tuple) -> str:
+    """A pipelined command as the log names it: EVAL and EVALSHA by the script's SHA-1."""
+    name = str(args[0]).upper()
+    if name == "EVAL" and len(args) > 1:
+        # Redis names a script by the SHA-1 of its source: an id, not a security use
+        return f"EVAL {hashlib.sha1(str(args[1]).encode(), usedforsecurity=False).hexdigest()}"
+    return f"EVALSHA {args[1]}" if name == "EVALSHA" and len(args) > 1 else name

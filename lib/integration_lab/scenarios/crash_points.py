@@ -486,8 +486,15 @@ def reference_table(sweep_table: pd.DataFrame) -> pd.DataFrame:
 def _command(commands: list[str], k: int) -> str:
     if k >= len(commands):
         return "(after the last)"
-    name, _, sha = commands[k].partition(" ")
-    return f"{name} {script_name(sha)}" if sha else name
+    return _named(commands[k])
+
+
+def _named(command: str) -> str:
+    """'EVALSHA <sha>' -> 'EVALSHA ledger_apply'; a pipeline (one round trip) as 'PIPELINE(stock_commit, HSET)'."""
+    name, _, rest = command.partition(" ")
+    if name == "PIPELINE" and rest:
+        return f"PIPELINE({', '.join(_named(c).removeprefix('EVAL ') for c in rest.split(';'))})"
+    return f"{name} {script_name(rest)}" if rest else name
 
 
 def _brief(answer: Any) -> str:
