@@ -62,7 +62,7 @@ class Outbox:
     def _job_key(self, job_id: str) -> str:
         return self.keys.key("outbox", "job", job_id)
 
-    def _parked_key(self, chat_id) -> str:
+    def parked_key(self, chat_id) -> str:
         return self.keys.key("outbox", "parked", chat_id)
 
     async def enqueue(self, *jobs: Job) -> int:
@@ -129,13 +129,13 @@ class Outbox:
         return {"job": job["id"], "outcome": "sent", "detail": message_id or job.get("message_id", "")}
 
     async def _set(self, job: dict, outcome: str, value, error: str = "") -> str:
-        return await self._mark(keys=[self._job_key(job["id"]), self._due, self._parked_key(job["chat_id"])],
+        return await self._mark(keys=[self._job_key(job["id"]), self._due, self.parked_key(job["chat_id"])],
                                 args=[job["id"], outcome, self.clock.ms(), value, round(RETENTION * 1000), error])
 
     async def resume(self, chat_id: int) -> int:
         """The buyer wrote to the bot again: their parked jobs are due now. Returns how many."""
         resumed = 0
-        for job_id in await self.redis.smembers(self._parked_key(chat_id)):
+        for job_id in await self.redis.smembers(self.parked_key(chat_id)):
             job = {"id": job_id, "chat_id": chat_id}
             resumed += await self._set(job, "resume", "") == "due"
         return resumed
