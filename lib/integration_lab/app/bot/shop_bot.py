@@ -363,7 +363,7 @@ class ShopBot:
         The session learns the order in the update's last round trip, before the update is remembered."""
         user_id = int(session.user_id)
         order_id = f"{user_id}-{update_id}"
-        placed = await self.shop.checkout.place(order_id, user_id, chat_id, cart)
+        placed = await self.shop.checkout.place(order_id, user_id, chat_id, cart, last)
         if placed.ok:
             self.sessions.stage_write(last, user_id, {**session.data, "order_id": order_id})
         return placed.text, placed.keyboard
