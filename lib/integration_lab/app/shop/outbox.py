@@ -21,15 +21,22 @@ down. A refusal costs no call on the wire.
 
 The one window no code can close: Telegram accepted a sendMessage and we die (or Redis is cut) before the
 mark lands. The lease then runs out and the message is sent again: at least once, never lost. The window is
-kept one Redis command wide: the mark is the very next command after Telegram's answer. A timeout is the
-same window seen from the network: the message may have arrived, and the retry may show it twice.
+kept one Redis round trip wide: the mark is in the very next round trip after Telegram's answer. A timeout
+is the same window seen from the network: the message may have arrived, and the retry may show it twice.
+
+Round trips: a drain reads what is due (one), then each job's claim goes in one pipeline with the marks of
+the job before it (app/batch.py; the mark first, so it is still the next thing Redis hears after Telegram's
+answer, and only one job is ever claimed and not yet marked), and the goods' mark, the ledger's `deliver`
+and the job's `done` go together: one round trip per job sent, and one to end the drain.
 """
 
 from __future__ import annotations
 
 import json
+from contextvars import ContextVar
 from dataclasses import dataclass
 
+from ..batch import Batch
 from ..scripts import register
 from ..telegram.client import BotApi, FloodWait, Forbidden, NotSent, ServerError, TelegramError, TimedOut, Unauthorized
 
@@ -38,6 +45,8 @@ BACKOFF, BACKOFF_CAP = 2.0, 300.0  # seconds: first wait after a 5xx or timeout,
 RETENTION = 7 * 24 * 3600  # seconds a sent (or failed) job's record is kept, then Redis drops it
 BATCH = 100  # jobs looked at per drain
 HOLD_UNAUTHORIZED = 60.0  # seconds a job waits after a 401 before trying the (hopefully replaced) token again
+# the marks of the job a drain just handled, sent with the next job's claim (None outside a drain: at once)
+_MARKS: ContextVar[Batch | None] = ContextVar("outbox_marks", default=None)
 
 
 @dataclass(frozen=True)
@@ -76,21 +85,30 @@ class Outbox:
     async def drain(self, limit: int = BATCH) -> list[dict]:
         """Send what is due now. Returns one row per job looked at: id, outcome, and detail."""
         now, rows, waiting = self.clock.ms(), [], {}  # chat -> when Telegram lets us send to it again
-        for job_id in await self.redis.zrangebyscore(self._due, "-inf", now, start=0, num=limit):
-            flat = await self._claim(keys=[self._job_key(job_id), self._due],
-                                     args=[job_id, self.clock.ms(), round(LEASE * 1000)])
-            if not flat:
-                continue
-            job = dict(zip(flat[::2], flat[1::2]))
-            if job["state"] == "sent":  # sent earlier; only the ledger's `deliver` is left
-                rows.append(await self._finish(job))
-            elif job["chat_id"] in waiting:  # Telegram asked us to slow down for this chat: no more this round
-                await self._set(job, "retry", waiting[job["chat_id"]], "waiting for the chat's retry_after")
-            else:
-                row = await self._send(job)
-                if row["outcome"] == "retry_after":
-                    waiting[job["chat_id"]] = row["until"]
-                rows.append(row)
+        due = await self.redis.zrangebyscore(self._due, "-inf", now, start=0, num=limit)
+        marks = Batch(self.redis)
+        staging = _MARKS.set(marks)
+        try:
+            for job_id in due:
+                claim = marks.script(self._claim, [self._job_key(job_id), self._due],
+                                     [job_id, self.clock.ms(), round(LEASE * 1000)])
+                await marks.send()  # the last job's marks, then this claim
+                flat = claim.value
+                if not flat:
+                    continue
+                job = dict(zip(flat[::2], flat[1::2]))
+                if job["state"] == "sent":  # sent earlier; only the ledger's `deliver` is left
+                    rows.append(await self._finish(job))
+                elif job["chat_id"] in waiting:  # Telegram asked us to slow down for this chat: no more this round
+                    await self._set(job, "retry", waiting[job["chat_id"]], "waiting for the chat's retry_after")
+                else:
+                    row = await self._send(job)
+                    if row["outcome"] == "retry_after":
+                        waiting[job["chat_id"]] = row["until"]
+                    rows.append(row)
+        finally:
+            _MARKS.reset(staging)
+        await marks.send()  # the last job's marks
         return rows
 
     async def _send(self, job: dict) -> dict:
@@ -117,20 +135,35 @@ class Outbox:
         except TelegramError as error:
             await self._set(job, "fail", error.description)
             return {"job": job["id"], "outcome": "failed", "detail": error.description}
-        # the window: Telegram has the message; the mark below is the next Redis command
-        if await self._set(job, "sent", message["message_id"]) == "sent":
+        # the window: Telegram has the message; the mark below is in the next Redis round trip
+        marks = _MARKS.get()
+        if marks is not None:  # in a drain: the goods' mark, the ledger's deliver and done go together
+            await self._set(job, "sent", message["message_id"])
+            if job.get("deliver") == "1":
+                return await self._finish(job, message["message_id"])
+        elif await self._set(job, "sent", message["message_id"]) == "sent":
             return await self._finish(job, message["message_id"])
         return {"job": job["id"], "outcome": "sent", "detail": message["message_id"]}
 
     async def _finish(self, job: dict, message_id=None) -> dict:
-        if self.ledger is not None and job.get("order_id"):
-            await self.ledger.deliver(job["order_id"])  # idempotent: a repeat answers duplicate
+        marks = _MARKS.get()
+        if self.ledger is not None and job.get("order_id"):  # idempotent: a repeat answers duplicate
+            if marks is None:
+                await self.ledger.deliver(job["order_id"])
+            else:
+                self.ledger.stage_apply(marks, "deliver", job["order_id"], "ledger", "-")
         await self._set(job, "done", "")
         return {"job": job["id"], "outcome": "sent", "detail": message_id or job.get("message_id", "")}
 
-    async def _set(self, job: dict, outcome: str, value, error: str = "") -> str:
-        return await self._mark(keys=[self._job_key(job["id"]), self._due, self.parked_key(job["chat_id"])],
-                                args=[job["id"], outcome, self.clock.ms(), value, round(RETENTION * 1000), error])
+    async def _set(self, job: dict, outcome: str, value, error: str = "") -> str | None:
+        """Mark what became of a job: at once, or in a drain staged for its next round trip (answer: None)."""
+        keys = [self._job_key(job["id"]), self._due, self.parked_key(job["chat_id"])]
+        args = [job["id"], outcome, self.clock.ms(), value, round(RETENTION * 1000), error]
+        marks = _MARKS.get()
+        if marks is not None:
+            marks.script(self._mark, keys, args)
+            return None
+        return await self._mark(keys=keys, args=args)
 
     async def resume(self, chat_id: int) -> int:
         """The buyer wrote to the bot again: their parked jobs are due now. Returns how many."""
