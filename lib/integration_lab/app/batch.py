@@ -27,6 +27,13 @@ class Answer:
     def __init__(self, parse: Callable[[Any], Any] | None):
         self._value, self._parse = Answer._UNSENT, parse
 
+    @classmethod
+    def known(cls, value: Any) -> "Answer":
+        """An answer known without asking Redis (a command that need not be staged)."""
+        answer = cls(None)
+        answer._value = value
+        return answer
+
     def _set(self, raw: Any) -> None:
         self._value = self._parse(raw) if self._parse is not None else raw
 

@@ -249,7 +249,7 @@ class ShopBot:
                                await self.shop.club.successful_payment(message))
             if "successful_payment" in message:
                 return Handled(uid, user["id"], "(successful_payment)",
-                               await self.shop.fulfilment.successful_payment(message))
+                               await self.shop.fulfilment.successful_payment(message, last))
             if "refunded_payment" in message:
                 return Handled(uid, user["id"], "(refunded_payment)",
                                await self.shop.refunds.refunded_payment(message))

@@ -12,6 +12,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..batch import Answer
 from ..scripts import register
 
 CURRENCIES = ("USD", "UZS", "XTR")  # minor units: cents and tiyin; XTR is whole Telegram Stars
@@ -105,14 +106,17 @@ class Ledger:
 
     async def apply(self, op: str, order_id: str, provider: str, ref: str, amount: int = 0, currency: str = "",
                     detail: str = "") -> Outcome:
-        if not order_id or any(c in str(order_id) for c in "{}"):
+        if not _named(order_id):
             return Outcome("unknown_order", "")
         return _outcome(await self._apply(keys=self._keys(str(order_id)), args=[
             op, provider, ref, int(amount), currency.upper(), self.clock.ms(), detail]))
 
     def stage_apply(self, batch, op: str, order_id: str, provider: str, ref: str, amount: int = 0,
                     currency: str = "", detail: str = ""):
-        """`apply` staged in a batch: its answer is the Outcome (order_id as `apply` accepts it)."""
+        """`apply` staged in a batch: its answer is the Outcome (an order id `apply` would not look up is
+        answered unknown_order without being staged)."""
+        if not _named(order_id):
+            return Answer.known(Outcome("unknown_order", ""))
         return batch.script(self._apply, self._keys(str(order_id)), [
             op, provider, ref, int(amount), currency.upper(), self.clock.ms(), detail], parse=_outcome)
 
@@ -154,6 +158,11 @@ class Ledger:
 
     async def journal(self, order_id: str) -> list[dict[str, Any]]:
         return [json.loads(v) for v in await self.redis.lrange(self._keys(order_id)[2], 0, -1)]
+
+
+def _named(order_id) -> bool:
+    """Can `order_id` name an order's keys (its hash tag)?"""
+    return bool(order_id) and not any(c in str(order_id) for c in "{}")
 
 
 def _open_args(amount: int, currency: str, order_id: str, description: str, prices: dict[str, int] | None,

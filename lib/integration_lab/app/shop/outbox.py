@@ -77,10 +77,19 @@ class Outbox:
     async def enqueue(self, *jobs: Job) -> int:
         """Queue jobs (one script: all or none); a job id seen before is not queued again. Returns how many
         were queued now."""
+        return await self._enqueue(keys=self._enqueue_keys(jobs), args=self._enqueue_args(jobs))
+
+    def stage_enqueue(self, batch, *jobs: Job):
+        """`enqueue` staged in a batch (app/batch.py)."""
+        return batch.script(self._enqueue, self._enqueue_keys(jobs), self._enqueue_args(jobs))
+
+    def _enqueue_keys(self, jobs) -> list[str]:
+        return [self._due, *(self._job_key(j.id) for j in jobs)]
+
+    def _enqueue_args(self, jobs) -> list:
         fields = [json.dumps({"id": j.id, "chat_id": j.chat_id, "text": j.text, "order_id": j.order_id,
                               "deliver": int(j.deliver)}) for j in jobs]
-        return await self._enqueue(keys=[self._due, *(self._job_key(j.id) for j in jobs)],
-                                   args=[self.clock.ms(), *fields])
+        return [self.clock.ms(), *fields]
 
     async def drain(self, limit: int = BATCH) -> list[dict]:
         """Send what is due now. Returns one row per job looked at: id, outcome, and detail."""
