@@ -148,13 +148,18 @@ class Ledger:
 
     # what notebooks and reports read ------------------------------------------------------------------
     async def payments(self, order_id: str) -> list[dict[str, Any]]:
-        raw = await self.redis.hgetall(self._keys(order_id)[1])
-        rows = [json.loads(v) for v in raw.values()]
-        return sorted(rows, key=lambda r: (r["at"], r["provider"], r["ref"]))
+        return _payments(await self.redis.hgetall(self._keys(order_id)[1]))
+
+    def stage_payments(self, batch, order_id: str):
+        """`payments` staged in a batch: its answer is the list."""
+        return batch.command("HGETALL", self._keys(order_id)[1], parse=_payments)
 
     async def payment(self, order_id: str, provider: str, ref: str) -> dict[str, Any] | None:
-        raw = await self.redis.hget(self._keys(order_id)[1], f"{provider}:{ref}")
-        return json.loads(raw) if raw else None
+        return _payment(await self.redis.hget(self._keys(order_id)[1], f"{provider}:{ref}"))
+
+    def stage_payment(self, batch, order_id: str, provider: str, ref: str):
+        """`payment` staged in a batch: its answer is the payment, or None."""
+        return batch.command("HGET", self._keys(order_id)[1], f"{provider}:{ref}", parse=_payment)
 
     async def journal(self, order_id: str) -> list[dict[str, Any]]:
         return [json.loads(v) for v in await self.redis.lrange(self._keys(order_id)[2], 0, -1)]
@@ -196,3 +201,12 @@ def _outcome(answer: list) -> Outcome:
     outcome, status, *more = answer  # more: the payment as stored and paid_by (ledger_apply.lua)
     payment, paid_by = (more + ["", ""])[:2]
     return Outcome(outcome, status, json.loads(payment) if payment else None, paid_by or "")
+
+
+def _payments(raw: dict[str, str]) -> list[dict[str, Any]]:
+    rows = [json.loads(v) for v in raw.values()]
+    return sorted(rows, key=lambda r: (r["at"], r["provider"], r["ref"]))
+
+
+def _payment(raw: str | None) -> dict[str, Any] | None:
+    return json.loads(raw) if raw else None
