@@ -122,6 +122,8 @@ class Checkout:
             return f"Order {order_id} cannot be paid with {ROUTES[route]}."
         if route == "stripe_checkout":
             return await self._stripe_checkout(record, order_id, price, attempt)
+        if route == "stripe":
+            return await self._stripe(record, order_id, price, order)
         return await getattr(self, f"_{route}")(record, order_id, price)
 
     async def _stars(self, record: ShopOrder, order_id: str, price: int) -> str:
@@ -154,11 +156,11 @@ class Checkout:
                                     reply_markup={"inline_keyboard": [[{"text": label, "url": url}]]})
         return text
 
-    async def _stripe(self, record: ShopOrder, order_id: str, price: int) -> str:
+    async def _stripe(self, record: ShopOrder, order_id: str, price: int, order=None) -> str:
         if self.stripe is None:
             return "Card payments with Stripe are not available right now."
         try:
-            intent = await self.stripe.open_intent(order_id)
+            intent = await self.stripe.open_intent(order_id, order=order)
         except StripeUnavailable:  # down, or its breaker open, or its bulkhead full: an answer, not a failure
             return TRY_AGAIN
         text = (f"Pay {money(price, 'USD')} by card with Stripe (payment {intent.id}); we will confirm here as "

@@ -26,13 +26,14 @@ from ..money import money
 from ..payments.ledger import Ledger
 from ..telegram.client import BadRequest, BotApi
 from .catalog import Product
-from .orders import ShopOrders
+from .orders import ShopOrder, ShopOrders
 from .outbox import Job, Outbox
 from .stock import Stock
 
 STARS, TELEGRAM_CARD = "stars", "telegram"  # ledger providers of the two Telegram routes
 ROUTE_NAMES = {STARS: "Telegram Stars", TELEGRAM_CARD: "card (Telegram)", "payme": "Payme", "click": "Click",
                "stripe": "card (Stripe)"}
+UNREAD = object()  # on_paid: the caller did not read the order's record
 # by then the buyer's conversation (15 minutes) has lapsed too, so its pay buttons no longer answer
 EXPIRED = ("The Stripe payment link for order {order_id} expired; nothing was charged. To buy, start again with "
            "/catalog.")
@@ -44,11 +45,14 @@ class Fulfilment:
         self.ledger, self.stock, self.orders, self.outbox = ledger, stock, orders, outbox
         self.catalog, self.api = catalog, api
 
-    async def on_paid(self, order_id: str, paid: dict | None = None, last: Batch | None = None) -> str:
+    async def on_paid(self, order_id: str, paid: dict | None = None, last: Batch | None = None,
+                      record: ShopOrder | None | object = UNREAD) -> str:
         """not_ours (not a shop order: one Redis read), duplicate, or queued. `paid`: the paying payment as
         the ledger stored it, when the caller has it; `last`: the caller's last round trip, which queues the
-        goods and marks the order fulfilled (sent by the caller, after this returns), else one of its own."""
-        record = await self.orders.get(order_id)
+        goods and marks the order fulfilled (sent by the caller, after this returns), else one of its own;
+        `record`: the order's record as the caller read it (None: there is none)."""
+        if record is UNREAD:
+            record = await self.orders.get(order_id)
         if record is None:
             return "not_ours"
         if record.fulfilled:
@@ -79,10 +83,15 @@ class Fulfilment:
         paid = message["successful_payment"]
         order_id, ref = paid["invoice_payload"], paid["telegram_payment_charge_id"]
         provider = STARS if paid["currency"] == "XTR" else TELEGRAM_CARD
-        result = await self.ledger.settle(order_id, provider, ref, paid["total_amount"], paid["currency"])
+        batch = Batch(self.ledger.redis)  # the settlement and the order's record (for on_paid): one round trip
+        settled = self.ledger.stage_apply(batch, "settle", order_id, provider, ref, paid["total_amount"],
+                                          paid["currency"])
+        record = self.orders.stage_get(batch, order_id) if len(batch) else None
+        await batch.send()
+        result = settled.value
         payment = result.payment  # this payment as the ledger stored it
         if result.outcome == "paid" or (result.outcome == "duplicate" and payment and payment["status"] == "succeeded"):
-            return f"paid: {await self.on_paid(order_id, payment, last)}"
+            return f"paid: {await self.on_paid(order_id, payment, last, record.value)}"
         user_id = (message.get("from") or {}).get("id") or message["chat"]["id"]
         return await self.give_back(order_id, provider, ref, paid["total_amount"], paid["currency"], user_id,
                                     message["chat"]["id"], result.outcome, last)
