@@ -20,9 +20,10 @@ the redelivery as another command (a cut costs the buyer one command of their bu
 
 Round trips: an update's first call is one script (bot_update.lua): the repeat check, whether the chat has
 outbox jobs parked (only then are they resumed), the command rate limit, and the session step the update
-needs (start, touch, or a move), so what the session is comes back with it. Writes nothing the reply
-depends on (a cart's order id, an emptied cart, a canceled order) wait for the update's last round trip:
-one pipeline (app/batch.py) with the update_id remembered last, after the reply went out, as before.
+needs (start, touch, or a move), so the session comes back with it. Writes the reply does not wait for (a
+checkout's order id in the session, an emptied cart, a short order canceled, a paid order's goods queued)
+go in the update's last round trip: one pipeline (app/batch.py), in order, with the update_id remembered
+last, after the reply went out, as before.
 
 A full Redis outage (`degrade=True`, the default): the read-only commands, /catalog and /help, still answer
 from the bot's own products. Their dedupe check, session touch, held-back-delivery resume and rate limit may
@@ -97,7 +98,7 @@ class Begun:
     decision: Decision | None = None
     status: str = ""  # the session step: ok, missing, refused ('' none asked)
     state: str = ""  # the session's state when a move was refused
-    flat: list = None  # the session's fields (flat)
+    flat: list | None = None  # the session's fields (flat)
     event: str = ""
     user_id: int | None = None
 
