@@ -30,6 +30,30 @@ async def test_every_cut_point_is_repaired_by_the_providers_resend(lab, flow):
     assert (table["resends"][:-1] <= 1).all()  # the first resend after reconnecting is enough
 
 
+@pytest.mark.parametrize("flow", FLOWS)
+async def test_a_connection_lost_inside_a_pipeline_is_repaired_too(lab, flow):
+    """A plain pipeline (one round trip, app/batch.py) is not atomic: the server may have run a part of it when
+    the connection drops. Every such part, of every pipeline of every flow, is repaired by the resend."""
+    table = await sweep(lab, flow, within_pipelines=True)
+    inside = table[table["cut before"].str.contains(r"\) after \d+$")]
+    answered = inside["outcome"] == "answered without Redis"
+    assert set(inside.loc[answered, "request"]) <= {"/catalog", "/help"}, inside[answered].to_string()
+    assert (inside["outcome"][~answered] == "repaired").all(), inside[inside["outcome"] != "repaired"].to_string()
+
+
+async def test_a_cut_inside_a_pipeline_runs_its_first_commands_then_fails(lab):
+    cut = RedisCut.of(lab.redis)
+    cut.fail_after(0, within=1)
+    async with lab.redis.pipeline(transaction=False) as pipe:
+        pipe.set(lab.keys.key("a"), 1).set(lab.keys.key("b"), 2)
+        with pytest.raises(RedisCutError):
+            await pipe.execute()
+    with pytest.raises(RedisCutError):  # once: the connection is down from then on
+        await lab.redis.get(lab.keys.key("a"))
+    cut.reconnect()
+    assert await lab.redis.mget(lab.keys.key("a"), lab.keys.key("b")) == ["1", None]
+
+
 async def test_a_cut_lets_k_commands_through_then_fails_every_command_until_reconnected(lab):
     cut = RedisCut(lab.redis)
     cut.fail_after(2)

@@ -95,13 +95,14 @@ async def test_a_cart_that_keeps_changing_fails_the_update_for_telegram_to_redel
     world = await cart_world(lab)
     user = buyer(lab)
     await world.bot.handle(update(world, user, 1, "/start"))
-    store, change = world.bot.sessions, world.bot.sessions.change
+    store, transition = world.bot.sessions, world.bot.sessions.transition
 
-    async def another_buy_first(user_id, mark, read, **data):  # every try, another update changes it in between
-        await store.update(user_id, cart=[*read.get("cart", []), "beans"])
-        return await change(user_id, mark, read, **data)
+    async def another_buy_first(user_id, event, update_id="", data=None, expected=None):
+        if expected is not None:  # every try, another update changes the cart in between
+            await store.update(user_id, cart=[*expected.get("cart", []), "beans"])
+        return await transition(user_id, event, update_id, data=data, expected=expected)
 
-    monkeypatch.setattr(store, "change", another_buy_first)
+    monkeypatch.setattr(store, "transition", another_buy_first)
     with pytest.raises(shop_bot.CartBusy):
         await world.bot.handle(update(world, user, 2, "/buy tea"))
     assert "tea" not in await cart(world, user)

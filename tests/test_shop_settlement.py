@@ -167,7 +167,7 @@ async def test_a_cut_at_every_command_of_settle_and_enqueue_is_repaired_by_the_r
                         (await shop.stock.levels())["mug"], len(telegram.sent)))
         if k >= 0 and not tripped:
             break
-    assert len(results) > 5
+    assert len(results) >= 5  # uncut, a cut before each of the flow's round trips (three or more), one past them
     for k, paid, delivered, jobs, mug, sent in results:  # paid once, sold once, delivered once
         assert (paid, delivered, jobs, mug, sent) == (1, True, ["s1:goods", "s1:receipt"],
                                                       {"available": 4, "held": 0, "sold": 1}, 2), (route, k)

@@ -153,6 +153,21 @@ class RateLimiter:
 
     async def hit(self, policy: Policy, subject: str | int, cost: int = 1) -> Decision:
         """Ask for `cost` units of `policy` for `subject` (a user id); counts only if allowed."""
+        keys, packed = self.prepare(policy, subject, cost)
+        script = self._scripts[policy.algorithm]
+        try:
+            try:
+                # execute_command itself (what evalsha() calls): two frames fewer on every decision's path
+                answer = await self._redis.execute_command("EVALSHA", script.sha, len(keys), *keys, packed)
+            except NoScriptError:  # a server that has not seen it yet: the Script loads it and runs it
+                answer = await script(keys=keys, args=(packed,))
+        except (RedisError, OSError):  # Redis cannot be asked: the policy decides, and nothing is counted
+            return self.without_redis(policy)
+        return _decision(policy, int(answer))
+
+    def prepare(self, policy: Policy, subject: str | int, cost: int = 1) -> tuple[list[str], str]:
+        """The keys and the packed argument of one decision, for a script that takes it as part of a larger
+        step (its algorithm's script composed in, scripts.py); `decide` reads its answer."""
         subject = str(subject)
         if not subject or "{" in subject or "}" in subject:
             raise ValueError(f"a rate-limit subject must be non-empty and free of braces, got {subject!r}")
@@ -167,18 +182,15 @@ class RateLimiter:
             packed = f'[{now_ms},{cost},{limits_part},"{self._ids.token("req_", 16)}"]'
         else:
             packed = f"[{now_ms},{cost},{limits_part}]"
-        keys, script = self._keys_for(policy, subject, now_ms), self._scripts[policy.algorithm]
-        try:
-            try:
-                # execute_command itself (what evalsha() calls): two frames fewer on every decision's path
-                answer = await self._redis.execute_command("EVALSHA", script.sha, len(keys), *keys, packed)
-            except NoScriptError:  # a server that has not seen it yet: the Script loads it and runs it
-                answer = await script(keys=keys, args=(packed,))
-        except (RedisError, OSError):  # Redis cannot be asked: the policy decides, and nothing is counted
-            return self._without_redis(policy)
+        return self._keys_for(policy, subject, now_ms), packed
+
+    @staticmethod
+    def decide(policy: Policy, answer: int) -> Decision:
+        """The Decision a script's answer means (the answer of `prepare`'s keys and argument)."""
         return _decision(policy, int(answer))
 
-    def _without_redis(self, policy: Policy) -> Decision:
+    def without_redis(self, policy: Policy) -> Decision:
+        """The policy's decision when Redis cannot be asked (counted in `outage_decisions`)."""
         self.outage_decisions[policy.on_outage] += 1
         if policy.on_outage == "open":
             return Decision(True, 0, 0, degraded=True)

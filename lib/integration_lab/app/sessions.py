@@ -59,6 +59,7 @@ class SessionStore:
         self.redis, self.keys, self.clock, self.flow = redis, keys, clock, flow
         self.ttl_ms, self.initial_state = check_ttl(ttl), initial_state
         self._index = keys.key("sessions", "expiry")
+        self._start = register(redis, "session_start")
         self._transition = register(redis, "session_transition")
         self._touch = register(redis, "session_touch")
         self._update = register(redis, "session_update")
@@ -66,24 +67,20 @@ class SessionStore:
     def _key(self, user_id: int | str) -> str:
         return self.keys.key("session", user_id)
 
+    def keys_of(self, user_id: int | str) -> list[str]:
+        """The keys a session step touches: the session hash and the expiry index (for scripts that take one)."""
+        return [self._key(user_id), self._index]
+
     async def start(self, user_id: int | str, data: dict[str, Any] | None = None) -> Session:
-        """A fresh session (replacing any old one) in the initial state."""
-        key, now = self._key(user_id), self.clock.ms()
-        fields = {"user_id": str(user_id), "state": self.initial_state, "data": encode_json(data or {}),
-                  "created_at": now, "updated_at": now}
-        async with self.redis.pipeline(transaction=True) as pipe:
-            pipe.delete(key)
-            pipe.hset(key, mapping=fields)
-            pipe.pexpire(key, self.ttl_ms)
-            pipe.zadd(self._index, {str(user_id): now + self.ttl_ms})
-            pipe.hgetall(key)
-            *_, stored = await pipe.execute()
-        return _session(stored)
+        """A fresh session (replacing any old one) in the initial state (one script)."""
+        flat = await self._start(keys=self.keys_of(user_id), args=[
+            self.clock.ms(), self.ttl_ms, str(user_id), self.initial_state, encode_json(data or {})])
+        return from_flat(flat)
 
     async def get(self, user_id: int | str) -> Session | None:
         """The session, its TTL refreshed; None when there is none."""
-        flat = await self._touch(keys=[self._key(user_id), self._index], args=[self.clock.ms(), self.ttl_ms, str(user_id)])
-        return _session(dict(zip(flat[::2], flat[1::2]))) if flat else None
+        flat = await self._touch(keys=self.keys_of(user_id), args=[self.clock.ms(), self.ttl_ms, str(user_id)])
+        return from_flat(flat) if flat else None
 
     async def require(self, user_id: int | str) -> Session:
         session = await self.get(user_id)
@@ -95,38 +92,43 @@ class SessionStore:
         """Merge `data` into the session's data (a cart, a chosen product); the last writer wins. `update_id`
         names the Telegram update that made the change (`Session.update_id`)."""
         session = await self.require(user_id)
-        merged = encode_json({**session.data, **data})
-        flat = await self._update(keys=[self._key(user_id), self._index],
-                                  args=[self.clock.ms(), self.ttl_ms, str(user_id), merged, update_id])
+        return await self.write(user_id, {**session.data, **data}, update_id)
+
+    async def write(self, user_id: int | str, data: dict[str, Any], update_id: str = "") -> Session:
+        """Replace a live session's data with `data` (the caller's session, as it read it, merged with its
+        change: no second read). Raises SessionExpired when the session is gone."""
+        flat = await self._update(keys=self.keys_of(user_id), args=self._write_args(user_id, data, update_id))
         if not flat:
             raise SessionExpired(f"user {user_id}'s session lapsed during the update")
-        return _session(dict(zip(flat[::2], flat[1::2])))
+        return from_flat(flat)
 
-    async def change(self, user_id: int | str, update_id: str, read: dict[str, Any], **data: Any) -> Session:
-        """Merge `data` into `read` (the data the caller read) and store it only if the session still holds
-        exactly `read`: one script, a compare-and-set. Returns the session as it now stands: with the change if
-        it was written; otherwise another handler changed the data meanwhile, and the caller decides again from
-        what is returned."""
-        flat = await self._update(keys=[self._key(user_id), self._index],
-                                  args=[self.clock.ms(), self.ttl_ms, str(user_id), encode_json({**read, **data}),
-                                        update_id, encode_json(read)])
-        if not flat:
-            raise SessionExpired(f"user {user_id}'s session lapsed during the update")
-        return _session(dict(zip(flat[::2], flat[1::2])))
+    def stage_write(self, batch, user_id: int | str, data: dict[str, Any], update_id: str = "") -> None:
+        """`write` staged in a batch (app/batch.py): sent with the batch; a session gone meanwhile stays gone."""
+        batch.script(self._update, self.keys_of(user_id), self._write_args(user_id, data, update_id))
 
-    async def transition(self, user_id: int | str, event: str, update_id: str = "") -> Session:
-        """Move the session on `event`. With `update_id`, a repeat of the move that update already made is
-        answered with the session as it stands instead of being refused."""
+    def _write_args(self, user_id: int | str, data: dict[str, Any], update_id: str) -> list:
+        return [self.clock.ms(), self.ttl_ms, str(user_id), encode_json(data), update_id]
+
+    def pairs(self, event: str) -> list[str]:
+        """The (from, to) states `event` moves between, flat, as the transition script takes them."""
         pairs = [part for (state, ev), nxt in sorted(self.flow.items()) if ev == event for part in (state, nxt)]
         if not pairs:
             raise InvalidTransition(f"unknown event {event!r}")
+        return pairs
+
+    async def transition(self, user_id: int | str, event: str, update_id: str = "",
+                         data: dict[str, Any] | None = None, expected: dict[str, Any] | None = None) -> Session:
+        """Move the session on `event`. With `update_id`, a repeat of the move that update already made is
+        answered with the session as it stands instead of being refused. With `data`, the move also replaces
+        the session's data (both land together, or neither); with `expected` too (the data `data` was computed
+        from), only if the session still holds exactly that: otherwise nothing moves, and the session as it
+        stands comes back for the caller to decide again (a compare-and-set)."""
+        pairs = self.pairs(event)
         status, state, _, flat = await self._transition(
-            keys=[self._key(user_id), self._index], args=[self.clock.ms(), self.ttl_ms, str(user_id), update_id, *pairs])
-        if status == "missing":
-            raise SessionExpired(f"user {user_id} has no live session")
-        if status == "refused":
-            raise InvalidTransition(f"cannot {event!r} while {state!r}")
-        return _session(dict(zip(flat[::2], flat[1::2])))
+            keys=self.keys_of(user_id), args=[self.clock.ms(), self.ttl_ms, str(user_id), update_id,
+                                              "" if data is None else encode_json(data),
+                                              "" if expected is None else encode_json(expected), *pairs])
+        return moved(user_id, event, status, state, flat)
 
     async def end(self, user_id: int | str) -> bool:
         async with self.redis.pipeline(transaction=True) as pipe:
@@ -153,6 +155,20 @@ class SessionStore:
         if lapsed:
             await self.redis.zrem(self._index, *lapsed)
         return sorted(lapsed)
+
+
+def moved(user_id, event: str, status: str, state: str, flat: list) -> Session:
+    """A transition script's answer as the session it left, or the error it means."""
+    if status == "missing":
+        raise SessionExpired(f"user {user_id} has no live session")
+    if status == "refused":
+        raise InvalidTransition(f"cannot {event!r} while {state!r}")
+    return from_flat(flat)
+
+
+def from_flat(flat: list) -> Session:
+    """A Session from a script's flat list of the hash's fields."""
+    return _session(dict(zip(flat[::2], flat[1::2])))
 
 
 def _session(raw: dict[str, str]) -> Session:

@@ -165,7 +165,7 @@ class LoadRun:
                 raise Restart()
             if journey is not None:  # redis-cut: Redis drops before command k of the payment's handling
                 journey.faulted = True
-                shop.cut.fail_after(journey.buyer.number % 6)
+                shop.cut.fail_after(journey.buyer.number % 4)
             if kind == "pre_checkout_query":
                 asked = self.asked_at.pop(update["pre_checkout_query"]["from"]["id"], None)
                 if asked is not None:
@@ -215,7 +215,7 @@ class LoadRun:
             return None
         journey.faulted = True
         cut = self.world.shop.cut
-        cut.fail_after(journey.buyer.number % 6)
+        cut.fail_after(journey.buyer.number % 4)
         return cut.reconnect
 
     # ---- the run ---------------------------------------------------------------------------------------

@@ -3,13 +3,20 @@ one fails as a dropped connection would, until `cut.reconnect()`.
 
 It wraps the client, not the server, so the same cut works on embedded fakeredis and on a real
 redis-server. Every command funnels through `execute_command` (scripts' EVALSHA and SCAN included); a
-pipeline is one round trip (a MULTI/EXEC lands whole or not at all), so it counts as one command.
+pipeline is one round trip (a MULTI/EXEC lands whole or not at all), so it counts as one command. The log
+names a plain pipeline with what it carries: `PIPELINE EVAL <sha>;HGETALL;SET` (a script by its SHA-1).
+
+A plain pipeline is not atomic: a connection lost while the server works through it leaves the commands it
+had run. `fail_after(k, within=j)` makes that cut: the (k+1)-th round trip, if it is a plain pipeline of
+more than j commands, runs its first j and then fails (anything else fails whole, as with fail_after(k)).
 
 `gate`, when set, is awaited before each command (and each pipeline) with its name and arguments, before the
 cut is consulted: the interleaving harness (runtime/interleave.py) stops concurrent handlers there.
 """
 
 from __future__ import annotations
+
+import hashlib
 
 from redis.exceptions import ConnectionError as RedisConnectionError
 
@@ -29,6 +36,7 @@ class RedisCut:
         client._lab_cut = self
         self.client = client
         self.allowed: int | None = None  # commands still allowed; None: connected
+        self.within: int | None = None  # commands of a plain pipeline the cut lets through (None: none)
         self.tripped = False  # has a command met the cut since it was armed?
         self.count = 0  # commands that went through
         self.log: list[str] | None = None  # their names, while a sweep records (None: not kept)
@@ -42,10 +50,12 @@ class RedisCut:
     def connected(self) -> bool:
         return self.allowed is None or self.allowed > 0
 
-    def fail_after(self, k: int) -> None:
+    def fail_after(self, k: int, within: int | None = None) -> None:
         if isinstance(k, bool) or not isinstance(k, int) or k < 0:
             raise ValueError("fail_after: a whole number of commands >= 0")
-        self.allowed, self.tripped = k, False
+        if within is not None and (isinstance(within, bool) or not isinstance(within, int) or within < 1):
+            raise ValueError("fail_after: within, a whole number of a pipeline's commands >= 1")
+        self.allowed, self.within, self.tripped = k, within, False
 
     def disconnect(self) -> None:
         self.fail_after(0)
@@ -56,15 +66,24 @@ class RedisCut:
     def describe(self) -> dict:
         return {"connected": self.allowed is None, "fail_after": self.allowed}
 
-    def _pass(self, name: str) -> None:
+    def _pass(self, name: str, commands: int = 1) -> int | None:
+        """Let a round trip through, or fail it. For a plain pipeline of `commands`, the answer is how many of
+        them the cut lets run before the connection drops (None: all of them)."""
         if self.allowed is not None:
             if self.allowed <= 0:
                 self.tripped = True
+                if self.within is not None and self.within < commands:
+                    ran, self.within = self.within, None  # once: every later command fails whole
+                    self.count += 1  # the server heard it, and ran a part
+                    if self.log is not None:
+                        self.log.append(name)
+                    return ran
                 raise RedisCutError(f"Connection lost before {name} (lab: Redis cut)")
             self.allowed -= 1
         self.count += 1
         if self.log is not None:
             self.log.append(name)
+        return None
 
     async def _execute_command(self, *args, **options):
         name = str(args[0]).upper()
@@ -82,8 +101,26 @@ class RedisCut:
             if self.gate is not None:
                 first = pipe.command_stack[0][0] if pipe.command_stack else ("",)
                 await self.gate("MULTI" if pipe.is_transaction else "PIPELINE", first)
-            self._pass("MULTI" if pipe.is_transaction else "PIPELINE")
-            return await execute(*a, **kw)
+            if pipe.is_transaction:
+                self._pass("MULTI")
+                return await execute(*a, **kw)
+            stack = pipe.command_stack
+            ran = self._pass("PIPELINE " + ";".join(_name(args) for args, _ in stack), len(stack))
+            if ran is None:
+                return await execute(*a, **kw)
+            total = len(stack)
+            del stack[ran:]  # the server ran the first `ran` commands; then the connection dropped
+            await execute(*a, **kw)
+            raise RedisCutError(f"Connection lost after {ran} of a pipeline's {total} commands (lab: Redis cut)")
 
         pipe.execute = cut_execute
         return pipe
+
+
+def _name(args: tuple) -> str:
+    """A pipelined command as the log names it: EVAL and EVALSHA by the script's SHA-1."""
+    name = str(args[0]).upper()
+    if name == "EVAL" and len(args) > 1:
+        # Redis names a script by the SHA-1 of its source: an id, not a security use
+        return f"EVAL {hashlib.sha1(str(args[1]).encode(), usedforsecurity=False).hexdigest()}"
+    return f"EVALSHA {args[1]}" if name == "EVALSHA" and len(args) > 1 else name

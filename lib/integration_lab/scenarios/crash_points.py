@@ -388,13 +388,15 @@ class Run:
     degraded: list[str] = field(default_factory=list)  # requests answered without Redis
 
 
-async def run_flow(lab, cut: RedisCut, name: str, k: int | None) -> tuple[Run, dict[str, Any]]:
-    """One run on a clean keyspace: cut before command k (None: never). Returns the run and the facts judged."""
+async def run_flow(lab, cut: RedisCut, name: str, k: int | None,
+                   within: int | None = None) -> tuple[Run, dict[str, Any]]:
+    """One run on a clean keyspace: cut before command k (None: never); with `within`, a plain pipeline at k
+    runs its first `within` commands before the connection drops. Returns the run and the facts judged."""
     await lab.backend.clean()
     flow = await build_flow(lab, name)
     cut.log = []
     if k is not None:
-        cut.fail_after(k)
+        cut.fail_after(k, within)
     run = Run([], set(), cut.log, [request.step for request in flow.requests])
     try:
         for request in flow.requests:
@@ -460,18 +462,23 @@ def judge(reference: Run, ref_facts: dict, run: Run, facts: dict) -> str:
     return "repaired" if run.hit else "not reached"
 
 
-async def sweep(lab, name: str) -> pd.DataFrame:
+async def sweep(lab, name: str, within_pipelines: bool = False) -> pd.DataFrame:
     """Every cut point of one flow: k, the command cut, the request that met it, its first answer, the
-    resends it took, and the outcome."""
+    resends it took, and the outcome. With `within_pipelines`, also every cut inside each plain pipeline
+    (the server ran its first j commands, then the connection dropped): `cut before` names them `… after j`."""
     cut = RedisCut.of(lab.redis)
     await run_flow(lab, cut, name, None)  # once to load the Lua scripts, so every run counts the same commands
     reference, ref_facts = await run_flow(lab, cut, name, None)
     rows = []
     for k in range(len(reference.commands) + 1):
-        run, facts = await run_flow(lab, cut, name, k)
-        rows.append({"flow": name, "k": k, "cut before": _command(reference.commands, k),
-                     "request": run.hit or "—", "first answer": _brief(run.first) if run.hit else "—",
-                     "resends": run.resends, "outcome": judge(reference, ref_facts, run, facts)})
+        inside = reference.commands[k].count(";") if within_pipelines and k < len(reference.commands) and \
+            reference.commands[k].startswith("PIPELINE ") else 0
+        for within in [None, *range(1, inside + 1)]:
+            run, facts = await run_flow(lab, cut, name, k, within)
+            rows.append({"flow": name, "k": k, "cut before": _command(reference.commands, k) +
+                         (f" after {within}" if within else ""),
+                         "request": run.hit or "—", "first answer": _brief(run.first) if run.hit else "—",
+                         "resends": run.resends, "outcome": judge(reference, ref_facts, run, facts)})
     await lab.backend.clean()
     return pd.DataFrame(rows, columns=["flow", "k", "cut before", "request", "first answer", "resends", "outcome"])
 
@@ -486,8 +493,15 @@ def reference_table(sweep_table: pd.DataFrame) -> pd.DataFrame:
 def _command(commands: list[str], k: int) -> str:
     if k >= len(commands):
         return "(after the last)"
-    name, _, sha = commands[k].partition(" ")
-    return f"{name} {script_name(sha)}" if sha else name
+    return _named(commands[k])
+
+
+def _named(command: str) -> str:
+    """'EVALSHA <sha>' -> 'EVALSHA ledger_apply'; a pipeline (one round trip) as 'PIPELINE(stock_commit, HSET)'."""
+    name, _, rest = command.partition(" ")
+    if name == "PIPELINE" and rest:
+        return f"PIPELINE({', '.join(_named(c).removeprefix('EVAL ') for c in rest.split(';'))})"
+    return f"{name} {script_name(rest)}" if rest else name
 
 
 def _brief(answer: Any) -> str:

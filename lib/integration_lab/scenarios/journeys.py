@@ -18,7 +18,7 @@ import stripe
 from redis.exceptions import RedisError
 
 from ..app.bot import poll_once
-from ..app.scripts import lua_source
+from ..app.scripts import lua_source, script_names
 from ..app.service import DEFAULTS, Options, Shop, build_shop
 from ..fakes.click import ClickSimulator
 from ..fakes.payme import PaymeSimulator
@@ -433,9 +433,6 @@ def _stripe_http(wire: TracedTransport) -> stripe.HTTPXClient:
 async def _load_scripts(redis) -> None:
     """Load every Lua script up front: a real redis-server may already have them, fakeredis not, and a
     first EVALSHA answered NOSCRIPT would add commands to one run's picture and not another's."""
-    from importlib.resources import files
-
-    for entry in files("integration_lab.app.lua").iterdir():
-        if entry.name.endswith(".lua"):
-            await redis.script_load(lua_source(entry.name[:-4]))
+    for name in script_names():
+        await redis.script_load(lua_source(name))
 

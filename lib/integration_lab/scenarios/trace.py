@@ -86,9 +86,18 @@ class Trace:
 
 
 def redis_summary(commands: list[str]) -> str:
-    """['EVALSHA <sha of ledger_apply>', 'SET', 'SET'] -> 'ledger_apply, SET ×2' (scripts by name)."""
-    names = [f"{script_name(c.split(' ', 1)[1])}()" if c.startswith("EVALSHA ") else c for c in commands]
+    """['EVALSHA <sha of ledger_apply>', 'SET', 'SET'] -> 'ledger_apply(), SET ×2' (scripts by name); a
+    pipeline (one round trip) as 'pipeline(stock_commit(), HSET)'."""
+    names = [_summary_name(c) for c in commands]
     return ", ".join(name if n == 1 else f"{name} ×{n}" for name, n in Counter(names).items())
+
+
+def _summary_name(command: str) -> str:
+    if command.startswith("PIPELINE "):
+        return f"pipeline({', '.join(_summary_name(c) for c in command[9:].split(';'))})"
+    if command.startswith(("EVALSHA ", "EVAL ")):
+        return f"{script_name(command.split(' ', 1)[1])}()"
+    return command
 
 
 class TracedTransport(httpx.AsyncBaseTransport):

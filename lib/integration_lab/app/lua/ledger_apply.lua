@@ -3,7 +3,8 @@
 -- paid at most once whoever pays it and whatever order their notifications arrive in.
 -- Each payment keeps its times: at (first seen), settled_at, closed_at (failed or canceled), refunded_at.
 -- KEYS: order, payments, journal. ARGV: op, provider, ref, amount, currency, now_ms, detail.
--- Returns {outcome, order status}.
+-- Returns {outcome, order status, this payment as stored (JSON, '' when it is not recorded), the order's
+-- paid_by}: what the caller would otherwise read back.
 local op, provider, ref, amount = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4])
 local currency, now, detail = ARGV[5], tonumber(ARGV[6]), ARGV[7]
 local status = redis.call('HGET', KEYS[1], 'status')
@@ -27,11 +28,15 @@ if raw then pay = cjson.decode(raw) else
 end
 
 local function finish(outcome, changed)
-  if changed then redis.call('HSET', KEYS[2], key, cjson.encode(pay)) end
+  local stored = raw or ''
+  if changed then
+    stored = cjson.encode(pay)
+    redis.call('HSET', KEYS[2], key, stored)
+  end
   status = redis.call('HGET', KEYS[1], 'status')
   redis.call('RPUSH', KEYS[3], cjson.encode({at = now, op = op, provider = provider, ref = ref, amount = amount,
                                              outcome = outcome, status = status}))
-  return {outcome, status}
+  return {outcome, status, stored, redis.call('HGET', KEYS[1], 'paid_by') or ''}
 end
 
 local function refund_status(refunded)  -- against the paying payment's own amount (its own currency)

@@ -1,15 +1,8 @@
 -- Replace a live session's data and refresh its TTL; never resurrect a session that lapsed meanwhile.
 -- KEYS[1]: session hash, KEYS[2]: expiry index. ARGV: now_ms, ttl_ms, user_id, data_json, update_id (the
--- update making this change, or ''), expected (the data JSON the change was computed from, or '': the last
--- writer wins). With `expected`, a compare-and-set: the data is replaced only if it is still exactly that, so
--- two handlers at once never both apply a change computed from one read (nor does one lose the other's);
--- otherwise nothing is written. Returns the session's fields as a flat list (as session_touch does: the caller
--- needs no second read), written or not, or an empty list when the session is gone.
+-- update making this change, or ''). Returns the session's fields as a flat list (as session_touch does:
+-- the caller needs no second read), or an empty list when the session is gone.
 if redis.call('EXISTS', KEYS[1]) == 0 then return {} end
-local expected = ARGV[6] or ''
-if expected ~= '' and redis.call('HGET', KEYS[1], 'data') ~= expected then
-  return redis.call('HGETALL', KEYS[1])
-end
 redis.call('HSET', KEYS[1], 'data', ARGV[4], 'updated_at', ARGV[1])
 if ARGV[5] ~= '' then redis.call('HSET', KEYS[1], 'update_id', ARGV[5]) end
 redis.call('PEXPIRE', KEYS[1], ARGV[2])

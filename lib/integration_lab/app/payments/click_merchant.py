@@ -4,6 +4,10 @@ Checks run in the order of Click's own merchant library: -8 missing or malformed
 -3 action, -5 order, -6 prepare (complete only), -4 already paid, -2 amount, -9 cancelled. A complete that
 reports Click's own error (`error < 0`) cancels the prepare and is answered -9. The payment's state is the
 shared ledger's `click:<click_trans_id>`, so Payme and Stripe race through the same atomic transitions.
+
+Round trips: the order, the prepare and the payment are read in one pipeline (app/batch.py); a complete that
+pays hands the shop (`on_paid`) the payment the ledger's claim answered with and its last round trip, in
+which the mark that Click was answered follows the shop's writes.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from urllib.parse import parse_qsl
 
 from redis.exceptions import RedisError
 
+from ..batch import Batch
 from ..scripts import register
 from .ledger import Ledger
 
@@ -54,7 +59,9 @@ class ClickMerchant:
     def __init__(self, ledger: Ledger, service_id: int, secret_key: str,
                  on_paid: Callable[[str], Awaitable[Any]] | None = None):
         self.ledger, self.redis = ledger, ledger.redis
-        self.on_paid = on_paid  # async (order_id): the shop's fulfilment, after a complete that paid the order
+        # async (order_id, paid, last): the shop's fulfilment, after a complete that paid the order (paid: the
+        # payment as the ledger stored it; last: the batch our own mark goes in, for the shop's writes)
+        self.on_paid = on_paid
         self.service_id, self._secret = int(service_id), secret_key
         self._prepare_id = register(self.redis, "click_prepare")
 
@@ -88,19 +95,22 @@ class ClickMerchant:
         if int(fields["action"]) != endpoint:
             return -3, None
         order_id, click_ref = fields["merchant_trans_id"], fields["click_trans_id"]
-        order = await self.ledger.order(order_id)
+        batch = Batch(self.redis)  # everything the checks read: one round trip
+        read = (self.ledger.stage_order(batch, order_id), self.ledger.stage_payment(batch, order_id, PROVIDER, click_ref),
+                batch.command("HGETALL", self._key("trans", click_ref)) if endpoint == COMPLETE else None)
+        await batch.send()
+        order, pay = read[0].value, read[1].value
         if order is None:
             return -5, None
         prepared = None
         if endpoint == COMPLETE:
-            prepared = await self.redis.hgetall(self._key("trans", click_ref))
+            prepared = read[2].value
             if prepared.get("prepare_id") != fields["merchant_prepare_id"] or prepared.get("order_id") != order_id:
                 return -6, None
-        pay = await self.ledger.payment(order_id, PROVIDER, click_ref)
         price = order.prices.get(CURRENCY)  # the order's price in sum (tiyin), whatever else it has
         if endpoint == COMPLETE and self.on_paid and order.paid_by == f"{PROVIDER}:{click_ref}" \
                 and prepared.get("confirmed") != "1":  # our answer to the first complete was lost in a cut
-            return await self._confirm(order_id, click_ref, fields)
+            return await self._confirm(order_id, click_ref, fields, pay)
         if order.paid_by:
             if endpoint == COMPLETE and pay and pay["status"] == "pending":  # paid elsewhere meanwhile:
                 await self.ledger.fail(order_id, PROVIDER, click_ref, canceled=True)  # Click returns the money
@@ -118,15 +128,18 @@ class ClickMerchant:
         if claimed.outcome in _REFUSALS:
             return _REFUSALS[claimed.outcome], None
         if self.on_paid:
-            return await self._confirm(order_id, click_ref, fields)
+            return await self._confirm(order_id, click_ref, fields, claimed.payment)
         return 0, int(fields["merchant_prepare_id"])
 
-    async def _confirm(self, order_id: str, click_ref: str, fields: dict[str, str]) -> tuple[int, int | None]:
-        """The shop's hook, then a mark that Click was answered. Both repeatable: a cut before the mark is
-        answered -7, and Click's resend runs them again and gets the success it missed (after the mark, a
-        resend is "Already paid", as Click's own library answers)."""
-        await self.on_paid(order_id)
-        await self.redis.hset(self._key("trans", click_ref), "confirmed", 1)
+    async def _confirm(self, order_id: str, click_ref: str, fields: dict[str, str],
+                       paid: dict | None) -> tuple[int, int | None]:
+        """The shop's hook, then a mark that Click was answered (in the hook's last round trip, after its
+        writes). Both repeatable: a cut before the mark is answered -7, and Click's resend runs them again and
+        gets the success it missed (after the mark, a resend is "Already paid", as Click's own library answers)."""
+        last = Batch(self.redis)
+        await self.on_paid(order_id, paid, last)
+        last.command("HSET", self._key("trans", click_ref), "confirmed", 1)
+        await last.send()
         return 0, int(fields["merchant_prepare_id"])
 
     async def _prepare(self, order_id: str, click_ref: str, amount: int) -> tuple[int, int | None]:

@@ -12,6 +12,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..batch import Answer
 from ..scripts import register
 
 CURRENCIES = ("USD", "UZS", "XTR")  # minor units: cents and tiyin; XTR is whole Telegram Stars
@@ -25,6 +26,10 @@ class LedgerError(ValueError):
 class Outcome:
     outcome: str  # paid, duplicate, already_paid, wrong_amount, canceled, failed, refunded, unknown_order, …
     order_status: str
+    # what the transition left, so the caller reads nothing back: the payment as stored (None: not recorded)
+    # and the order's paid_by ("provider:ref" of the paying payment, "" while unpaid)
+    payment: dict[str, Any] | None = field(default=None, compare=False, repr=False)
+    paid_by: str = field(default="", compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -63,29 +68,28 @@ class Ledger:
     async def open_order(self, amount: int, currency: str, order_id: str | None = None,
                          description: str = "", prices: dict[str, int] | None = None) -> Order:
         """An order payable in `currency` at `amount`, and in each other currency of `prices` at its price."""
-        currency = _checked(amount, currency)
-        extra = {_checked(price, cur): price for cur, price in (prices or {}).items()}
-        if extra.get(currency, amount) != amount:
-            raise LedgerError(f"prices[{currency}] disagrees with the amount {amount}")
-        extra.pop(currency, None)  # the main price is the order's amount itself
         if order_id is None:
+            _open_args(amount, currency, "1", description, prices, 0)  # bad input takes no number
             order_id = str(1000 + await self.redis.incr(self.keys.key("orders", "sequence")))
-        if not order_id or any(c in order_id for c in "{}: ") or len(order_id) > 64:
-            raise LedgerError("order_id must be 1-64 characters without braces, colons or spaces")
-        if not await self._open(keys=self._keys(order_id)[:1],
-                                args=[order_id, amount, currency, description, self.clock.ms(),
-                                      *(x for cur, price in sorted(extra.items()) for x in (cur, price))]):
+        args = _open_args(amount, currency, order_id, description, prices, self.clock.ms())
+        created, order = _opened(await self._open(keys=self._keys(order_id)[:1], args=args))
+        if not created:
             raise LedgerError(f"order {order_id} already exists")
-        return await self.order(order_id)
+        return order
+
+    def stage_open(self, batch, amount: int, currency: str, order_id: str, description: str = "",
+                   prices: dict[str, int] | None = None):
+        """`open_order` staged in a batch (app/batch.py), or found if it exists: its answer is (opened now?,
+        the Order as it stands). Bad input raises now, before anything is sent."""
+        args = _open_args(amount, currency, order_id, description, prices, self.clock.ms())
+        return batch.script(self._open, self._keys(order_id)[:1], args, parse=_opened)
 
     async def order(self, order_id: str) -> Order | None:
-        stored = await self.redis.hgetall(self._keys(order_id)[0])  # the lab's clients decode responses
-        if "amount" not in stored:
-            return None
-        prices = {name[6:]: int(value) for name, value in stored.items() if name.startswith("price:")}
-        return Order(stored["order_id"], int(stored["amount"]), stored["currency"], stored["status"],
-                     stored.get("paid_by", ""), int(stored.get("refunded", 0)), stored.get("description", ""),
-                     stored.get("delivered") == "1", {stored["currency"]: int(stored["amount"]), **prices})
+        return _order(await self.redis.hgetall(self._keys(order_id)[0]))  # the lab's clients decode responses
+
+    def stage_order(self, batch, order_id: str):
+        """`order` staged in a batch: its answer is the Order, or None."""
+        return batch.command("HGETALL", self._keys(order_id)[0], parse=_order)
 
     async def order_ids(self) -> list[str]:
         """Every order in this keyspace: numbered ones in number order, then named ones by name. A SCAN, for
@@ -102,11 +106,19 @@ class Ledger:
 
     async def apply(self, op: str, order_id: str, provider: str, ref: str, amount: int = 0, currency: str = "",
                     detail: str = "") -> Outcome:
-        if not order_id or any(c in str(order_id) for c in "{}"):
+        if not _named(order_id):
             return Outcome("unknown_order", "")
-        outcome, status = await self._apply(keys=self._keys(str(order_id)), args=[
-            op, provider, ref, int(amount), currency.upper(), self.clock.ms(), detail])
-        return Outcome(outcome, status)
+        return _outcome(await self._apply(keys=self._keys(str(order_id)), args=[
+            op, provider, ref, int(amount), currency.upper(), self.clock.ms(), detail]))
+
+    def stage_apply(self, batch, op: str, order_id: str, provider: str, ref: str, amount: int = 0,
+                    currency: str = "", detail: str = ""):
+        """`apply` staged in a batch: its answer is the Outcome (an order id `apply` would not look up is
+        answered unknown_order without being staged)."""
+        if not _named(order_id):
+            return Answer.known(Outcome("unknown_order", ""))
+        return batch.script(self._apply, self._keys(str(order_id)), [
+            op, provider, ref, int(amount), currency.upper(), self.clock.ms(), detail], parse=_outcome)
 
     # the verbs handlers use --------------------------------------------------------------------------
     async def attempt(self, order_id, provider, ref, amount, currency) -> Outcome:
@@ -136,13 +148,65 @@ class Ledger:
 
     # what notebooks and reports read ------------------------------------------------------------------
     async def payments(self, order_id: str) -> list[dict[str, Any]]:
-        raw = await self.redis.hgetall(self._keys(order_id)[1])
-        rows = [json.loads(v) for v in raw.values()]
-        return sorted(rows, key=lambda r: (r["at"], r["provider"], r["ref"]))
+        return _payments(await self.redis.hgetall(self._keys(order_id)[1]))
+
+    def stage_payments(self, batch, order_id: str):
+        """`payments` staged in a batch: its answer is the list."""
+        return batch.command("HGETALL", self._keys(order_id)[1], parse=_payments)
 
     async def payment(self, order_id: str, provider: str, ref: str) -> dict[str, Any] | None:
-        raw = await self.redis.hget(self._keys(order_id)[1], f"{provider}:{ref}")
-        return json.loads(raw) if raw else None
+        return _payment(await self.redis.hget(self._keys(order_id)[1], f"{provider}:{ref}"))
+
+    def stage_payment(self, batch, order_id: str, provider: str, ref: str):
+        """`payment` staged in a batch: its answer is the payment, or None."""
+        return batch.command("HGET", self._keys(order_id)[1], f"{provider}:{ref}", parse=_payment)
 
     async def journal(self, order_id: str) -> list[dict[str, Any]]:
         return [json.loads(v) for v in await self.redis.lrange(self._keys(order_id)[2], 0, -1)]
+
+
+def _named(order_id) -> bool:
+    """Can `order_id` name an order's keys (its hash tag)?"""
+    return bool(order_id) and not any(c in str(order_id) for c in "{}")
+
+
+def _open_args(amount: int, currency: str, order_id: str, description: str, prices: dict[str, int] | None,
+               now_ms: int) -> list:
+    currency = _checked(amount, currency)
+    extra = {_checked(price, cur): price for cur, price in (prices or {}).items()}
+    if extra.get(currency, amount) != amount:
+        raise LedgerError(f"prices[{currency}] disagrees with the amount {amount}")
+    extra.pop(currency, None)  # the main price is the order's amount itself
+    if not order_id or any(c in order_id for c in "{}: ") or len(order_id) > 64:
+        raise LedgerError("order_id must be 1-64 characters without braces, colons or spaces")
+    return [order_id, amount, currency, description, now_ms,
+            *(x for cur, price in sorted(extra.items()) for x in (cur, price))]
+
+
+def _opened(answer: list) -> tuple[bool, Order]:
+    created, flat = answer
+    return bool(created), _order(dict(zip(flat[::2], flat[1::2])))
+
+
+def _order(stored: dict[str, str]) -> Order | None:
+    if "amount" not in stored:
+        return None
+    prices = {name[6:]: int(value) for name, value in stored.items() if name.startswith("price:")}
+    return Order(stored["order_id"], int(stored["amount"]), stored["currency"], stored["status"],
+                 stored.get("paid_by", ""), int(stored.get("refunded", 0)), stored.get("description", ""),
+                 stored.get("delivered") == "1", {stored["currency"]: int(stored["amount"]), **prices})
+
+
+def _outcome(answer: list) -> Outcome:
+    outcome, status, *more = answer  # more: the payment as stored and paid_by (ledger_apply.lua)
+    payment, paid_by = (more + ["", ""])[:2]
+    return Outcome(outcome, status, json.loads(payment) if payment else None, paid_by or "")
+
+
+def _payments(raw: dict[str, str]) -> list[dict[str, Any]]:
+    rows = [json.loads(v) for v in raw.values()]
+    return sorted(rows, key=lambda r: (r["at"], r["provider"], r["ref"]))
+
+
+def _payment(raw: str | None) -> dict[str, Any] | None:
+    return json.loads(raw) if raw else None

@@ -4,6 +4,10 @@ A Payme transaction's state is not kept twice: it is the shared ledger's payment
 state 1, succeeded is 2, canceled is -1, succeeded and fully refunded is -2), so the ledger's atomic
 transitions decide every race with Click and Stripe. Beside it we keep only what Payme alone needs: its
 `time`, our `transaction` number, the cancel reason and fiscal data.
+
+Round trips: what a method reads up front goes in one pipeline (app/batch.py), the transaction's record and
+the ledger's attempt go in one (in that order), and the ledger's answers carry the payment, so nothing is
+read back after it is written.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from typing import Any, Awaitable, Callable
 
 from redis.exceptions import RedisError
 
+from ..batch import Batch
 from ..scripts import register
 from ..unicode import is_unicode
 from .ledger import Ledger
@@ -44,7 +49,9 @@ class PaymeMerchant:
                  refund_agreed: Callable[[str, str], Awaitable[bool]] | None = None,
                  on_refunded: Callable[[str], Awaitable[Any]] | None = None):
         self.ledger, self.redis, self.clock = ledger, ledger.redis, ledger.clock
-        self.on_paid = on_paid  # async (order_id): the shop's fulfilment, after a perform that paid the order
+        # async (order_id, paid): the shop's fulfilment, after a perform that paid the order (paid: the payment
+        # as the ledger stored it)
+        self.on_paid = on_paid
         # async (order_id, transaction id): did the shop agree to give this delivered order's money back?
         self.refund_agreed = refund_agreed
         self.on_refunded = on_refunded  # async (order_id): tell the buyer; repeatable, as a resend calls it again
@@ -102,11 +109,16 @@ class PaymeMerchant:
     async def create(self, params: dict) -> dict:
         txid, time = _string(params, "id"), _integer(params, "time")
         amount, order_id = _amount(params), _account(params)
-        stored = await self._transaction(txid)
+        batch = Batch(self.redis)  # the transaction, and the order a new one would be for: one round trip
+        read = (batch.command("HGETALL", self._key("tx", txid)), self.ledger.stage_order(batch, order_id),
+                self.ledger.stage_payments(batch, order_id))
+        await batch.send()
+        known, order, payments = (answer.value for answer in read)
+        stored = await self._transaction(txid, known)
         if stored is None:
             if self.clock.ms() - time >= TIMEOUT_MS:
                 raise PaymeError(CANNOT_PERFORM)
-            await self._payable(order_id, amount)
+            await self._payable(order_id, amount, order, payments)
             stored = await self._open(txid, time, amount, order_id)
         tx, pay = stored
         if _state(pay) != 1 or await self._expire_if_late(tx, pay):
@@ -121,11 +133,11 @@ class PaymeMerchant:
             claimed = await self.ledger.claim(tx["order_id"], PROVIDER, tx["id"], int(tx["amount"]), CURRENCY)
             if claimed.outcome not in ("paid", "duplicate"):
                 raise PaymeError(CANNOT_PERFORM)  # paid by someone else meanwhile: Payme will cancel
-            pay = await self._payment(tx)
+            pay = claimed.payment or await self._payment(tx)  # as the claim stored it
         if _state(pay) != 2:
             raise PaymeError(CANNOT_PERFORM)
         if self.on_paid:  # on every performed answer, a resend too: it repairs a cut before the hook finished
-            await self.on_paid(tx["order_id"])
+            await self.on_paid(tx["order_id"], pay)
         return {"transaction": tx["transaction"], "perform_time": pay["settled_at"], "state": 2}
 
     async def cancel(self, params: dict) -> dict:
@@ -179,16 +191,21 @@ class PaymeMerchant:
         return {"success": True}
 
     # what they share -----------------------------------------------------------------------------------
-    async def _payable(self, order_id: str, amount: int) -> None:
-        """Payme's own order: unknown order, wrong amount, order closed, another transaction in progress."""
-        order = await self.ledger.order(order_id)
+    async def _payable(self, order_id: str, amount: int, order=None, payments: list | None = None) -> None:
+        """Payme's own order: unknown order, wrong amount, order closed, another transaction in progress.
+        `order` and `payments`: the order and its payments as the caller read them (else read here, at once)."""
+        if payments is None:
+            batch = Batch(self.redis)
+            read = self.ledger.stage_order(batch, order_id), self.ledger.stage_payments(batch, order_id)
+            await batch.send()
+            order, payments = (answer.value for answer in read)
         if order is None:
             raise account_error(ORDER_NOT_FOUND)
         if order.prices.get(CURRENCY) != amount:  # the order's price in sum (tiyin), whatever else it has
             raise PaymeError(WRONG_AMOUNT)
         if order.paid_by or order.status == "canceled":
             raise account_error(ORDER_CLOSED)
-        for pay in await self.ledger.payments(order_id):
+        for pay in payments:
             if pay["provider"] == PROVIDER and pay["status"] == "pending":
                 tx = await self._load(pay["ref"])
                 if tx and not await self._expire_if_late(tx, pay):
@@ -196,15 +213,23 @@ class PaymeMerchant:
 
     async def _open(self, txid: str, time: int, amount: int, order_id: str) -> tuple[dict, dict]:
         # Two atomic steps, each repeatable: the transaction record (one script: number, fields, statement
-        # entry), then the ledger's attempt. Not one script: the ledger keeps each order in its own hash
-        # slot, while Payme's statement spans orders. A cut between them leaves a record without a
-        # payment, which every reader skips and Payme's resend completes.
-        await self._record(keys=[self._key("tx", txid), self._key("statement"), self._key("sequence")],
-                           args=[txid, time, amount, order_id])
-        attempt = await self.ledger.attempt(order_id, PROVIDER, txid, amount, CURRENCY)
+        # entry), then the ledger's attempt, in one pipeline (in that order). Not one script: the ledger keeps
+        # each order in its own hash slot, while Payme's statement spans orders. A cut between them (a
+        # connection lost mid-pipeline) leaves a record without a payment, which every reader skips and
+        # Payme's resend completes. Both answer with what they stored: nothing is read back.
+        batch = Batch(self.redis)
+        recorded = batch.script(self._record, [self._key("tx", txid), self._key("statement"), self._key("sequence")],
+                                [txid, time, amount, order_id], parse=lambda flat: dict(zip(flat[::2], flat[1::2])))
+        attempted = self.ledger.stage_apply(batch, "attempt", order_id, PROVIDER, txid, amount, CURRENCY)
+        await batch.send()
+        attempt, tx = attempted.value, recorded.value
         if attempt.outcome in ("already_paid", "canceled", "wrong_amount"):  # lost a race since _payable
             raise account_error(ORDER_CLOSED)
-        return await self._existing(txid)
+        if tx["order_id"] != order_id:  # the id was recorded for another order: its own payment, as stored
+            return await self._existing(txid)
+        if attempt.payment is None:
+            raise PaymeError(NOT_FOUND)
+        return tx, attempt.payment
 
     async def _expire_if_late(self, tx: dict, pay: dict) -> bool:
         """Payme's 12-hour rule on the lab clock: a stale created transaction is cancelled with reason 4."""
@@ -223,8 +248,9 @@ class PaymeMerchant:
             raise PaymeError(NOT_FOUND)
         return stored
 
-    async def _transaction(self, txid: str) -> tuple[dict, dict] | None:
-        tx = await self._load(txid)
+    async def _transaction(self, txid: str, known: dict | None = None) -> tuple[dict, dict] | None:
+        """The transaction and its payment; `known`: its hash as the caller read it (else read here)."""
+        tx = await self._load(txid) if known is None else (known if "order_id" in known else None)
         if tx is None:
             return None
         pay = await self._payment(tx)

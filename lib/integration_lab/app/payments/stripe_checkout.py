@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..batch import Batch
 from .stripe_gateway import StripeGateway
 
 LIFETIME = 3600  # seconds a link stays payable: Stripe allows 30 min to 24 h after creation, and an hour
@@ -42,8 +43,11 @@ class StripeCheckoutLinks:
     async def _expires_at(self, order_id: str, attempt: str) -> int:
         ledger = self.gateway.ledger
         key = ledger.keys.key("stripe", "checkout-expiry", order_id, attempt)
-        await ledger.redis.set(key, int(ledger.clock.time()) + self.lifetime, nx=True, ex=KEY_MEMORY)
-        return int(await ledger.redis.get(key))
+        batch = Batch(ledger.redis)  # set once, then read as it stands: one round trip
+        batch.command("SET", key, int(ledger.clock.time()) + self.lifetime, "NX", "EX", KEY_MEMORY)
+        expires_at = batch.command("GET", key)
+        await batch.send()
+        return int(expires_at.value)
 
     async def _create(self, order_id: str, currency: str, lines: list[Line], attempt: str, expires_at: int):
         tagged = {"order_id": order_id}

@@ -110,11 +110,12 @@ class StripeGateway:
             raise
         return await self.settle_from(order_id, intent)
 
-    async def open_intent(self, order_id: str, capture: str = "automatic"):
+    async def open_intent(self, order_id: str, capture: str = "automatic", order=None):
         """The order's PaymentIntent, created once (an idempotency key per order) and noted in the ledger as
         an attempt, for a buyer who confirms it with their card (and 3-D Secure) on Stripe's side. Raises
-        StripeUnavailable, through the same breaker and bulkhead as `pay`, when Stripe cannot be asked."""
-        order = await self.ledger.order(order_id)
+        StripeUnavailable, through the same breaker and bulkhead as `pay`, when Stripe cannot be asked.
+        `order`: the ledger's order as the caller just read it (else read here)."""
+        order = order or await self.ledger.order(order_id)
         intent = await self.guarded(self._intent, order, capture)
         await self.ledger.attempt(order_id, PROVIDER, intent.id, order.amount, order.currency)
         return intent

@@ -15,6 +15,12 @@ only repeats the repeatable follow-ups (fulfilment, or the refund of a second pa
 by its own id would make one payment look like two, and refund the buyer's only one. A second session paid
 for the same order (two tabs) has a PaymentIntent of its own: `already_paid`, refunded as any second payment.
 `checkout.session.expired` hands the order to the shop (`on_expired`): the stock back, the buyer told.
+
+Round trips: an event that applies nothing (a type we ignore, or no order) is remembered in one command
+that also tells a repeat (SET … GET, Redis 6.2 or later). Otherwise the repeat check, then the fact: a plain
+ledger transition goes in one pipeline with the event's done mark after it (app/batch.py; in order, so the
+mark still lands only after the fact), and a payment that settles hands the shop (`on_paid`) that last
+round trip for its own writes.
 """
 
 from __future__ import annotations
@@ -22,11 +28,12 @@ from __future__ import annotations
 import json
 from collections import deque
 from dataclasses import dataclass, field
-from typing import Any, Sequence
+from typing import Any, Awaitable, Callable, Sequence
 
 from redis.exceptions import RedisError
 
 from ...runtime.asgi import BodyTooLarge, read_request, send_response
+from ..batch import Answer, Batch
 from .ledger import Ledger
 from .stripe_signature import SignatureError, verify
 
@@ -44,7 +51,9 @@ class StripeWebhooks:
     secrets: Sequence[str] = field(repr=False)
     tolerance: int = 300
     refund_refused: Any = None  # async (payment_intent) -> None: gives back a second payment for a paid order
-    on_paid: Any = None  # async (order_id): the shop's fulfilment, after the order's paying intent succeeded
+    # async (order_id, paid, last): the shop's fulfilment, after the order's paying intent succeeded (paid: the
+    # payment as the ledger stored it; last: the batch our done mark goes in, for the shop's own writes)
+    on_paid: Any = None
     on_refused: Any = None  # async (order_id, payment_intent): tell the buyer a second payment was given back
     club: Any = None  # the club's subscription events (app/shop/club_stripe.py): apply(event), malformed(event)
     on_expired: Any = None  # async (order_id, session_id) -> str: a Checkout link lapsed unpaid
@@ -65,11 +74,22 @@ class StripeWebhooks:
             return 400, {"error": problem}
         redis, key = self.ledger.redis, self.ledger.keys.key("stripe", "event", event["id"])
         try:
-            if await redis.get(key) == "done":
+            routed = self._route(event)
+            if isinstance(routed, str):  # nothing to apply: remembered in one command, which tells a repeat
+                repeat = await redis.set(key, "done", ex=DONE_SECONDS, get=True) == "done"
+            else:
+                repeat = await redis.get(key) == "done"
+            if repeat:
                 self._note(event["id"], event["type"], 200, "duplicate (done)")
                 return 200, {"received": True, "duplicate": True}
-            outcome = await self.apply(event)
-            await redis.set(key, "done", ex=DONE_SECONDS)
+            if isinstance(routed, str):
+                outcome = routed
+            else:
+                last = Batch(redis)
+                result = await routed(last)
+                last.command("SET", key, "done", "EX", DONE_SECONDS)  # after the fact, in the same round trip
+                await last.send()
+                outcome = _outcome(result)
         except RedisError:  # our store is down: any non-2xx makes Stripe retry later
             self._note(event["id"], event["type"], 503, "redis unavailable")
             return 503, {"error": "temporarily unavailable, retry later"}
@@ -80,44 +100,62 @@ class StripeWebhooks:
         return self.club is not None and event["type"] in CLUB_EVENTS
 
     async def apply(self, event: dict[str, Any]) -> str:
+        """Apply the event's fact (not remembering the event: `receive` does); returns the outcome."""
+        routed = self._route(event)
+        if isinstance(routed, str):
+            return routed
+        batch = Batch(self.ledger.redis)
+        result = await routed(batch)
+        await batch.send()
+        return _outcome(result)
+
+    def _route(self, event: dict[str, Any]) -> str | Callable[[Batch], Awaitable[str | Answer]]:
+        """What applying the event takes: its outcome when it needs no Redis (ignored), else the step, which
+        may stage its last write in the batch it is given (its answer then an Answer holding an Outcome)."""
         obj, kind = event["data"]["object"], event["type"]
         if self._for_club(event):
-            return await self.club.apply(event)
+            return lambda last: self.club.apply(event)
         order_id = (obj.get("metadata") or {}).get("order_id")
         if not order_id:
             return "ignored (no order)"
         if kind.startswith("payment_intent."):
-            return await self._intent(kind, order_id, obj)
+            return self._intent(kind, order_id, obj)
         if kind.startswith("checkout.session."):
-            return await self._session(kind, order_id, obj)
+            return self._session(kind, order_id, obj)
         if kind in ("charge.refunded", "charge.captured") and obj.get("payment_intent"):
             if obj["amount_refunded"]:
-                return (await self.ledger.refund(order_id, PROVIDER, obj["payment_intent"], obj["amount_refunded"])).outcome
+                return self._staged("refund", order_id, obj["payment_intent"], obj["amount_refunded"])
             return "ignored"
         return "ignored"
 
-    async def _intent(self, kind: str, order_id: str, pi: dict[str, Any]) -> str:
-        ledger, ref, amount, currency = self.ledger, pi["id"], pi["amount"], pi["currency"]
+    def _staged(self, op: str, order_id: str, ref: str, amount: int = 0, currency: str = "", detail: str = ""):
+        """One ledger transition, staged in the event's last round trip (before its done mark)."""
+        async def step(last: Batch) -> Answer:
+            return self.ledger.stage_apply(last, op, order_id, PROVIDER, ref, amount, currency, detail)
+        return step
+
+    def _intent(self, kind: str, order_id: str, pi: dict[str, Any]):
+        ref, amount, currency = pi["id"], pi["amount"], pi["currency"]
         if kind == "payment_intent.succeeded":
-            return await self._succeeded(order_id, ref, amount, currency)
+            return lambda last: self._succeeded(order_id, ref, amount, currency, last)
         if kind == "payment_intent.amount_capturable_updated":
-            return (await ledger.authorize(order_id, PROVIDER, ref, amount, currency)).outcome
+            return self._staged("authorize", order_id, ref, amount, currency)
         if kind == "payment_intent.payment_failed":
-            return (await ledger.fail(order_id, PROVIDER, ref)).outcome
+            return self._staged("fail", order_id, ref, detail="failed")
         if kind == "payment_intent.canceled":
-            return (await ledger.fail(order_id, PROVIDER, ref, canceled=True)).outcome
+            return self._staged("fail", order_id, ref, detail="canceled")
         if kind in ("payment_intent.created", "payment_intent.requires_action"):
-            return (await ledger.attempt(order_id, PROVIDER, ref, amount, currency)).outcome
+            return self._staged("attempt", order_id, ref, amount, currency)
         return "ignored"
 
-    async def _succeeded(self, order_id: str, ref: str, amount: int, currency: str) -> str:
+    async def _succeeded(self, order_id: str, ref: str, amount: int, currency: str, last: Batch) -> str:
         """The PaymentIntent `ref` took the money (its own event, or its Checkout Session's): settle, then fulfil
         or give a second payment back. Every step is repeatable, so a retry, or the other event, may repeat it."""
         ledger = self.ledger
         result = await ledger.settle(order_id, PROVIDER, ref, amount, currency)
         paying, refused = result.outcome == "paid", result.outcome == "already_paid"
         if result.outcome == "duplicate":  # Stripe's retry, maybe after a cut before the steps below
-            pay = await ledger.payment(order_id, PROVIDER, ref) or {}
+            pay = result.payment or {}  # this payment, as the ledger stored it
             paying, refused = pay.get("status") == "succeeded", pay.get("reason") == "already_paid"
         if refused:
             if self.refund_refused:  # each step below is idempotent, so a retry may repeat it
@@ -126,21 +164,25 @@ class StripeWebhooks:
                     await self.on_refused(order_id, ref)
                 return "already_paid, refunded"
         elif paying and self.on_paid:
-            await self.on_paid(order_id)
+            await self.on_paid(order_id, result.payment, last)
         return result.outcome
 
-    async def _session(self, kind: str, order_id: str, session: dict[str, Any]) -> str:
+    def _session(self, kind: str, order_id: str, session: dict[str, Any]):
         if kind in ("checkout.session.completed", "checkout.session.async_payment_succeeded"):
             if session.get("payment_status") != "paid":  # a delayed method: async_payment_succeeded follows
                 return "ignored (not paid yet)"
-            return await self._succeeded(order_id, session["payment_intent"], session["amount_total"],
-                                         session["currency"])
+            return lambda last: self._succeeded(order_id, session["payment_intent"], session["amount_total"],
+                                                session["currency"], last)
         if kind == "checkout.session.expired" and self.on_expired:
-            return await self.on_expired(order_id, session["id"])
+            return lambda last: self.on_expired(order_id, session["id"])
         return "ignored"
 
     def _note(self, event_id: str, kind: str, status: int, outcome: str) -> None:
         self.handled.append({"event": event_id, "type": kind, "status": status, "outcome": outcome})
+
+
+def _outcome(result: str | Answer) -> str:
+    return result if isinstance(result, str) else result.value.outcome
 
 
 _AMOUNTS = range(0, 10**12)  # minor units; Stripe's own cap is 99,999,999 (8 digits)

@@ -10,15 +10,18 @@
 Every route pays the same ledger order, which carries a price in each currency its products have.
 Steps are each repeatable (a Telegram redelivery after a cut runs them again): the order opens whole or
 not at all and is found on a repeat, the record is rewritten with the same fields, the hold is renewed.
+Placing is one round trip (app/batch.py: the order opened or found, the record, the hold, each its own
+script); paying reads the record and the order in one, then renews the hold.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from ..batch import Batch
 from ..money import money
 from ..payments.buyer_messages import TRY_AGAIN
-from ..payments.ledger import Ledger, LedgerError
+from ..payments.ledger import Ledger
 from ..payments.payment_links import click_payment_link, payme_checkout_link
 from ..payments.stripe_checkout import Line, StripeCheckoutLinks
 from ..payments.stripe_gateway import StripeGateway, StripeUnavailable
@@ -63,21 +66,26 @@ class Checkout:
         self.options, self.stripe, self.hold = options or PaymentOptions(), stripe, hold
         self.links = StripeCheckoutLinks(stripe, self.options.stripe_success_url) if stripe else None
 
-    async def place(self, order_id: str, user_id: int, chat_id: int, cart: list[str]) -> Placed:
-        """Open the order (or find it, on a redelivery), remember who and where, hold the stock."""
+    async def place(self, order_id: str, user_id: int, chat_id: int, cart: list[str],
+                    last: Batch | None = None) -> Placed:
+        """Open the order (or find it, on a redelivery), remember who and where, hold the stock: one round
+        trip. Short of stock, the order is canceled in `last` (the caller's last round trip) if given."""
         items = count(cart)
         if not items:
             return Placed(False, "Your cart is empty. Try /catalog.")
         prices = cart_prices(self.catalog, items)
-        try:
-            order = await self.ledger.open_order(prices[MAIN_CURRENCY], MAIN_CURRENCY, order_id,
-                                                 self.describe(items), prices)
-        except LedgerError:  # opened by an earlier delivery of the same update
-            order = await self.ledger.order(order_id)
-        await self.orders.record(order_id, user_id, chat_id, items)
-        held = await self.stock.reserve(order_id, items, self.hold)
+        batch = Batch(self.ledger.redis)
+        opened = self.ledger.stage_open(batch, prices[MAIN_CURRENCY], MAIN_CURRENCY, order_id, self.describe(items),
+                                        prices)  # or found: opened by an earlier delivery of the same update
+        self.orders.stage_record(batch, order_id, user_id, chat_id, items)
+        reserved = self.stock.stage_reserve(batch, order_id, items, self.hold)
+        await batch.send()
+        (_, order), held = opened.value, reserved.value
         if held.outcome == "short":
-            await self.ledger.cancel(order_id)
+            if last is None:
+                await self.ledger.cancel(order_id)
+            else:
+                self.ledger.stage_apply(last, "cancel", order_id, "ledger", "-")
             return Placed(False, f"Sorry, {self.catalog[held.short_of].title} is out of stock. Your cart is "
                                  "unchanged; remove it with Cancel.")
         buttons = [[{"text": f"{name}: {money(order.prices[ROUTE_CURRENCY[route]], ROUTE_CURRENCY[route])}",
@@ -93,7 +101,10 @@ class Checkout:
     async def pay(self, route: str, order_id: str, attempt: str = "1") -> str:
         """One of the six ways for an order placed by this buyer; what to tell them. `attempt` names this press
         of the button (the bot gives the update id), so a redelivered update opens no second Checkout link."""
-        record, order = await self.orders.get(order_id), await self.ledger.order(order_id)
+        batch = Batch(self.ledger.redis)
+        read = self.orders.stage_get(batch, order_id), self.ledger.stage_order(batch, order_id)
+        await batch.send()
+        record, order = (answer.value for answer in read)
         if route not in ROUTES:
             return "That button is no longer valid."
         if record is None or order is None:
@@ -111,6 +122,8 @@ class Checkout:
             return f"Order {order_id} cannot be paid with {ROUTES[route]}."
         if route == "stripe_checkout":
             return await self._stripe_checkout(record, order_id, price, attempt)
+        if route == "stripe":
+            return await self._stripe(record, order_id, price, order)
         return await getattr(self, f"_{route}")(record, order_id, price)
 
     async def _stars(self, record: ShopOrder, order_id: str, price: int) -> str:
@@ -143,11 +156,11 @@ class Checkout:
                                     reply_markup={"inline_keyboard": [[{"text": label, "url": url}]]})
         return text
 
-    async def _stripe(self, record: ShopOrder, order_id: str, price: int) -> str:
+    async def _stripe(self, record: ShopOrder, order_id: str, price: int, order=None) -> str:
         if self.stripe is None:
             return "Card payments with Stripe are not available right now."
         try:
-            intent = await self.stripe.open_intent(order_id)
+            intent = await self.stripe.open_intent(order_id, order=order)
         except StripeUnavailable:  # down, or its breaker open, or its bulkhead full: an answer, not a failure
             return TRY_AGAIN
         text = (f"Pay {money(price, 'USD')} by card with Stripe (payment {intent.id}); we will confirm here as "

@@ -21,16 +21,23 @@ down. A refusal costs no call on the wire.
 
 The one window no code can close: Telegram accepted a sendMessage and we die (or Redis is cut) before the
 mark lands. The lease then runs out and the message is sent again: at least once, never lost. The window is
-kept one Redis command wide: the mark is the very next command after Telegram's answer. A timeout is the
-same window seen from the network: the message may have arrived, and the retry may show it twice.
+kept one Redis round trip wide: the mark is in the very next round trip after Telegram's answer. A timeout
+is the same window seen from the network: the message may have arrived, and the retry may show it twice.
+
+Round trips: a drain reads what is due (one), then each job's claim goes in one pipeline with the marks of
+the job before it (app/batch.py; the mark first, so it is still the next thing Redis hears after Telegram's
+answer, and only one job is ever claimed and not yet marked), and the goods' mark, the ledger's `deliver`
+and the job's `done` go together: one round trip per job sent, and one to end the drain.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+from contextvars import ContextVar
 from dataclasses import dataclass
 
+from ..batch import Batch
 from ..lanes import Lanes
 from ..scripts import register
 from ..telegram.client import BotApi, FloodWait, Forbidden, NotSent, ServerError, TelegramError, TimedOut, Unauthorized
@@ -40,6 +47,8 @@ BACKOFF, BACKOFF_CAP = 2.0, 300.0  # seconds: first wait after a 5xx or timeout,
 RETENTION = 7 * 24 * 3600  # seconds a sent (or failed) job's record is kept, then Redis drops it
 BATCH = 100  # jobs looked at per drain
 HOLD_UNAUTHORIZED = 60.0  # seconds a job waits after a 401 before trying the (hopefully replaced) token again
+# the marks of the job a drain just handled, sent with the next job's claim (None outside a drain: at once)
+_MARKS: ContextVar[Batch | None] = ContextVar("outbox_marks", default=None)
 
 
 @dataclass(frozen=True)
@@ -64,45 +73,75 @@ class Outbox:
     def _job_key(self, job_id: str) -> str:
         return self.keys.key("outbox", "job", job_id)
 
-    def _parked_key(self, chat_id) -> str:
+    def parked_key(self, chat_id) -> str:
         return self.keys.key("outbox", "parked", chat_id)
 
     async def enqueue(self, *jobs: Job) -> int:
         """Queue jobs (one script: all or none); a job id seen before is not queued again. Returns how many
         were queued now."""
+        return await self._enqueue(keys=self._enqueue_keys(jobs), args=self._enqueue_args(jobs))
+
+    def stage_enqueue(self, batch, *jobs: Job):
+        """`enqueue` staged in a batch (app/batch.py)."""
+        return batch.script(self._enqueue, self._enqueue_keys(jobs), self._enqueue_args(jobs))
+
+    def _enqueue_keys(self, jobs) -> list[str]:
+        return [self._due, *(self._job_key(j.id) for j in jobs)]
+
+    def _enqueue_args(self, jobs) -> list:
         fields = [json.dumps({"id": j.id, "chat_id": j.chat_id, "text": j.text, "order_id": j.order_id,
                               "deliver": int(j.deliver)}) for j in jobs]
-        return await self._enqueue(keys=[self._due, *(self._job_key(j.id) for j in jobs)],
-                                   args=[self.clock.ms(), *fields])
+        return [self.clock.ms(), *fields]
 
     async def drain(self, limit: int = BATCH, concurrency: int = 1) -> list[dict]:
         """Send what is due now. Returns one row per job looked at: id, outcome, and detail. With
-        `concurrency` above 1, the claimed jobs are sent that many at once, each chat's in order (lanes)."""
-        waiting: dict = {}  # chat -> when Telegram lets us send to it again
-        due = await self.redis.zrangebyscore(self._due, "-inf", self.clock.ms(), start=0, num=limit)
-        if concurrency == 1:  # claim, send, mark, job after job
-            rows = []
+        `concurrency` above 1, every due job is claimed in one round trip and the claimed ones are sent that
+        many at once, each chat's in order (app/lanes.py), each job's marks right after its send."""
+        now, waiting = self.clock.ms(), {}  # chat -> when Telegram lets us send to it again
+        due = await self.redis.zrangebyscore(self._due, "-inf", now, start=0, num=limit)
+        if concurrency > 1:
+            return await self._drain_at_once(due, concurrency, waiting)
+        rows, marks = [], Batch(self.redis)
+        staging = _MARKS.set(marks)
+        try:
             for job_id in due:
-                job = await self._take(job_id)
-                if job is not None:
-                    rows.append(await self._work(job, waiting))
-            return [row for row in rows if row is not None]
-        jobs = [job for job in [await self._take(job_id) for job_id in due] if job is not None]
+                claim = self._stage_claim(marks, job_id)
+                await marks.send()  # the last job's marks, then this claim
+                if claim.value:
+                    rows.append(await self._work(_fields(claim.value), waiting))
+        finally:
+            _MARKS.reset(staging)
+        await marks.send()  # the last job's marks
+        return [row for row in rows if row is not None]
+
+    async def _drain_at_once(self, due: list[str], concurrency: int, waiting: dict) -> list[dict]:
+        claims = Batch(self.redis)
+        staged = [self._stage_claim(claims, job_id) for job_id in due]
+        await claims.send()
+        jobs = [_fields(claim.value) for claim in staged if claim.value]
+
+        async def one(job: dict) -> dict | None:  # in its own task: its marks are its own
+            marks = Batch(self.redis)
+            _MARKS.set(marks)
+            try:
+                return await self._work(job, waiting)
+            finally:
+                await marks.send()
+
         lanes = Lanes(concurrency)
-        done = await asyncio.gather(*(lanes.submit(job["chat_id"], lambda job=job: self._work(job, waiting))
-                                      for job in jobs), return_exceptions=True)
+        done = await asyncio.gather(*(lanes.submit(job["chat_id"], lambda job=job: one(job)) for job in jobs),
+                                    return_exceptions=True)
         failed = next((row for row in done if isinstance(row, BaseException)), None)
-        if failed is not None:  # as one after another would: the claimed rest waits out its lease
+        if failed is not None:  # as one after another would: a job not marked waits out its lease
             raise failed
         return [row for row in done if row is not None]
 
-    async def _take(self, job_id: str) -> dict | None:
-        """The claim: the job's fields, or None if someone else holds it or it is not due."""
-        flat = await self._claim(keys=[self._job_key(job_id), self._due],
-                                 args=[job_id, self.clock.ms(), round(LEASE * 1000)])
-        return dict(zip(flat[::2], flat[1::2])) if flat else None
+    def _stage_claim(self, batch: Batch, job_id: str):
+        return batch.script(self._claim, [self._job_key(job_id), self._due],
+                            [job_id, self.clock.ms(), round(LEASE * 1000)])
 
     async def _work(self, job: dict, waiting: dict) -> dict | None:
+        """One claimed job: finished, held back for its chat's retry_after (None), or sent."""
         if job["state"] == "sent":  # sent earlier; only the ledger's `deliver` is left
             return await self._finish(job)
         if job["chat_id"] in waiting:  # Telegram asked us to slow down for this chat: no more this round
@@ -137,25 +176,40 @@ class Outbox:
         except TelegramError as error:
             await self._set(job, "fail", error.description)
             return {"job": job["id"], "outcome": "failed", "detail": error.description}
-        # the window: Telegram has the message; the mark below is the next Redis command
-        if await self._set(job, "sent", message["message_id"]) == "sent":
+        # the window: Telegram has the message; the mark below is in the next Redis round trip
+        marks = _MARKS.get()
+        if marks is not None:  # in a drain: the goods' mark, the ledger's deliver and done go together
+            await self._set(job, "sent", message["message_id"])
+            if job.get("deliver") == "1":
+                return await self._finish(job, message["message_id"])
+        elif await self._set(job, "sent", message["message_id"]) == "sent":
             return await self._finish(job, message["message_id"])
         return {"job": job["id"], "outcome": "sent", "detail": message["message_id"]}
 
     async def _finish(self, job: dict, message_id=None) -> dict:
-        if self.ledger is not None and job.get("order_id"):
-            await self.ledger.deliver(job["order_id"])  # idempotent: a repeat answers duplicate
+        marks = _MARKS.get()
+        if self.ledger is not None and job.get("order_id"):  # idempotent: a repeat answers duplicate
+            if marks is None:
+                await self.ledger.deliver(job["order_id"])
+            else:
+                self.ledger.stage_apply(marks, "deliver", job["order_id"], "ledger", "-")
         await self._set(job, "done", "")
         return {"job": job["id"], "outcome": "sent", "detail": message_id or job.get("message_id", "")}
 
-    async def _set(self, job: dict, outcome: str, value, error: str = "") -> str:
-        return await self._mark(keys=[self._job_key(job["id"]), self._due, self._parked_key(job["chat_id"])],
-                                args=[job["id"], outcome, self.clock.ms(), value, round(RETENTION * 1000), error])
+    async def _set(self, job: dict, outcome: str, value, error: str = "") -> str | None:
+        """Mark what became of a job: at once, or in a drain staged for its next round trip (answer: None)."""
+        keys = [self._job_key(job["id"]), self._due, self.parked_key(job["chat_id"])]
+        args = [job["id"], outcome, self.clock.ms(), value, round(RETENTION * 1000), error]
+        marks = _MARKS.get()
+        if marks is not None:
+            marks.script(self._mark, keys, args)
+            return None
+        return await self._mark(keys=keys, args=args)
 
     async def resume(self, chat_id: int) -> int:
         """The buyer wrote to the bot again: their parked jobs are due now. Returns how many."""
         resumed = 0
-        for job_id in await self.redis.smembers(self._parked_key(chat_id)):
+        for job_id in await self.redis.smembers(self.parked_key(chat_id)):
             job = {"id": job_id, "chat_id": chat_id}
             resumed += await self._set(job, "resume", "") == "due"
         return resumed
@@ -171,3 +225,7 @@ class Outbox:
         columns = ("id", "chat_id", "state", "attempts", "due_at", "message_id", "error")
         return [{c: j.get(c, "") for c in columns}
                 for j in sorted((j for j in found if j), key=lambda j: (int(j["created_at"]), j["id"]))]
+
+
+def _fields(flat: list) -> dict:
+    return dict(zip(flat[::2], flat[1::2]))

@@ -12,6 +12,7 @@ import asyncio
 
 from redis.exceptions import RedisError
 
+from ..batch import Batch
 from ..money import money
 from ..payments.ledger import Ledger
 from ..telegram.client import BotApi, TelegramError
@@ -56,8 +57,12 @@ class PreCheckout:
         order_id, currency, total = query.get("invoice_payload", ""), query.get("currency"), query.get("total_amount")
         if self.club is not None and order_id.startswith(CLUB_PAYLOAD):
             return self.club.problem(query)
-        order = await self.ledger.order(order_id) if order_id else None
-        record = await self.orders.get(order_id) if order is not None else None
+        order = record = None
+        if order_id:  # the order and its record: one round trip
+            batch = Batch(self.ledger.redis)
+            read = self.ledger.stage_order(batch, order_id), self.orders.stage_get(batch, order_id)
+            await batch.send()
+            order, record = (answer.value for answer in read)
         if order is None or record is None:
             return "We couldn't find this order. Please start again with /buy."
         if order.paid_by:

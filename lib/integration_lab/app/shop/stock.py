@@ -40,9 +40,14 @@ class Stock:
         return await self.redis.hincrby(self._keys[0], sku, units)
 
     async def reserve(self, order_id: str, items: dict[str, int], ttl: float) -> Reservation:
-        outcome, sku = await self._reserve(keys=self._keys, args=[
-            order_id, self.clock.ms(), round(ttl * 1000), json.dumps(items, sort_keys=True), PURGE_LIMIT])
-        return Reservation(outcome, sku)
+        return _reservation(await self._reserve(keys=self._keys, args=self._reserve_args(order_id, items, ttl)))
+
+    def stage_reserve(self, batch, order_id: str, items: dict[str, int], ttl: float):
+        """`reserve` staged in a batch (app/batch.py): its answer is the Reservation."""
+        return batch.script(self._reserve, self._keys, self._reserve_args(order_id, items, ttl), parse=_reservation)
+
+    def _reserve_args(self, order_id: str, items: dict[str, int], ttl: float) -> list:
+        return [order_id, self.clock.ms(), round(ttl * 1000), json.dumps(items, sort_keys=True), PURGE_LIMIT]
 
     async def commit(self, order_id: str, items: dict[str, int]) -> str:
         """committed, duplicate, or short (the hold had lapsed and the shelf is now empty)."""
@@ -79,3 +84,8 @@ class Stock:
             for sku, qty in hold["items"].items():
                 table.setdefault(sku, {"available": 0, "held": 0, "sold": 0})[column] += qty
         return table
+
+
+def _reservation(answer: list) -> Reservation:
+    outcome, sku = answer
+    return Reservation(outcome, sku)
