@@ -521,16 +521,16 @@ GUARDS = {  # what the race is, why it costs a shop money, and what holds (read 
         "Every step is one atomic script keyed by the update or the order: the payment settles once by its "
         "`telegram_payment_charge_id` (`ledger_apply.lua`), Checkout's order is named after the update "
         "(`ledger_open.lua` opens it once; the hold is renewed, not doubled), and the cart change is a "
-        "compare-and-set on the session's data (`session_update.lua` with `expected`) that names the updates whose "
+        "compare-and-set on the session's data (`session_transition.lua` with `expected`) that names the updates whose "
         "item is in (`cart_updates`): the fix of issue 24."),
     "two-drains": (
         "Two outbox drains run at once (two workers, or a restarted process beside the old one): both list the "
         "due jobs and try to send the goods.",
         "Goods sent twice are a second licence key or a second parcel, given away.",
         "`outbox_claim.lua` takes a due job in one script: state `sending`, its due time a 60-second lease ahead, "
-        "so the other drain's claim finds it not due and skips it. The mark (`outbox_mark.lua`) is the next "
-        "command after Telegram's answer; a drain that finds a job `sent` only finishes its bookkeeping (the "
-        "ledger's `deliver`, itself once)."),
+        "so the other drain's claim finds it not due and skips it. The mark (`outbox_mark.lua`) goes in the "
+        "next round trip after Telegram's answer, the goods' `sent`, the ledger's `deliver` and `done` together; "
+        "a drain that finds a job `sent` (its marks cut short) only finishes it, never sends it again."),
 }
 
 
