@@ -29,7 +29,7 @@ import redis.asyncio as aioredis
 
 from bench_rate_limits import start_redis_server
 
-from integration_lab.app.lanes import LIMIT
+from integration_lab.load.cli import LANES
 
 SUMMARY = re.compile(r"journeys=(\d+) seconds=([\d.]+) p95_ms=([\d.]+) rss_mb=(\d+) violations=(\d+)")
 COMMANDS = re.compile(r"Redis commands per journey: ([\d.]+)")
@@ -98,6 +98,6 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--buyers", type=int, default=10_000)
     parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--concurrency", type=int, default=LIMIT, help=f"the concurrent runs' lanes (default {LIMIT})")
+    parser.add_argument("--concurrency", type=int, default=LANES, help=f"the concurrent runs' lanes (default {LANES})")
     args = parser.parse_args()
     main(args.buyers, args.repeats, args.concurrency)
