@@ -1,8 +1,9 @@
 """Load over HTTP with Locust: `python -m integration_lab.load.over_http --users N --seconds S` (`make load-http`).
 
 Starts `serve telegram`, `serve stripe` and `serve app` on free ports of 127.0.0.1 (as the served journey
-tests do: --no-limits, the card provider, the Stripe webhook endpoint, setWebhook to the app; the app on its
-embedded fakeredis and, unless `--restock 0`, with a deeper shelf: `serve app --restock N`), runs
+tests do: --no-limits, the card provider, the Stripe webhook endpoint, setWebhook to the app; the app on a
+redis-server of the run's own when one is installed, else on its embedded fakeredis, and, unless
+`--restock 0`, with a deeper shelf: `serve app --restock N`), runs
 `locust -f locustfile.py --headless` for S seconds (killed if it overruns), then reads everything back over
 HTTP (every order, the outbox, each paying buyer's chat, the Telegram fake's checkouts and Stars, the Stripe
 fake's PaymentIntents and refunds, the Payme and Click transactions the buyers took money for as those
@@ -87,7 +88,7 @@ def start_redis(out: Path) -> tuple[str, subprocess.Popen]:
     redis_server = shutil.which("redis-server")
     if redis_server is None:
         raise RuntimeError("--apps above 1 needs a shared Redis: give --redis-url, or install redis-server "
-                           "(sudo apt-get install redis-server)")
+                           "(sudo apt-get install redis-server)")  # one app falls back to its fakeredis instead
     port = free_port()
     command = [redis_server, "--port", str(port), "--bind", HOST, "--save", "", "--appendonly", "no",
                "--dir", str(out)]
@@ -465,8 +466,10 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--processes", type=int, default=1, help="Locust processes (--processes; default 1)")
     parser.add_argument("--restock", type=int, default=None,
                         help="units added to each product before the run (default 5 x users; 0: plain serve app)")
-    parser.add_argument("--redis-url", default="", help="the app's Redis (default: its embedded fakeredis; with "
-                                                        "--apps above 1, a redis-server of the run's own)")
+    parser.add_argument("--redis-url", default="", help="the app's Redis (default: a redis-server of the run's own "
+                                                        "when one is installed, else the app's embedded fakeredis)")
+    parser.add_argument("--embedded-redis", action="store_true",
+                        help="the app on its embedded fakeredis even when redis-server is installed (one app only)")
     parser.add_argument("--apps", type=int, default=1,
                         help="`serve app` processes on one address and one Redis (SO_REUSEPORT; default 1)")
     parser.add_argument("--locustfile", type=Path, default=ROOT / "locustfile.py")
@@ -479,6 +482,8 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     if args.users < 1 or args.seconds < 1 or args.apps < 1:
         parser.error("--users, --seconds and --apps must be at least 1")
+    if args.embedded_redis and (args.apps > 1 or args.redis_url):
+        parser.error("--embedded-redis is one app's own fakeredis: not with --apps above 1 or --redis-url")
     return args
 
 
@@ -492,8 +497,10 @@ def main(argv: list[str] | None = None) -> int:
     spawn_rate = args.spawn_rate or max(1.0, args.users / (0.8 * args.seconds))
     print(f"load over HTTP: {args.users} buyers for {args.seconds} s (spawn rate {spawn_rate:g}/s); files in {out}",
           flush=True)
+    # a real redis-server unless told otherwise: the run measures our app, not fakeredis's Python (whose every
+    # command costs the app's process about as much as a whole handler's own work)
     redis_url, redis = args.redis_url, None
-    if args.apps > 1 and not redis_url:
+    if not redis_url and not args.embedded_redis and (args.apps > 1 or shutil.which("redis-server")):
         redis_url, redis = start_redis(out)
     try:
         servers = start_servers(out, restock, redis_url, args.profile, args.apps)
