@@ -12,8 +12,8 @@ import sys
 import httpx
 import pytest
 
-from integration_lab.load.over_http import shares, start_redis, wait_for_apps
-from integration_lab.runtime.processes import HOST, free_port, start_process, stop_process
+from integration_lab.load.over_http import shares, wait_for_apps
+from integration_lab.runtime.processes import HOST, free_port, start_process, start_redis, stop_process
 
 pytestmark = [pytest.mark.redis_free,  # its own redis-server, not $REDIS_URL's
               pytest.mark.skipif(shutil.which("redis-server") is None, reason="needs redis-server")]
@@ -25,7 +25,7 @@ def _app(port: int, redis_url: str, *extra: str) -> list[str]:
 
 
 def test_two_apps_share_one_address_and_one_shop(tmp_path):
-    redis_url, redis = start_redis(tmp_path)
+    redis, redis_url = start_redis(tmp_path)
     port = free_port()
     url = f"http://{HOST}:{port}"
     procs = []

@@ -15,6 +15,7 @@ import pytest
 
 from integration_lab.fakes.telegram import AsyncTelegramTransport, People, TelegramFake, deliver
 from integration_lab.fakes.telegram.webhook import delivery_client, pump, queue_id
+from integration_lab.runtime.asgi import read_request
 from integration_lab.runtime.clock import FrozenClock
 from integration_lab.runtime.ids import IdFactory
 from integration_lab.runtime.processes import serving
@@ -45,12 +46,7 @@ class Receiver:
         self.headers: dict[int, list] = {}
 
     async def __call__(self, scope, receive, send):
-        body = b""
-        while True:
-            message = await receive()
-            body += message.get("body", b"")
-            if not message.get("more_body"):
-                break
+        _headers, body = await read_request(scope, receive)
         update = json.loads(body)
         chat = update["message"]["chat"]["id"]
         self.in_flight += 1

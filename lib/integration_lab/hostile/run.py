@@ -18,7 +18,7 @@ from typing import Callable
 
 import httpx
 
-from ..runtime.processes import HOST, free_port
+from ..runtime.processes import HOST, free_port, start_redis
 from . import classify, servers, shop, stripe, targets, telegram
 from .targets import TG
 from .values import MB, Draw, Req
@@ -90,7 +90,7 @@ class Lab:
             self.wanted.add("telegram")  # the shop bot replies through the Bot API fake
         try:
             telegram_port, redis_url = free_port(), ""
-            if "app" in self.wanted and self.real_redis and (started := servers.start_redis(self.log_dir)):
+            if "app" in self.wanted and self.real_redis and (started := start_redis(self.log_dir)):
                 self.redis_proc, redis_url = started
                 self.redis_kind = "redis-server (data outside the app's process)"
             plan = {"telegram": (["telegram", "--no-limits"], f"{TG}/getMe", targets.telegram_targets),

@@ -7,8 +7,6 @@ exception line and the innermost frame inside the lab's code.
 from __future__ import annotations
 
 import re
-import shutil
-import socket
 import subprocess  # nosec B404  # launches our own servers and redis-server from argument lists
 import sys
 import time
@@ -70,26 +68,6 @@ def ready(process: Process, path: str, seconds: float = 60) -> Process:
             time.sleep(0.1)
     process.stop()
     raise RuntimeError(f"{process.name} did not start")
-
-
-def start_redis(log_dir: Path) -> tuple[subprocess.Popen, str] | None:
-    """A throwaway redis-server on a loopback port (no persistence), if one is installed."""
-    binary = shutil.which("redis-server")
-    if not binary:
-        return None
-    port = free_port()
-    with (log_dir / "redis.log").open("wb") as out:
-        command = [binary, "--port", str(port), "--bind", HOST, "--save", "", "--appendonly", "no"]
-        proc = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT)  # nosec B603  # our own list, no shell
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection((HOST, port), timeout=0.5).close()
-            return proc, f"redis://{HOST}:{port}/0"
-        except OSError:
-            time.sleep(0.05)
-    proc.kill()
-    return None
 
 
 def count_tracebacks(text: str) -> int:

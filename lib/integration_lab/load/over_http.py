@@ -25,7 +25,6 @@ import os
 import resource
 import shutil
 import signal
-import socket
 import subprocess  # nosec B404  # runs our own servers and Locust from argument lists, no shell
 import sys
 import threading
@@ -38,7 +37,7 @@ from pathlib import Path
 import httpx
 
 from ..app.service import DEFAULTS
-from ..runtime.processes import HOST, free_port, start_process, stop_process
+from ..runtime.processes import HOST, free_port, start_process, start_redis, stop_process
 from ..shop_server import SERVED
 from .http_invariants import World, check_all
 
@@ -81,26 +80,6 @@ def _profiled(command: list[str], name: str, profile: str | None, out: Path) -> 
         return command
     return [command[0], "-m", "pyinstrument", "--interval", "0.005", "-r", "text", "-o",
             str(out / f"{name}.profile.txt"), *command[1:]]
-
-
-def start_redis(out: Path) -> tuple[str, subprocess.Popen]:
-    """A redis-server of the run's own on a free loopback port (several apps must share one Redis)."""
-    redis_server = shutil.which("redis-server")
-    if redis_server is None:
-        raise RuntimeError("--apps above 1 needs a shared Redis: give --redis-url, or install redis-server "
-                           "(sudo apt-get install redis-server)")  # one app falls back to its fakeredis instead
-    port = free_port()
-    command = [redis_server, "--port", str(port), "--bind", HOST, "--save", "", "--appendonly", "no",
-               "--dir", str(out)]
-    proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # nosec B603  # our own list
-    for _ in range(100):
-        try:
-            with socket.create_connection((HOST, port), timeout=0.2):
-                return f"redis://{HOST}:{port}/0", proc
-        except OSError:
-            time.sleep(0.05)
-    proc.kill()
-    raise RuntimeError("redis-server did not start")
 
 
 def start_servers(out: Path, restock: int, redis_url: str, profile: str | None = None, apps: int = 1) -> Servers:
@@ -501,7 +480,11 @@ def main(argv: list[str] | None = None) -> int:
     # command costs the app's process about as much as a whole handler's own work)
     redis_url, redis = args.redis_url, None
     if not redis_url and not args.embedded_redis and (args.apps > 1 or shutil.which("redis-server")):
-        redis_url, redis = start_redis(out)
+        started = start_redis(out)
+        if started is None:
+            raise SystemExit("load-http: --apps above 1 needs a shared Redis: give --redis-url, or install "
+                             "redis-server (sudo apt-get install redis-server)")
+        redis, redis_url = started
     try:
         servers = start_servers(out, restock, redis_url, args.profile, args.apps)
     except BaseException:

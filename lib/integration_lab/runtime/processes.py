@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import shutil
 import socket
 import subprocess  # nosec B404  # start_process runs our own servers from argument lists, no shell
 import threading
 import time
+from pathlib import Path
 
 import uvicorn
 
@@ -103,3 +105,25 @@ async def serving(app, port: int | None = None):
     finally:
         server.should_exit = True
         await task
+
+
+def start_redis(log_dir: Path) -> tuple[subprocess.Popen, str] | None:
+    """A throwaway redis-server on a free loopback port, no persistence, its log and files in `log_dir`:
+    (the process, its URL), or None when no redis-server is installed or it did not start within 10 s."""
+    binary = shutil.which("redis-server")
+    if not binary:
+        return None
+    port = free_port()
+    with (log_dir / "redis.log").open("wb") as out:
+        command = [binary, "--port", str(port), "--bind", HOST, "--save", "", "--appendonly", "no",
+                   "--dir", str(log_dir)]
+        proc = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT)  # nosec B603  # our own list, no shell
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection((HOST, port), timeout=0.5).close()
+            return proc, f"redis://{HOST}:{port}/0"
+        except OSError:
+            time.sleep(0.05)
+    proc.kill()
+    return None
