@@ -1,6 +1,7 @@
 """Command line: `python -m integration_lab run [--only PATTERN] [--jobs N]`,
 `python -m integration_lab serve telegram|stripe|app --port N …` (see `serve <service> --help`),
 `python -m integration_lab load --buyers N [--mix …] [--faults …] [--seed S]` (see `load --help`),
+`python -m integration_lab cluster start|stop [--replicas 1]` (a Redis Cluster on loopback),
 `python -m integration_lab catalogue` (the vendored Bot API and Stripe data: versions, counts, sources),
 `python -m integration_lab catalogue build --from-html PAGE --out FILE`, `catalogue diff OLD NEW` and
 `catalogue drift` (what the pinned client libraries know that the catalogue or the Telegram fake lacks)."""
@@ -34,6 +35,10 @@ def main(argv: list[str] | None = None) -> int:
     from .specs.build_bot_api import add_arguments as catalogue_arguments
 
     catalogue_arguments(catalogue)
+    cluster = commands.add_parser("cluster", help="start or stop a Redis Cluster on loopback (Debian's redis-server)")
+    from .runtime.cluster import add_arguments as cluster_arguments
+
+    cluster_arguments(cluster)
     args = parser.parse_args(argv)
     if args.command == "run":
         # papermill's nbformat imports jsonschema, which imports rfc3987_syntax when it is installed (jupyter
@@ -51,6 +56,10 @@ def main(argv: list[str] | None = None) -> int:
         from .load.cli import main as load_main
 
         return load_main(args)
+    if args.command == "cluster":
+        from .runtime.cluster import run as cluster_run
+
+        return cluster_run(args)
     if args.command == "catalogue" and args.catalogue_command == "drift":
         from .fakes.telegram.drift import main as drift_main
 

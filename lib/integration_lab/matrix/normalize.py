@@ -3,7 +3,7 @@
 What stays is what a reader and nbval need: sources, outputs, execution counts, the parameters used.
 Three outputs are rewritten because they cannot read alike everywhere: a widget (its repr is a dump of
 controls, its view a random model id, and it only works with a live kernel) becomes a one-line pointer to
-JupyterLab; the name of the Redis a run used (fakeredis, or the server in REDIS_URL), shown in a cell
+JupyterLab; the name of the Redis a run used (fakeredis, or the server or cluster in REDIS_URL), shown in a cell
 nbval ignores, is left out, so the outputs are the same on both; and what a cell tagged `lab-timing`
 shows (wall-clock measurements: figures, latency tables, their pictures) becomes a one-line pointer to
 where to see them, since no two runs measure alike.
@@ -22,7 +22,7 @@ TRY_IT = "Try it in JupyterLab: `make lab`, open this notebook, Run All, then us
 TIMING = ("Wall-clock measurements differ on every run and machine, so outputs/ does not keep them: run this "
           "notebook in JupyterLab (`make lab`) to see them.")
 # what RedisBackend.describe() returns, as the cell's result repr
-_BACKEND = re.compile(r"""^'(fakeredis \(in-process\)|redis-server at [^']*)'$""")
+_BACKEND = re.compile(r"""^'(fakeredis \(in-process\)|(redis-server|Redis Cluster) at [^']*)'$""")
 
 
 def _is_backend_description(output) -> bool:

@@ -46,7 +46,7 @@ def redacted_url(url: str) -> str:
 class RedisBackend:
     client: aioredis.Redis
     keys: Keyspace
-    mode: str  # "fakeredis" or "redis"
+    mode: str  # "fakeredis", "redis" (one server) or "cluster" (REDIS_CLUSTER=1)
     url: str | None = field(default=None, repr=False)  # may carry a password: describe() shows it redacted
     _fast_forward: object = field(default=None, repr=False)
     _synced_at: float = field(default_factory=time.monotonic, repr=False)  # when real TTLs last matched the lab
@@ -62,7 +62,7 @@ class RedisBackend:
         return len(found)
 
     async def fast_forward(self, seconds: float) -> None:
-        if self.mode != "redis":
+        if self.mode == "fakeredis":
             return  # fakeredis follows time-machine
         now = time.monotonic()
         shift_ms = round((seconds - (now - self._synced_at)) * 1000)  # may be negative: real time ran ahead
@@ -77,7 +77,22 @@ class RedisBackend:
         await self.client.aclose()
 
     def describe(self) -> str:
-        return "fakeredis (in-process)" if self.mode == "fakeredis" else f"redis-server at {redacted_url(self.url)}"
+        if self.mode == "fakeredis":
+            return "fakeredis (in-process)"
+        return f"{'Redis Cluster' if self.mode == 'cluster' else 'redis-server'} at {redacted_url(self.url)}"
+
+
+def cluster_mode() -> bool:
+    """REDIS_CLUSTER=1: REDIS_URL names one node of a Redis Cluster, and redis-py's cluster client is used."""
+    return os.environ.get("REDIS_CLUSTER", "") not in ("", "0")
+
+
+def _client(url: str):
+    if cluster_mode():
+        from redis.asyncio.cluster import RedisCluster
+
+        return RedisCluster.from_url(url, decode_responses=True)
+    return aioredis.from_url(url, decode_responses=True)
 
 
 async def connect(scenario_id: str, url: str | None = None, clean: bool = True) -> RedisBackend:
@@ -86,17 +101,21 @@ async def connect(scenario_id: str, url: str | None = None, clean: bool = True) 
     url = url if url is not None else os.environ.get("REDIS_URL") or None
     keys = Keyspace(f"lab:{scenario_id}")
     if url:
-        client = aioredis.from_url(url, decode_responses=True)
+        client = _client(url)
         try:
             await client.ping()
         except Exception as exc:
             await client.aclose()
             raise ConnectionError(f"cannot reach Redis at {redacted_url(url)}: {exc}") from None
-        backend = RedisBackend(client, keys, "redis", url)
+        backend = RedisBackend(client, keys, "cluster" if cluster_mode() else "redis", url)
     else:
         import fakeredis
 
         client = fakeredis.FakeAsyncRedis(server=fakeredis.FakeServer(), decode_responses=True)
+        if os.environ.get("LAB_CHECK_SLOTS") == "1":
+            from .slots import check_slots
+
+            client = check_slots(client)  # refuses CROSSSLOT as a cluster would (runtime/slots.py)
         backend = RedisBackend(client, keys, "fakeredis")
     if clean:
         await backend.clean()
