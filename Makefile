@@ -3,6 +3,9 @@
 #   make test   quality gates (bandit, secret scan, import layers), then one pytest run under coverage: the
 #               library tests and nbval over every executed notebook in outputs/, then the coverage floor
 #   make test REDIS_URL=redis://127.0.0.1:6379/0   the same against a real redis-server
+#   make cluster [REPLICAS=1]   a Redis Cluster of three primaries on 127.0.0.1:7000-7002 (Debian's redis-server;
+#               files in build/cluster, `make cluster-stop`); then REDIS_URL=redis://127.0.0.1:7000/0
+#               REDIS_CLUSTER=1 runs anything above on it
 #   make lab    JupyterLab on the lab's kernel
 #   make docs   the docs site in site/: the guide (docs/guide/) and outputs/, nothing executed (make docs-serve:
 #               on 127.0.0.1:8000)
@@ -29,8 +32,11 @@ COV_DIR    := build/coverage
 ifdef REDIS_URL
 export REDIS_URL
 endif
+ifdef REDIS_CLUSTER
+export REDIS_CLUSTER
+endif
 
-.PHONY: setup run test browser check bandit secrets imports secrets-baseline test-lib test-lib-redis test-notebooks lab bench load load-http docs docs-serve clean
+.PHONY: cluster cluster-stop setup run test browser check bandit secrets imports secrets-baseline test-lib test-lib-redis test-notebooks lab bench load load-http docs docs-serve clean
 
 setup: $(KERNEL)
 
@@ -99,11 +105,11 @@ test-lib: setup
 	$(VENV)/bin/coverage json -q -o $(COV_DIR)/coverage.json
 	$(PY) .ci/gates.py coverage $(COV_DIR)/coverage.json --line $(COV_LINE) --branch $(COV_BRANCH)
 
-# CI's second pass, on a real redis-server (.ci/run sets REDIS_URL), in one pytest run: the library tests that
-# can reach Redis (modules marked redis_free are left out) and nbval over outputs/; coverage is measured once,
-# on the first pass.
+# CI's second pass, on a real redis-server (.ci/run sets REDIS_URL): the library tests that can reach Redis
+# (modules marked redis_free are left out); coverage is measured once, on the first pass. The notebooks meet the
+# real server in `make run` (CI then checks outputs/ unchanged) and a Redis Cluster in `make test-notebooks`.
 test-lib-redis: setup
-	LAB_REDIS_PASS=1 $(PY) -m pytest tests outputs $(NBVAL) $(XDIST) -q -p no:cacheprovider
+	LAB_REDIS_PASS=1 $(PY) -m pytest tests $(XDIST) -q -p no:cacheprovider
 
 # nbval alone (make test-lib runs it too).
 test-notebooks: setup
@@ -152,6 +158,16 @@ THINK   ?=
 load-http: setup
 	$(PY) -m integration_lab.load.over_http --users $(USERS) --seconds $(SECONDS) --apps $(APPS) \
 		$(if $(THINK),--think $(THINK))
+
+# A Redis Cluster on loopback: three primaries (REPLICAS=1: and a replica each), until `make cluster-stop`.
+CLUSTER_PORT ?= 7000
+CLUSTER_DIR  ?= build/cluster
+REPLICAS     ?= 0
+cluster: setup
+	$(PY) -m integration_lab cluster start --port $(CLUSTER_PORT) --replicas $(REPLICAS) --dir $(CLUSTER_DIR)
+
+cluster-stop: setup
+	$(PY) -m integration_lab cluster stop --dir $(CLUSTER_DIR)
 
 clean:
 	rm -rf $(VENV) .pytest_cache

@@ -65,7 +65,7 @@ async def test_a_late_redelivery_after_another_buy_adds_nothing(lab):
     tea = update(world, user, 2, "/buy tea")
     await world.bot.handle(tea)
     await world.bot.handle(update(world, user, 3, "/buy mug"))
-    await lab.redis.delete(lab.keys.key("tg-update", 2))  # as if the cut came after the cart, before the mark
+    await lab.redis.delete(world.bot.seen_key(tea))  # as if the cut came after the cart, before the mark
     handled = await world.bot.handle(tea)
     assert handled.reply == "Cart: tea, mug. Total 21.50 USD." and await cart(world, user) == ["tea", "mug"]
     await world.close()
@@ -97,10 +97,10 @@ async def test_a_cart_that_keeps_changing_fails_the_update_for_telegram_to_redel
     await world.bot.handle(update(world, user, 1, "/start"))
     store, transition = world.bot.sessions, world.bot.sessions.transition
 
-    async def another_buy_first(user_id, event, update_id="", data=None, expected=None):
+    async def another_buy_first(user_id, event, update_id="", data=None, expected=None, **options):
         if expected is not None:  # every try, another update changes the cart in between
             await store.update(user_id, cart=[*expected.get("cart", []), "beans"])
-        return await transition(user_id, event, update_id, data=data, expected=expected)
+        return await transition(user_id, event, update_id, data=data, expected=expected, **options)
 
     monkeypatch.setattr(store, "transition", another_buy_first)
     with pytest.raises(shop_bot.CartBusy):

@@ -11,6 +11,7 @@ them after `send()`, from what `stage` returned). What it promises, and what it 
 - scripts go as EVAL with their source, never EVALSHA: a server that lost its scripts (a restart, SCRIPT
   FLUSH) would answer NOSCRIPT to one command of the pipeline and still run the ones after it, a marker
   included. A batch of one command is sent as that command alone (a script as EVALSHA, loaded if need be).
+- on a Redis Cluster the order holds too (runtime/cluster_pipeline.py), at up to one round trip per node.
 """
 
 from __future__ import annotations

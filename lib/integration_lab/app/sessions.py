@@ -3,6 +3,12 @@
 Every use (read, update, transition) pushes expiry `ttl` seconds into the future. An expiry index
 (ZSET user -> expiry, lab ms) lets cleanup() find the sessions that lapsed, e.g. to release stock held
 by an abandoned cart; Redis itself deletes the session hashes.
+
+A session hash is tagged with its user (`session:{42}`), the slot of everything that is one buyer's (their
+updates, rate limits, club membership); the index spans every user, so it lives in a slot of its own and its
+entry is written beside each session step, in the same round trip (a pipeline), never inside the step's
+script (a cluster refuses a script whose keys are in two slots). The index is advisory: an entry a cut lost
+only delays cleanup(), and Redis expires the hash whatever the index says.
 """
 
 from __future__ import annotations
@@ -12,7 +18,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
-from ..runtime.keyspace import Keyspace
+from ..runtime.keyspace import Keyspace, tag
+from .batch import Batch
 from .cache import check_ttl, encode_json
 from .scripts import register
 
@@ -65,21 +72,34 @@ class SessionStore:
         self._update = register(redis, "session_update")
 
     def _key(self, user_id: int | str) -> str:
-        return self.keys.key("session", user_id)
+        return self.keys.key("session", tag(user_id))
 
     def keys_of(self, user_id: int | str) -> list[str]:
-        """The keys a session step touches: the session hash and the expiry index (for scripts that take one)."""
-        return [self._key(user_id), self._index]
+        """The keys a session step's script touches: the session hash (the index goes beside: stage_index)."""
+        return [self._key(user_id)]
+
+    def stage_index(self, batch: Batch, user_id: int | str) -> None:
+        """The index entry of a live session, staged in a batch (the step that left it live already ran)."""
+        batch.command("ZADD", self._index, self.clock.ms() + self.ttl_ms, str(user_id))
+
+    async def _step(self, script, user_id: int | str, args: list, live=bool, index: bool = True):
+        """One session script, then, when it left the session live (`live(answer)`: by default, it answered the
+        session's fields), its index entry (another slot, so not in the script; a second round trip). The
+        script's answer."""
+        answer = await script(keys=self.keys_of(user_id), args=args)
+        if index and live(answer):
+            await self.redis.zadd(self._index, {str(user_id): self.clock.ms() + self.ttl_ms})
+        return answer
 
     async def start(self, user_id: int | str, data: dict[str, Any] | None = None) -> Session:
         """A fresh session (replacing any old one) in the initial state (one script)."""
-        flat = await self._start(keys=self.keys_of(user_id), args=[
+        flat = await self._step(self._start, user_id, [
             self.clock.ms(), self.ttl_ms, str(user_id), self.initial_state, encode_json(data or {})])
         return from_flat(flat)
 
     async def get(self, user_id: int | str) -> Session | None:
         """The session, its TTL refreshed; None when there is none."""
-        flat = await self._touch(keys=self.keys_of(user_id), args=[self.clock.ms(), self.ttl_ms, str(user_id)])
+        flat = await self._step(self._touch, user_id, [self.clock.ms(), self.ttl_ms, str(user_id)])
         return from_flat(flat) if flat else None
 
     async def require(self, user_id: int | str) -> Session:
@@ -97,7 +117,7 @@ class SessionStore:
     async def write(self, user_id: int | str, data: dict[str, Any], update_id: str = "") -> Session:
         """Replace a live session's data with `data` (the caller's session, as it read it, merged with its
         change: no second read). Raises SessionExpired when the session is gone."""
-        flat = await self._update(keys=self.keys_of(user_id), args=self._write_args(user_id, data, update_id))
+        flat = await self._step(self._update, user_id, self._write_args(user_id, data, update_id))
         if not flat:
             raise SessionExpired(f"user {user_id}'s session lapsed during the update")
         return from_flat(flat)
@@ -105,6 +125,8 @@ class SessionStore:
     def stage_write(self, batch, user_id: int | str, data: dict[str, Any], update_id: str = "") -> None:
         """`write` staged in a batch (app/batch.py): sent with the batch; a session gone meanwhile stays gone."""
         batch.script(self._update, self.keys_of(user_id), self._write_args(user_id, data, update_id))
+        self.stage_index(batch, user_id)  # staged after it: a session that lapsed meanwhile may be entered,
+        # and cleanup() reports it once its time passes (as for any session)
 
     def _write_args(self, user_id: int | str, data: dict[str, Any], update_id: str) -> list:
         return [self.clock.ms(), self.ttl_ms, str(user_id), encode_json(data), update_id]
@@ -117,25 +139,27 @@ class SessionStore:
         return pairs
 
     async def transition(self, user_id: int | str, event: str, update_id: str = "",
-                         data: dict[str, Any] | None = None, expected: dict[str, Any] | None = None) -> Session:
+                         data: dict[str, Any] | None = None, expected: dict[str, Any] | None = None,
+                         index: bool = True) -> Session:
         """Move the session on `event`. With `update_id`, a repeat of the move that update already made is
         answered with the session as it stands instead of being refused. With `data`, the move also replaces
         the session's data (both land together, or neither); with `expected` too (the data `data` was computed
         from), only if the session still holds exactly that: otherwise nothing moves, and the session as it
-        stands comes back for the caller to decide again (a compare-and-set)."""
+        stands comes back for the caller to decide again (a compare-and-set). `index=False` leaves the index entry
+        to the caller (a handler that enters it in its last round trip anyway)."""
         pairs = self.pairs(event)
-        status, state, _, flat = await self._transition(
-            keys=self.keys_of(user_id), args=[self.clock.ms(), self.ttl_ms, str(user_id), update_id,
-                                              "" if data is None else encode_json(data),
-                                              "" if expected is None else encode_json(expected), *pairs])
+        status, state, _, flat = await self._step(self._transition, user_id, [
+            self.clock.ms(), self.ttl_ms, str(user_id), update_id, "" if data is None else encode_json(data),
+            "" if expected is None else encode_json(expected), *pairs], live=lambda moved: moved[0] == "ok",
+            index=index)
         return moved(user_id, event, status, state, flat)
 
     async def end(self, user_id: int | str) -> bool:
-        async with self.redis.pipeline(transaction=True) as pipe:
-            pipe.unlink(self._key(user_id))
-            pipe.zrem(self._index, str(user_id))
-            deleted, _ = await pipe.execute()
-        return bool(deleted)
+        batch = Batch(self.redis)  # two slots: two commands in one round trip, not a transaction
+        deleted = batch.command("UNLINK", self._key(user_id))
+        batch.command("ZREM", self._index, str(user_id))
+        await batch.send()
+        return bool(deleted.value)
 
     async def peek(self, user_id: int | str) -> dict[str, str]:
         """The raw stored fields, without counting as use (no TTL refresh): for dashboards and tests."""

@@ -11,28 +11,32 @@ from __future__ import annotations
 
 from typing import Any, Iterable
 
-from ..runtime.keyspace import Keyspace
+from ..runtime.keyspace import Keyspace, escape_glob, tag
 from .cache import check_ttl, decode_json, encode_json
 from .scripts import register
 
 _BATCH = 500
+# one hash tag for the whole cache: an entry, its tags' sets and the write-time index are written in one
+# transaction, and invalidation moves across them (a cluster keeps them in one slot)
+SLOT = tag("cache")
+_ENTRIES = escape_glob(SLOT) + ":c:"  # the entries' SCAN pattern, before a name's glob
 
 
 class TaggedCache:
     def __init__(self, redis, keys: Keyspace, clock):
         self.redis, self.keys, self.clock = redis, keys, clock
-        self._index = keys.key("cache-index", "written")
+        self._index = keys.key(SLOT, "index", "written")
         self._drop_older = register(redis, "drop_older_than")
 
     def _entry(self, name: str) -> str:
-        return self.keys.key("c", name)
+        return self.keys.key(SLOT, "c", name)
 
     def name_of(self, key: str) -> str:
-        return self.keys.strip(key).removeprefix("c:")
+        return self.keys.strip(key).removeprefix(f"{SLOT}:c:")
 
     async def put(self, name: str, value: Any, tags: Iterable[str] = (), ttl: float | None = None) -> None:
         key, px, tags = self._entry(name), check_ttl(ttl), list(tags)
-        tag_keys = [self.keys.key("tag", tag) for tag in tags]  # validates every tag before writing
+        tag_keys = [self.keys.key(SLOT, "tag", name) for name in tags]  # validates every tag before writing
         async with self.redis.pipeline(transaction=True) as pipe:
             pipe.set(key, encode_json(value), px=px)
             for tag_key in tag_keys:
@@ -45,7 +49,7 @@ class TaggedCache:
 
     async def names(self) -> list[str]:
         """Every cached entry, sorted."""
-        found = [k async for k in self.redis.scan_iter(match=self.keys.pattern("c:*"), count=_BATCH)]
+        found = [k async for k in self.redis.scan_iter(match=self.keys.pattern(_ENTRIES + "*"), count=_BATCH)]
         return sorted(self.name_of(k) for k in found)
 
     async def _unlink(self, keys: list[str]) -> list[str]:
@@ -61,7 +65,7 @@ class TaggedCache:
         return sorted(self.name_of(k) for k, alive in zip(keys, existed) if alive)
 
     async def invalidate_tag(self, tag: str) -> list[str]:
-        tag_key, dropped = self.keys.key("tag", tag), []
+        tag_key, dropped = self.keys.key(SLOT, "tag", tag), []
         while batch := await self.redis.spop(tag_key, _BATCH):
             dropped += await self._unlink(batch)
         return sorted(dropped)
@@ -71,7 +75,7 @@ class TaggedCache:
         if not glob:
             raise ValueError("an empty pattern would match nothing; use '*' for everything")
         dropped, batch = [], []
-        async for key in self.redis.scan_iter(match=self.keys.pattern("c:" + glob), count=_BATCH):
+        async for key in self.redis.scan_iter(match=self.keys.pattern(_ENTRIES + glob), count=_BATCH):
             batch.append(key)
             if len(batch) == _BATCH:
                 dropped += await self._unlink(batch)

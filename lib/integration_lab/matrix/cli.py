@@ -39,6 +39,10 @@ def run_matrix(root: Path, only: str | None = None, jobs: int | None = None, for
     print(summary_table(results))
     failed = [r for r in results if not r.ok]
     print(f"\n{len(results) - len(failed)} passed, {len(failed)} failed in {time.perf_counter() - started:.1f} s")
+    for r in results:
+        if r.retried:
+            print(f"note: {r.run.name} passed on a second try; the first failed outside its cells: {r.retried}",
+                  file=sys.stderr)
     for r in failed:
         print(f"FAILED {r.run.name}: {r.failure}\n  see {r.run.output}", file=sys.stderr)
     return 1 if failed else 0

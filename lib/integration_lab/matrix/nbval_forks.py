@@ -105,7 +105,7 @@ def _once_more_if_it_died(start):
     """nbval's start_new_kernel, with one more try for a kernel that died before its first reply.
 
     Such a kernel ran nothing. Seen once in ~700 forked starts during make test-lib (and by the matrix, with
-    kernels started the usual way: execute._NOT_STARTED): most likely a port that another process took between
+    kernels started the usual way; execute.py retries a run for it): most likely a port that another process took between
     jupyter_client choosing it and the kernel binding it, with three xdist workers starting servers on free
     ports meanwhile. The new kernel is a fresh process like the first.
     """

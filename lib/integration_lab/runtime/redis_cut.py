@@ -98,13 +98,13 @@ class RedisCut:
         execute = pipe.execute
 
         async def cut_execute(*a, **kw):
+            stack, transaction = pipeline_commands(pipe)
             if self.gate is not None:
-                first = pipe.command_stack[0][0] if pipe.command_stack else ("",)
-                await self.gate("MULTI" if pipe.is_transaction else "PIPELINE", first)
-            if pipe.is_transaction:
+                first = stack[0][0] if stack else ("",)
+                await self.gate("MULTI" if transaction else "PIPELINE", first)
+            if transaction:
                 self._pass("MULTI")
                 return await execute(*a, **kw)
-            stack = pipe.command_stack
             ran = self._pass("PIPELINE " + ";".join(_name(args) for args, _ in stack), len(stack))
             if ran is None:
                 return await execute(*a, **kw)
@@ -115,6 +115,26 @@ class RedisCut:
 
         pipe.execute = cut_execute
         return pipe
+
+
+def pipeline_commands(pipe) -> tuple[list, bool]:
+    """A pipeline's staged commands, as a list of (args, options) that cutting it short truncates, and whether
+    it is a transaction: redis-py's single-server pipeline and its cluster pipeline keep them differently."""
+    if hasattr(pipe, "command_stack"):
+        return pipe.command_stack, pipe.is_transaction
+    return _ClusterStack(pipe._execution_strategy._command_queue), bool(pipe._transaction)
+
+
+class _ClusterStack(list):
+    """A cluster pipeline's queue seen as (args, options) pairs; `del stack[n:]` drops its queued commands."""
+
+    def __init__(self, queue: list):
+        super().__init__((command.args, command.kwargs) for command in queue)
+        self._queue = queue
+
+    def __delitem__(self, index) -> None:
+        super().__delitem__(index)
+        del self._queue[index]
 
 
 def _name(args: tuple) -> str:

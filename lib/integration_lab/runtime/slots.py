@@ -14,6 +14,8 @@ from __future__ import annotations
 from redis.crc import key_slot
 from redis.exceptions import ResponseError
 
+from .redis_cut import pipeline_commands
+
 CROSSSLOT = "CROSSSLOT Keys in request don't hash to the same slot"
 # commands whose every argument after the name is a key; those the cluster client splits itself are left out
 _ALL_KEYS = {"MGET", "SINTER", "SUNION", "SDIFF", "SINTERSTORE", "SUNIONSTORE", "SDIFFSTORE", "WATCH",
@@ -73,8 +75,9 @@ def check_slots(client):
             return await watch(*names)
 
         async def checked_execute(*a, **kw):
-            stack = [args for args, _ in pipe.command_stack]
-            if pipe.is_transaction:  # MULTI/EXEC: every key of every command in one slot (WATCHed ones too)
+            commands, transaction = pipeline_commands(pipe)
+            stack = [args for args, _ in commands]
+            if transaction:  # MULTI/EXEC: every key of every command in one slot (WATCHed ones too)
                 check([k for args in stack for k in keys_of(args, True)] + watched, "MULTI")
             else:  # the cluster client splits a plain pipeline by node: each command on its own
                 for args in stack:

@@ -30,8 +30,9 @@ async def herd(cache: Cache, ids, size: int, protect: bool, ttl: float = 300) ->
         await every_request_looked.wait()
         return {"page": 1, "products": [7, 8, 9]}
 
-    async def open_gate():
-        while aside.stats.lookups < size:
+    async def open_gate():  # every request has looked, and each that missed is loading or waiting for the lock
+        stats = aside.stats
+        while stats.lookups < size or stats.loads + stats.waited < stats.misses:
             await asyncio.sleep(0.001)
         every_request_looked.set()
 

@@ -46,7 +46,7 @@ async def cache_table(catalog: Catalog, names: list[str]) -> pd.DataFrame:
     """For each entry that was warmed: still cached? and its TTL."""
     rows = []
     for name in names:
-        key = catalog.cache.keys.key("c", name)
+        key = catalog.cache._entry(name)
         ttl = await catalog.cache.redis.ttl(key)
         rows.append({"entry": name, "cached": ttl != -2, "ttl (s)": ttl if ttl >= 0 else None})
     return pd.DataFrame(rows).set_index("entry")

@@ -175,7 +175,7 @@ class ClubWorld:
         if (retry := self.stripe.deliveries.next_due()) is not None:
             dues.append(retry)
         dues += [s.expires_at for s in self.telegram.payments.subscriptions.of_user(self._bot_id()) if not s.lapsed]
-        for key, grace in ((self.shop.parts.club.store._due, GRACE), (self.lab.keys.key("outbox", "due"), 0)):
+        for key, grace in ((self.shop.parts.club.store._due, GRACE), (self.shop.parts.outbox._due, 0)):
             first = await self.lab.redis.zrange(key, 0, 0, withscores=True)
             if first:
                 dues.append(first[0][1] / (1000 if grace == 0 else 1) + grace)

@@ -52,7 +52,9 @@ from typing import Any
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError
 
-from ..batch import Batch
+from ...runtime.keyspace import tag
+from ..batch import Answer, Batch
+from ..lanes import lane_of
 from ..money import money
 from ..ratelimit import ALGORITHMS, Decision, Policy, RateLimiter
 from ..scripts import composition, register
@@ -139,7 +141,7 @@ class ShopBot:
 
     async def handle(self, update: dict) -> Handled | None:
         """Handle one update unless it was handled before. Returns what was done (None for a repeat)."""
-        seen = self.keys.key("tg-update", update["update_id"])
+        seen = self.seen_key(update)
         arrived = self.sessions.clock.ms()  # for the pre-checkout deadline, on the lab clock
         read_only = self.degrade and self._read_only(update)
         try:
@@ -155,6 +157,8 @@ class ShopBot:
         if begun is None:
             handled.degraded = True
         else:
+            if begun.status == "ok":  # the session is live: its expiry index entry (another slot) goes here
+                self.sessions.stage_index(last, begun.user_id)
             last.command("SET", seen, 1, "EX", UPDATE_MEMORY)
             try:
                 await last.send()
@@ -164,6 +168,13 @@ class ShopBot:
                 handled.degraded = True
         self.log.append(handled)
         return handled
+
+    def seen_key(self, update: dict) -> str:
+        """The key that says the update was handled, tagged with its person (the slot of their session and
+        rate limit, which the first call checks with it); an update of nobody's keeps its own slot."""
+        owner = lane_of(update)
+        parts = (tag(owner),) if isinstance(owner, int) else ()
+        return self.keys.key("tg-update", *parts, update["update_id"])
 
     def _plan(self, update: dict) -> Plan:
         """What the update's first call asks besides the repeat check, as the handlers below need it."""
@@ -201,7 +212,8 @@ class ShopBot:
         return plan
 
     async def _begin(self, update: dict, seen: str) -> Begun:
-        """The first call: one script (or a bare EXISTS when the update asks nothing else)."""
+        """The first call: one script (or a bare EXISTS when the update asks nothing else), and beside it, in
+        the same round trip, the count of the chat's parked jobs (the outbox's slot) when asked."""
         plan = self._plan(update)
         if plan.policy is None and not plan.session and plan.parked_chat is None:
             return Begun(seen=bool(await self.redis.exists(seen)), event=plan.event, user_id=plan.user_id)
@@ -209,9 +221,6 @@ class ShopBot:
                               self.sessions.initial_state, plan.session]
         if plan.session:
             keys += self.sessions.keys_of(plan.user_id)
-        if plan.parked_chat is not None:
-            keys.append(self.shop.outbox.parked_key(plan.parked_chat))
-        args.append("1" if plan.parked_chat is not None else "")
         if plan.policy is not None:
             limit_keys, packed = self.limiter.prepare(plan.policy, plan.user_id)
             keys += limit_keys
@@ -220,10 +229,15 @@ class ShopBot:
             args.append("")
         if plan.session == "transition":
             args += self.sessions.pairs(plan.event)
-        answer = await self._first(keys=keys, args=args)
-        if answer[0] == "seen":
+        first = Batch(self.redis)
+        answer = first.script(self._first, keys, args)
+        parked = (first.command("SCARD", self.shop.outbox.parked_key(plan.parked_chat))
+                  if plan.parked_chat is not None else Answer.known(0))
+        await first.send()
+        if answer.value[0] == "seen":
             return Begun(seen=True)
-        _, parked, limit, status, state, flat = answer
+        _, limit, status, state, flat = answer.value
+        parked = parked.value
         decision = self.limiter.decide(plan.policy, limit) if plan.policy is not None else None
         return Begun(False, int(parked), decision, status, state, flat, plan.event, plan.user_id)
 
@@ -334,7 +348,8 @@ class ShopBot:
                 break
             data = {**session.data, "cart": [*session.data.get("cart", []), sku],
                     "cart_updates": [*session.data.get("cart_updates", []), mark]}
-            session = await self.sessions.transition(user_id, "add_to_cart", mark, data=data, expected=session.data)
+            session = await self.sessions.transition(user_id, "add_to_cart", mark, data=data, expected=session.data,
+                                                     index=False)  # the update's last round trip enters it
         if mark not in session.data.get("cart_updates", []):
             raise CartBusy(f"user {user_id}'s cart kept changing under update {update_id}")
         cart = session.data.get("cart", [])

@@ -1,5 +1,5 @@
 -- Move a session along its state machine, atomically, and refresh its TTL (use keeps it alive).
--- KEYS[1]: the session hash, KEYS[2]: the expiry index. ARGV: now_ms, ttl_ms, user_id, update_id, data_json,
+-- KEYS[1]: the session hash. ARGV: now_ms, ttl_ms, user_id, update_id, data_json,
 -- expected, then the allowed (from, to) pairs for this event. `update_id` (or '') names the update making this move: it
 -- is stored with the move, and the same update moving again is answered 'ok' without moving (a redelivered
 -- update must not be refused for a step it already took). `data_json` (or '' to keep it) replaces the
@@ -14,7 +14,6 @@ if not state then return {'missing', '', '', {}} end
 local now, ttl, update_id = tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[4]
 if update_id ~= '' and redis.call('HGET', KEYS[1], 'update_id') == update_id then
   redis.call('PEXPIRE', KEYS[1], ttl)
-  redis.call('ZADD', KEYS[2], now + ttl, ARGV[3])
   return {'ok', state, state, redis.call('HGETALL', KEYS[1])}
 end
 if ARGV[6] ~= '' and redis.call('HGET', KEYS[1], 'data') ~= ARGV[6] then
@@ -26,7 +25,6 @@ for i = 7, #ARGV, 2 do
     if ARGV[5] ~= '' then redis.call('HSET', KEYS[1], 'data', ARGV[5]) end
     if update_id ~= '' then redis.call('HSET', KEYS[1], 'update_id', update_id) end
     redis.call('PEXPIRE', KEYS[1], ttl)
-    redis.call('ZADD', KEYS[2], now + ttl, ARGV[3])
     return {'ok', state, ARGV[i + 1], redis.call('HGETALL', KEYS[1])}
   end
 end

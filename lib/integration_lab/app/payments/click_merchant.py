@@ -22,6 +22,7 @@ from urllib.parse import parse_qsl
 
 from redis.exceptions import RedisError
 
+from ...runtime.keyspace import tag
 from ..batch import Batch
 from ..scripts import register
 from .ledger import Ledger
@@ -169,7 +170,8 @@ class ClickMerchant:
         return int(fields["service_id"]) == self.service_id
 
     def _key(self, *parts: str) -> str:
-        return self.ledger.keys.key(PROVIDER, *parts)
+        # one hash tag for Click's records (a transaction, the sequence and the statement go in one script)
+        return self.ledger.keys.key(tag(PROVIDER), *parts)
 
 
 def _form(body: bytes) -> dict[str, str]:

@@ -20,6 +20,7 @@ from typing import Any, Awaitable, Callable
 
 from redis.exceptions import RedisError
 
+from ...runtime.keyspace import tag
 from ..batch import Batch
 from ..scripts import register
 from ..unicode import is_unicode
@@ -264,7 +265,8 @@ class PaymeMerchant:
         return await self.ledger.payment(tx["order_id"], PROVIDER, tx["id"])
 
     def _key(self, *parts: str) -> str:
-        return self.ledger.keys.key(PROVIDER, *parts)
+        # one hash tag for Payme's records (a transaction, the sequence and the statement go in one script)
+        return self.ledger.keys.key(tag(PROVIDER), *parts)
 
 
 def _state(pay: dict) -> int:

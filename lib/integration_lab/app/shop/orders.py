@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 
+from ...runtime.keyspace import tag
+from ..batch import Batch
 from ..scripts import register
 
 KEEP = 400 * 24 * 3600  # seconds an order's record lives: past any refund window and chargeback
@@ -27,26 +29,24 @@ class ShopOrders:
         self._record = register(redis, "order_record")
 
     def _key(self, order_id: str) -> str:
-        return self.keys.key("shop", "order", order_id)
+        return self.keys.key("shop", "order", tag(order_id))  # the order's slot, as its ledger entry
 
     def _buyer(self, user_id: int) -> str:
-        return self.keys.key("shop", "buyer", user_id)
+        return self.keys.key("shop", "buyer", tag(user_id))  # the buyer's slot
 
     async def record(self, order_id: str, user_id: int, chat_id: int, items: dict[str, int]) -> None:
-        """One script (whole or not at all), and repeatable: the same fields again change nothing."""
-        await self._record(keys=self._record_keys(order_id, user_id),
-                           args=self._record_args(order_id, user_id, chat_id, items))
+        """The record (one script: whole or not at all) and the buyer's list, in one round trip; repeatable:
+        the same fields again change nothing."""
+        batch = Batch(self.redis)
+        self.stage_record(batch, order_id, user_id, chat_id, items)
+        await batch.send()
 
     def stage_record(self, batch, order_id: str, user_id: int, chat_id: int, items: dict[str, int]) -> None:
-        """`record` staged in a batch (app/batch.py)."""
-        batch.script(self._record, self._record_keys(order_id, user_id),
-                     self._record_args(order_id, user_id, chat_id, items))
-
-    def _record_keys(self, order_id: str, user_id: int) -> list[str]:
-        return [self._key(order_id), self._buyer(user_id)]
-
-    def _record_args(self, order_id: str, user_id: int, chat_id: int, items: dict[str, int]) -> list:
-        return [order_id, user_id, chat_id, json.dumps(items), KEEP, self.clock.ms()]
+        """`record` staged in a batch (app/batch.py): the record's script, then the buyer's list (another
+        slot); a cut between them leaves a record the resend lists again."""
+        batch.script(self._record, [self._key(order_id)], [order_id, user_id, chat_id, json.dumps(items), KEEP])
+        batch.command("ZADD", self._buyer(user_id), "NX", self.clock.ms(), order_id)
+        batch.command("EXPIRE", self._buyer(user_id), KEEP)
 
     async def get(self, order_id: str) -> ShopOrder | None:
         return _order(await self.redis.hgetall(self._key(order_id)))

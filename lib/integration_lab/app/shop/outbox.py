@@ -37,6 +37,7 @@ import json
 from contextvars import ContextVar
 from dataclasses import dataclass
 
+from ...runtime.keyspace import escape_glob, tag
 from ..batch import Batch
 from ..lanes import Lanes
 from ..scripts import register
@@ -60,21 +61,26 @@ class Job:
     deliver: bool = False  # the goods themselves: sending them tells the ledger the order was delivered
 
 
+QUEUE = tag("outbox")  # the hash tag of every outbox key
+
+
 class Outbox:
     def __init__(self, redis, keys, clock, api: BotApi, ledger=None):
         if api.max_retries:
             raise ValueError("the outbox waits on its own clock: give it a BotApi with max_retries=0")
         self.redis, self.keys, self.clock, self.api, self.ledger = redis, keys, clock, api, ledger
-        self._due = keys.key("outbox", "due")
+        # one hash tag for the whole queue (its due set, jobs and parked sets), as queues on a cluster do (a
+        # claim or a mark moves a job and the due set in one script): the outbox is one slot's
+        self._due = keys.key(QUEUE, "due")
         self._enqueue = register(redis, "outbox_enqueue")
         self._claim = register(redis, "outbox_claim")
         self._mark = register(redis, "outbox_mark")
 
     def _job_key(self, job_id: str) -> str:
-        return self.keys.key("outbox", "job", job_id)
+        return self.keys.key(QUEUE, "job", job_id)
 
     def parked_key(self, chat_id) -> str:
-        return self.keys.key("outbox", "parked", chat_id)
+        return self.keys.key(QUEUE, "parked", chat_id)
 
     async def enqueue(self, *jobs: Job) -> int:
         """Queue jobs (one script: all or none); a job id seen before is not queued again. Returns how many
@@ -220,7 +226,7 @@ class Outbox:
     async def jobs(self) -> list[dict]:
         """Every job still on record (queued, parked, or sent within the retention), oldest first."""
         found = []
-        async for key in self.redis.scan_iter(match=self.keys.pattern("outbox:job:*"), count=200):
+        async for key in self.redis.scan_iter(match=self.keys.pattern(escape_glob(QUEUE) + ":job:*"), count=200):
             found.append(await self.redis.hgetall(key))
         columns = ("id", "chat_id", "state", "attempts", "due_at", "message_id", "error")
         return [{c: j.get(c, "") for c in columns}

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
+from ...runtime.keyspace import tag
 from ..scripts import register
 from .catalog import Product
 
@@ -26,7 +27,8 @@ class Reservation:
 class Stock:
     def __init__(self, redis, keys, clock):
         self.redis, self.keys, self.clock = redis, keys, clock
-        self._keys = [keys.key("stock", "available"), keys.key("stock", "held"), keys.key("stock", "lapse")]
+        # one hash tag: a reservation takes every item of an order, and the holds, atomically (one slot)
+        self._keys = [keys.key(tag("stock"), part) for part in ("available", "held", "lapse")]
         self._reserve = register(redis, "stock_reserve")
         self._commit = register(redis, "stock_commit")
         self._release = register(redis, "stock_release")
