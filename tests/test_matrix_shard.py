@@ -1,5 +1,9 @@
-"""`run --shard i/n`: the n shards split the matrix, each run always into the same one."""
+"""`run --shard i/n` and nbval's `--lab-shard i/n`: the n shards split the matrix, each run always into the same
+one, and nbval checks exactly the notebooks its shard of `make run` wrote."""
 
+import shutil
+import subprocess
+import sys
 from pathlib import Path, PurePath
 
 import pytest
@@ -11,6 +15,7 @@ from integration_lab.matrix.execute import Result
 from integration_lab.matrix.shard import Shard, parse_shard, run_name, shard_of
 
 from notebook_files import write_notebook
+from test_nbval_forks import UNUSED_PLUGINS
 
 pytestmark = pytest.mark.redis_free  # nothing here reaches Redis: no run is executed, no nbval cell
 
@@ -92,3 +97,29 @@ def test_an_empty_shard_runs_nothing_and_is_no_failure(matrix, capsys):
     assert cli.run_matrix(root, only="no-such-run", shard=Shard(2, 3)) == 2  # a wrong --only is still an error
     assert "no notebook matches 'no-such-run'" in capsys.readouterr().err
 
+
+def collected(path: Path, *options: str) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-m", "pytest", str(path), "--collect-only", "-q", "--nbval", "-p",
+         "integration_lab.matrix.nbval_forks", *options, *UNUSED_PLUGINS],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def test_nbval_keeps_the_notebooks_of_its_shard_and_every_other_test(tmp_path):
+    outputs = tmp_path / "outputs"
+    shutil.copytree(ROOT / "outputs" / BOT_API, outputs / BOT_API)
+    (tmp_path / "test_plain.py").write_text("def test_plain():\n    pass\n")
+    # each starts the fork server (nbval's configure) though nothing runs: in parallel, to save a few seconds
+    runs = {shard: collected(tmp_path, "--lab-shard", shard) for shard in ("1/3", "2/3", "3/3")}
+    runs["refused"] = collected(tmp_path, "--lab-shard", "3/2")
+    done = {shard: (run.communicate(timeout=300), run.returncode) for shard, run in runs.items()}
+    kept = {}
+    for shard in ("1/3", "2/3", "3/3"):
+        (out, err), code = done[shard]
+        assert code == 0, out[-2000:] + err[-2000:]
+        ids = [line for line in out.splitlines() if "::" in line]
+        assert any(i.endswith("test_plain.py::test_plain") for i in ids)  # not a notebook: every shard keeps it
+        kept[shard] = {PurePath(i.partition("::")[0]).stem for i in ids if ".ipynb::" in i}
+    assert kept == {"1/3": {"markdown-v2", "group-chat"}, "2/3": set(), "3/3": {"html-private-chat"}}
+    (out, err), code = done["refused"]
+    assert code == 4 and "argument --lab-shard: '3/2': i/n needs 1 <= i <= n" in err, out + err
