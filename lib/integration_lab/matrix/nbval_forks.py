@@ -22,7 +22,8 @@ outputs with the same forked kernels.
   process. No notebook schema uses the format; as the matrix's process (__main__.py), a pytest run with this
   plugin goes without it (`-p` loads the plugin before nbval's own entry point).
 - `--lab-shard i/n` keeps the notebooks of shard i of n only (shard.py): outputs/<area>/<nb>/<set>.ipynb is run
-  <area>/<nb>/<set>, so a CI job checks exactly the notebooks its `run --shard i/n` wrote. Other items stay.
+  <area>/<nb>/<set>, so a CI job checks exactly the notebooks its `run --shard i/n` wrote. Other items stay. A
+  shard with nothing left exits 0, not pytest's 5 ("no tests collected").
 """
 
 from __future__ import annotations
@@ -98,6 +99,13 @@ def pytest_collection_modifyitems(config, items):
     if others:
         config.hook.pytest_deselected(items=others)
         items[:] = kept
+
+
+def pytest_sessionfinish(session, exitstatus):
+    # a shard that drew no notebook has nothing to fail, as for `run --shard`; pytest would exit 5, "no tests".
+    # Said by the option, not by a count of what was deselected: under xdist the workers deselect, not this process
+    if exitstatus == pytest.ExitCode.NO_TESTS_COLLECTED and session.config.getoption("lab_shard"):
+        session.exitstatus = pytest.ExitCode.OK
 
 
 def pytest_configure(config):
