@@ -23,6 +23,9 @@ KERNEL := $(VENV)/share/jupyter/kernels/integration-lab/kernel.json
 JOBS   ?= 2
 # runs at a time in `make run`; empty: one more than the cores (the CLI's default)
 RUN_JOBS ?=
+# one shard of the matrix, i/n (a CI matrix job's share): `make run` runs its runs, `make test-notebooks` checks
+# their notebooks; empty: all of them
+SHARD ?=
 # Coverage floors of lib/ (percent), over the library tests, the server processes they start and the kernels nbval
 # runs the notebooks in.
 COV_LINE   ?= 90
@@ -52,7 +55,7 @@ $(KERNEL): $(VENV)/.installed
 		--display-name "Integration lab (Python $(shell $(PY) -c 'import sys; print("%d.%d" % sys.version_info[:2])'))"
 
 run: setup
-	$(PY) -m integration_lab run $(if $(RUN_JOBS),--jobs $(RUN_JOBS))
+	$(PY) -m integration_lab run $(if $(RUN_JOBS),--jobs $(RUN_JOBS)) $(if $(SHARD),--shard $(SHARD))
 
 test: browser check test-lib
 
@@ -111,9 +114,9 @@ test-lib: setup
 test-lib-redis: setup
 	LAB_REDIS_PASS=1 $(PY) -m pytest tests $(XDIST) -q -p no:cacheprovider
 
-# nbval alone (make test-lib runs it too).
+# nbval alone (make test-lib runs it too); SHARD=i/n: the notebooks `make run SHARD=i/n` writes.
 test-notebooks: setup
-	$(PY) -m pytest outputs $(NBVAL) $(XDIST) -p no:cacheprovider -q
+	$(PY) -m pytest outputs $(NBVAL) $(XDIST) -p no:cacheprovider -q $(if $(SHARD),--lab-shard $(SHARD))
 
 # On 127.0.0.1 only; as root (a container, a CI box) Jupyter refuses to start without --allow-root.
 LAB_FLAGS := --notebook-dir=. --ip=127.0.0.1 $(if $(filter 0,$(shell id -u)),--allow-root)

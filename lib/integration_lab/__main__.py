@@ -1,4 +1,4 @@
-"""Command line: `python -m integration_lab run [--only PATTERN] [--jobs N]`,
+"""Command line: `python -m integration_lab run [--only PATTERN] [--shard I/N] [--jobs N]`,
 `python -m integration_lab serve telegram|stripe|app --port N …` (see `serve <service> --help`),
 `python -m integration_lab load --buyers N [--mix …] [--faults …] [--seed S]` (see `load --help`),
 `python -m integration_lab cluster start|stop [--replicas 1]` (a Redis Cluster on loopback),
@@ -12,12 +12,17 @@ import argparse
 import sys
 from pathlib import Path
 
+from .matrix.shard import parse_shard
+
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="integration_lab", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     run = commands.add_parser("run", help="execute every notebook x parameter set into outputs/")
     run.add_argument("--only", help="run only scenarios whose area/notebook/set matches this glob or text")
+    run.add_argument("--shard", type=parse_shard, metavar="I/N",
+                     help="run only shard I of N (1 <= I <= N; of what --only selects): a CI matrix job's share, the "
+                          "same runs on every machine")
     run.add_argument("--jobs", type=int, default=None, help="parallel runs (default: one more than the cores, up to 2 cores)")
     run.add_argument("--root", type=Path, default=Path.cwd(), help="project root (default: here)")
     run.add_argument("--no-fork-server", dest="fork", action="store_false",
@@ -47,7 +52,7 @@ def main(argv: list[str] | None = None) -> int:
         sys.modules.setdefault("rfc3987_syntax", None)
         from .matrix.cli import run_matrix
 
-        return run_matrix(args.root.resolve(), args.only, args.jobs, args.fork)
+        return run_matrix(args.root.resolve(), args.only, args.jobs, args.fork, args.shard)
     if args.command == "serve":
         from .serve import main as serve_main
 

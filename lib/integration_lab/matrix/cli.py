@@ -11,6 +11,7 @@ import pandas as pd
 
 from .discover import discover
 from .execute import execute_all
+from .shard import Shard
 
 
 def summary_table(results) -> str:
@@ -23,7 +24,8 @@ def summary_table(results) -> str:
     return table.to_string(index=False)
 
 
-def run_matrix(root: Path, only: str | None = None, jobs: int | None = None, fork: bool = True) -> int:
+def run_matrix(root: Path, only: str | None = None, jobs: int | None = None, fork: bool = True,
+               shard: Shard | None = None) -> int:
     os.chdir(root)  # runs name their notebooks relative to the root
     try:
         runs = discover(root, only)
@@ -33,12 +35,23 @@ def run_matrix(root: Path, only: str | None = None, jobs: int | None = None, for
     if not runs:
         print(f"no notebook matches {only!r}", file=sys.stderr)
         return 2
+    share = ""
+    if shard:
+        selected = len(runs)
+        runs = [run for run in runs if shard.holds(run.name)]
+        share = f"shard {shard}: {len(runs)} of {selected} runs" + (f" matching {only!r}" if only else "")
+        if not runs:  # a CI matrix job whose shard drew no run has nothing to check: not a failure
+            print(f"{share}: nothing to run")
+            return 0
     started = time.perf_counter()
     results = execute_all(runs, root, jobs, fork)
     print()
     print(summary_table(results))
     failed = [r for r in results if not r.ok]
-    print(f"\n{len(results) - len(failed)} passed, {len(failed)} failed in {time.perf_counter() - started:.1f} s")
+    print()
+    if share:
+        print(share)
+    print(f"{len(results) - len(failed)} passed, {len(failed)} failed in {time.perf_counter() - started:.1f} s")
     for r in results:
         if r.retried:
             print(f"note: {r.run.name} passed on a second try; the first failed outside its cells: {r.retried}",

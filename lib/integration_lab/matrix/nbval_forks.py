@@ -21,6 +21,9 @@ outputs with the same forked kernels.
   only to check "iri" formats, and that module builds a grammar when imported: over a second in every pytest
   process. No notebook schema uses the format; as the matrix's process (__main__.py), a pytest run with this
   plugin goes without it (`-p` loads the plugin before nbval's own entry point).
+- `--lab-shard i/n` keeps the notebooks of shard i of n only (shard.py): outputs/<area>/<nb>/<set>.ipynb is run
+  <area>/<nb>/<set>, so a CI job checks exactly the notebooks its `run --shard i/n` wrote. Other items stay. A
+  shard with nothing left exits 0, not pytest's 5 ("no tests collected").
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ import pytest
 from jupyter_client.manager import KernelManager
 
 from .forkserver import ForkedKernelProvisioner, ForkServer
+from .shard import parse_shard, run_name
 
 sys.modules.setdefault("rfc3987_syntax", None)  # see the docstring's last point
 
@@ -76,6 +80,32 @@ def _measured() -> bool:
 
 def _nbval_on(config) -> bool:
     return bool(config.getoption("nbval", False) or config.getoption("nbval_lax", False))
+
+
+def pytest_addoption(parser):
+    parser.addoption("--lab-shard", type=parse_shard, metavar="I/N", default=None,
+                     help="check only the notebooks of shard I of N, the runs `integration_lab run --shard I/N` "
+                          "writes; other tests are kept")
+
+
+def pytest_collection_modifyitems(config, items):
+    shard = config.getoption("lab_shard")
+    if shard is None:
+        return
+    kept, others = [], []
+    for item in items:  # nbval's items are a notebook's cells, each with the notebook as its path
+        outside = item.path.suffix == ".ipynb" and not shard.holds(run_name(item.path))
+        (others if outside else kept).append(item)
+    if others:
+        config.hook.pytest_deselected(items=others)
+        items[:] = kept
+
+
+def pytest_sessionfinish(session, exitstatus):
+    # a shard that drew no notebook has nothing to fail, as for `run --shard`; pytest would exit 5, "no tests".
+    # Said by the option, not by a count of what was deselected: under xdist the workers deselect, not this process
+    if exitstatus == pytest.ExitCode.NO_TESTS_COLLECTED and session.config.getoption("lab_shard"):
+        session.exitstatus = pytest.ExitCode.OK
 
 
 def pytest_configure(config):
