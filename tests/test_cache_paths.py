@@ -43,9 +43,8 @@ async def test_a_waiter_takes_the_value_written_just_before_the_lock_was_release
     while aside.stats.waited == 0:
         await asyncio.sleep(0.001)
     await asyncio.sleep(0.05)  # the waiter is between two polls
-    async with lab.redis.pipeline(transaction=True) as pipe:
-        pipe.set(key, '"theirs"').delete(lock)
-        await pipe.execute()
+    await lab.redis.set(key, '"theirs"')  # the other loader's value, then its lock released (the waiter sleeps)
+    await lab.redis.delete(lock)
     assert await waiter == "theirs" and calls == []
 
 

@@ -45,28 +45,28 @@ async def test_a_cut_inside_a_pipeline_runs_its_first_commands_then_fails(lab):
     cut = RedisCut.of(lab.redis)
     cut.fail_after(0, within=1)
     async with lab.redis.pipeline(transaction=False) as pipe:
-        pipe.set(lab.keys.key("a"), 1).set(lab.keys.key("b"), 2)
+        pipe.set(lab.keys.key("{t}", "a"), 1).set(lab.keys.key("{t}", "b"), 2)
         with pytest.raises(RedisCutError):
             await pipe.execute()
     with pytest.raises(RedisCutError):  # once: the connection is down from then on
-        await lab.redis.get(lab.keys.key("a"))
+        await lab.redis.get(lab.keys.key("{t}", "a"))
     cut.reconnect()
-    assert await lab.redis.mget(lab.keys.key("a"), lab.keys.key("b")) == ["1", None]
+    assert await lab.redis.mget(lab.keys.key("{t}", "a"), lab.keys.key("{t}", "b")) == ["1", None]
 
 
 async def test_a_cut_lets_k_commands_through_then_fails_every_command_until_reconnected(lab):
     cut = RedisCut(lab.redis)
     cut.fail_after(2)
-    await lab.redis.set(lab.keys.key("a"), 1)
+    await lab.redis.set(lab.keys.key("{t}", "a"), 1)
     async with lab.redis.pipeline(transaction=True) as pipe:  # a MULTI/EXEC is one round trip
-        pipe.set(lab.keys.key("b"), 2).set(lab.keys.key("c"), 3)
+        pipe.set(lab.keys.key("{t}", "b"), 2).set(lab.keys.key("{t}", "c"), 3)
         await pipe.execute()
-    for attempt in (lab.redis.get(lab.keys.key("a")), lab.redis.get(lab.keys.key("a"))):
+    for attempt in (lab.redis.get(lab.keys.key("{t}", "a")), lab.redis.get(lab.keys.key("{t}", "a"))):
         with pytest.raises(RedisCutError):
             await attempt
     assert cut.tripped and not cut.connected
     cut.reconnect()
-    assert await lab.redis.mget(lab.keys.key("a"), lab.keys.key("b"), lab.keys.key("c")) == ["1", "2", "3"]
+    assert await lab.redis.mget(lab.keys.key("{t}", "a"), lab.keys.key("{t}", "b"), lab.keys.key("{t}", "c")) == ["1", "2", "3"]
     with pytest.raises(ValueError):
         cut.fail_after(-1)
 

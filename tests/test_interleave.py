@@ -75,15 +75,15 @@ async def test_a_pipeline_and_a_script_are_one_step_each_with_their_first_key(la
 
     async def lane():
         async with lab.redis.pipeline(transaction=True) as pipe:
-            pipe.set(lab.keys.key("p"), 1)
-            pipe.incr(lab.keys.key("q"))
+            pipe.set(lab.keys.key("{t}", "p"), 1)  # a transaction's keys share a slot
+            pipe.incr(lab.keys.key("{t}", "q"))
             await pipe.execute()
         return await script(keys=[lab.keys.key("s")])
 
     run = Interleaving()
     results = await run.run({"only": lane})
     assert results["only"].value == 1
-    assert [(s.command.split(" ")[0], s.key) for s in run.steps] == [("MULTI", lab.keys.key("p")),
+    assert [(s.command.split(" ")[0], s.key) for s in run.steps] == [("MULTI", lab.keys.key("{t}", "p")),
                                                                       ("EVALSHA", lab.keys.key("s"))]
 
 

@@ -123,10 +123,9 @@ class SessionStore:
         return from_flat(flat)
 
     def stage_write(self, batch, user_id: int | str, data: dict[str, Any], update_id: str = "") -> None:
-        """`write` staged in a batch (app/batch.py): sent with the batch; a session gone meanwhile stays gone."""
+        """`write` staged in a batch (app/batch.py): sent with the batch; a session gone meanwhile stays gone.
+        Its index entry is the caller's to stage (the bot's last round trip enters every live session)."""
         batch.script(self._update, self.keys_of(user_id), self._write_args(user_id, data, update_id))
-        self.stage_index(batch, user_id)  # staged after it: a session that lapsed meanwhile may be entered,
-        # and cleanup() reports it once its time passes (as for any session)
 
     def _write_args(self, user_id: int | str, data: dict[str, Any], update_id: str) -> list:
         return [self.clock.ms(), self.ttl_ms, str(user_id), encode_json(data), update_id]
