@@ -157,12 +157,15 @@ async def test_the_dead_node_rejoins_empty_as_the_new_primary_s_replica(pair):
     await pair.client.set("lost", "1")
     pair.fail_over()
     assert await pair.client.wait(1, 100) == 0  # the new primary has no replica yet
-    assert await pair.rejoin() == 1
+    await pair.client.incr("n")
+    assert await pair.rejoin() == 2
     assert pair.roles() == {"node A": "replica", "node B": "primary"}
     assert await on(pair, "node A", "lost") is None  # its own unreplicated write is gone for good
     assert await on(pair, "node A", "kept") == "1" and await pair.node("node A").ttl("kept") > 0
     await pair.client.set("after", "1")
+    await pair.client.incr("n")
     assert await on(pair, "node A", "after") == "1"
+    assert await on(pair, "node A", "n") == "2"  # the snapshot, then the stream: each write once
     assert await on(pair, "node A", "lost") is None  # the dead primary's backlog went with it
     assert await pair.client.wait(1, 100) == 1
 

@@ -250,7 +250,7 @@ class ReplicatedPair:
                 copied += 1
         await source.aclose()
         await target.aclose()
-        self.replica, self.link_held = node, False
+        self.replica, self.link_held, self.backlog = node, False, []  # the snapshot holds every write so far
         self._note("rejoined", node, f"restarted empty; a replica of {self.primary} again ({copied} keys copied)")
         return copied
 
