@@ -22,21 +22,19 @@ answers, the kill, the promotion, the rejoin).
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
 from matplotlib.figure import Figure
-from redis.exceptions import RedisError
 
 from ..app.payments.ledger import Ledger
 from ..app.payments.stripe_catch_up import catch_up
-from ..app.scripts import script_name, sha_of
 from ..notebook.picture import Picture
 from ..runtime.lab import Lab
-from ..runtime.replication import Event, ReplicatedPair
+from ..runtime.replication import Event, ReplicatedPair, command_name
 from .journeys import ROUTE_BUTTONS, JourneyWorld, journey_world
+from .trace import redis_summary
 
 # Redis Cluster's timing (https://redis.io/topics/cluster-spec/): a primary unreachable for the node timeout
 # is PFAIL, then FAIL once the majority of primaries say so; its replica then waits "500 milliseconds + random
@@ -61,7 +59,7 @@ class FailoverWorld:
     order_id: str = ""
     start: float = 0.0  # lab time of t = 0, when the story's timeline begins
     arrows: list[dict] = field(default_factory=list)  # t (s), from, to, message
-    nodes: dict[str, dict[str, str]] = field(default_factory=dict)  # "node A at the kill" -> key -> summary
+    nodes: dict[str, dict[str, str]] = field(default_factory=dict)  # "node A (the primary) when it died" -> key -> summary
     verdicts: dict[str, dict[str, bool]] = field(default_factory=dict)  # moment -> promise -> held
     statements: dict[str, pd.DataFrame] = field(default_factory=dict)  # moment -> the reconciliation
     caught_up: list[dict] = field(default_factory=list)  # the catch-up's rows
@@ -102,7 +100,7 @@ class FailoverWorld:
         primary, commands = acked[0].node, [c for e in acked for c in e.commands]
         at = round(acked[0].at - self.start, 3)  # when the first of them was acknowledged
         self.arrows.append({"t (s)": at, "from": "our app", "to": primary,
-                            "message": f"{len(acked)} round trip(s), acknowledged: {_summary(commands)}"})
+                            "message": f"{len(acked)} round trip(s), acknowledged: {redis_summary(commands)}"})
         streamed = [e for e in acked if e.detail == "replicated at once"]
         if streamed:
             self.arrows.append({"t (s)": at, "from": primary, "to": _other(primary),
@@ -134,10 +132,7 @@ class FailoverWorld:
 
     async def drain(self) -> None:
         """The outbox sends what is due: the goods and the receipt go to the buyer's chat."""
-        try:
-            rows = await self.shop.outbox.drain()
-        except RedisError as down:
-            return self.note("our app", "our app", f"outbox drain failed: {type(down).__name__}")
+        rows = await self.shop.outbox.drain()
         for row in rows:
             kind = row["job"].split(":")[1]
             if row["outcome"] == "sent":
@@ -206,7 +201,8 @@ class FailoverWorld:
 
     def lost_table(self) -> pd.DataFrame:
         """The writes the primary acknowledged and took with it, in the order it ran them."""
-        rows = [{"write": n, "command": _command(w.command), "keys": ", ".join(_keys(self.lab, w.command))}
+        rows = [{"write": n, "command": redis_summary([command_name(w.command)]),
+                 "keys": ", ".join(_keys(self.lab, w.command))}
                 for n, w in enumerate(self.pair.lost, start=1)]
         return pd.DataFrame(rows, columns=["write", "command", "keys"])
 
@@ -329,25 +325,12 @@ def _other(node: str) -> str:
     return "node B" if node == "node A" else "node A"
 
 
-def _command(args: tuple) -> str:
-    name = str(args[0]).upper()
-    if name in ("EVAL", "EVALSHA") and len(args) > 1:
-        return f"{script_name(sha_of(str(args[1])) if name == 'EVAL' else str(args[1]))}()"
-    return name
-
-
 def _keys(lab, args: tuple) -> list[str]:
     """The keys a write names: a script's KEYS, or a plain command's first argument."""
     name = str(args[0]).upper()
     if name in ("EVAL", "EVALSHA"):
         return [lab.keys.strip(str(k)) for k in args[3:3 + int(args[2])]]
     return [lab.keys.strip(str(args[1]))] if len(args) > 1 else []
-
-
-def _summary(commands: list[str]) -> str:
-    """['EVALSHA <sha>', 'SET', 'SET'] -> 'ledger_apply(), SET ×2'."""
-    names = [f"{script_name(c.split(' ', 1)[1])}()" if c.startswith(("EVAL ", "EVALSHA ")) else c for c in commands]
-    return ", ".join(name if n == 1 else f"{name} ×{n}" for name, n in Counter(names).items())
 
 
 async def _summarised(client, key: str) -> str:
