@@ -12,11 +12,17 @@ them after `send()`, from what `stage` returned). What it promises, and what it 
   FLUSH) would answer NOSCRIPT to one command of the pipeline and still run the ones after it, a marker
   included. A batch of one command is sent as that command alone (a script as EVALSHA, loaded if need be).
 - on a Redis Cluster the order holds too (runtime/cluster_pipeline.py), at up to one round trip per node.
+
+`stage_wait` ends a batch with WAIT: the pipeline is one connection, and WAIT counts the writes of the
+connection it is sent on (https://redis.io/docs/latest/commands/wait/), so it vouches for this batch and every
+round trip before it on that connection (on a cluster: the last node's run of the batch only).
 """
 
 from __future__ import annotations
 
 from typing import Any, Callable
+
+REPLICA_WAIT_MS = 100  # how long a WAIT for replicas blocks before it answers how many it got
 
 
 class Answer:
@@ -87,3 +93,15 @@ class Batch:
             answers = await pipe.execute()
         for (_, _, answer), raw in zip(staged, answers):
             answer._set(raw)
+
+
+def stage_wait(batch: Batch, replicas: int) -> Answer | None:
+    """WAIT <replicas> staged last: its answer is how many replicas have the writes so far (None: not asked,
+    `replicas` is 0). A primary that dies before its replica has them takes them along, and the replica
+    promoted in its place never saw them: ask before telling anyone outside Redis that they happened."""
+    return batch.command("WAIT", replicas, REPLICA_WAIT_MS) if replicas else None
+
+
+def short_of(copies: Answer | None, replicas: int) -> bool:
+    """Did a staged WAIT get fewer replicas than asked?"""
+    return copies is not None and copies.value < replicas

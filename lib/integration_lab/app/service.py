@@ -65,6 +65,8 @@ class Options:
     stripe_api_base: str | None = None  # e.g. `serve stripe`'s URL; None: Stripe itself
     stripe_concurrency: int = 8  # payments talking to Stripe at once (a bulkhead); the next hears "try again"
     public_url: str = "http://127.0.0.1:8000"  # where buyers' browsers reach us: Stripe Checkout's success page
+    # Stripe's webhook answers 2xx, and the outbox sends, only what this many replicas have (WAIT); 0: off
+    wait_replicas: int = 0
 
 
 @dataclass
@@ -161,7 +163,8 @@ async def build_shop(options: Options, backend: RedisBackend | None = None, cloc
     webhooks = StripeWebhooks(ledger, [options.stripe_webhook_secret], on_paid=on_paid,
                               refund_refused=gateway.refund_refused if gateway else None,
                               on_refused=parts.fulfilment.stripe_refused, club=parts.club_stripe,
-                              on_expired=parts.fulfilment.checkout_expired)
+                              on_expired=parts.fulfilment.checkout_expired, wait_replicas=options.wait_replicas)
+    parts.outbox.wait_replicas = options.wait_replicas
     bot = ShopBot(api, SessionStore(redis, keys, clock), RateLimiter(redis, keys, clock, IdFactory(0)), catalog,
                   redis, keys, shop=parts)
     return Shop(options, backend, clock, ledger, payme, click, webhooks, bot, parts, RedisCut.of(redis), breakers,

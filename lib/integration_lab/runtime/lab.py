@@ -56,12 +56,15 @@ async def setup(
     seed: int = 0,
     live: bool = False,
     redis_url: str | None = None,
+    backend: RedisBackend | None = None,
 ) -> Lab:
     """A fresh lab for one scenario. live=True uses the system clock (for runs against real services).
-    Notebooks call `integration_lab.setup`, which also makes their tables print whole (notebook/lab.py)."""
+    `backend` replaces the Redis the lab would connect to (a model, runtime/replication.py: in-process, so
+    the lab clock drives it as it drives fakeredis). Notebooks call `integration_lab.setup`, which also makes
+    their tables print whole (notebook/lab.py)."""
     global _traveller
     _stop_travel()  # a notebook re-run starts over
-    backend = await connect(scenario_id, redis_url)
+    backend = backend or await connect(scenario_id, redis_url)
     if live:
         clock = SystemClock()
     else:

@@ -21,6 +21,14 @@ that also tells a repeat (SET … GET, Redis 6.2 or later). Otherwise the repeat
 ledger transition goes in one pipeline with the event's done mark after it (app/batch.py; in order, so the
 mark still lands only after the fact), and a payment that settles hands the shop (`on_paid`) that last
 round trip for its own writes.
+
+Failover (`wait_replicas`, default 0: off): Redis replicates asynchronously, so a primary can acknowledge the
+fact and the done mark, die before its replica has them, and the promoted replica never saw the payment;
+Stripe, answered 2xx, never resends it. With `wait_replicas` n, the last round trip ends with WAIT n, and
+fewer than n replicas is answered 503: Stripe retries, the retry finds the event not done if the writes were
+lost, and applies it once more (every step is repeatable). A repeat (the event already done) is answered 200
+without asking. WAIT is per node: in a cluster it covers the node the last round trip went to
+(notebooks/resilience/06_redis_failover).
 """
 
 from __future__ import annotations
@@ -33,7 +41,7 @@ from typing import Any, Awaitable, Callable, Sequence
 from redis.exceptions import RedisError
 
 from ...runtime.asgi import BodyTooLarge, read_request, send_response
-from ..batch import Answer, Batch
+from ..batch import Answer, Batch, short_of, stage_wait
 from .ledger import Ledger
 from .stripe_signature import SignatureError, verify
 
@@ -58,6 +66,7 @@ class StripeWebhooks:
     club: Any = None  # the club's subscription events (app/shop/club_stripe.py): apply(event), malformed(event)
     on_expired: Any = None  # async (order_id, session_id) -> str: a Checkout link lapsed unpaid
     handled: deque = field(default_factory=lambda: deque(maxlen=HANDLED_KEPT))
+    wait_replicas: int = 0  # answer 2xx only once this many replicas have the event's writes (WAIT); 0: never ask
 
     async def receive(self, payload: bytes, signature: str | None) -> tuple[int, dict[str, Any]]:
         """(HTTP status, JSON body) for one delivery."""
@@ -88,8 +97,13 @@ class StripeWebhooks:
                 last = Batch(redis)
                 result = await routed(last)
                 last.command("SET", key, "done", "EX", DONE_SECONDS)  # after the fact, in the same round trip
+                copies = stage_wait(last, self.wait_replicas)
                 await last.send()
                 outcome = _outcome(result)
+                if short_of(copies, self.wait_replicas):  # a failover now would lose it: let Stripe ask again
+                    self._note(event["id"], event["type"], 503, f"{outcome}, on {copies.value} of "
+                                                                f"{self.wait_replicas} replica(s)")
+                    return 503, {"error": "not on a replica yet, retry later"}
         except RedisError:  # our store is down: any non-2xx makes Stripe retry later
             self._note(event["id"], event["type"], 503, "redis unavailable")
             return 503, {"error": "temporarily unavailable, retry later"}

@@ -28,6 +28,13 @@ Round trips: a drain reads what is due (one), then each job's claim goes in one 
 the job before it (app/batch.py; the mark first, so it is still the next thing Redis hears after Telegram's
 answer, and only one job is ever claimed and not yet marked), and the goods' mark, the ledger's `deliver`
 and the job's `done` go together: one round trip per job sent, and one to end the drain.
+
+Failover (`wait_replicas`, default 0: off): a job queued on a primary that has not yet sent it to its replica
+dies with that primary, and the payment that queued it too; sending it first and losing it after would ship
+the goods once now and once more when the provider's resend queues them again. With `wait_replicas` n, the
+claim's round trip ends with WAIT n: fewer than n replicas, and the job is not sent (`unreplicated`); its
+lease lets the next drain after it try again. What WAIT cannot close is the window above: the goods sent,
+their mark not yet on a replica.
 """
 
 from __future__ import annotations
@@ -38,7 +45,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 
 from ...runtime.keyspace import escape_glob, tag
-from ..batch import Batch
+from ..batch import Batch, short_of, stage_wait
 from ..lanes import Lanes
 from ..scripts import register
 from ..telegram.client import BotApi, FloodWait, Forbidden, NotSent, ServerError, TelegramError, TimedOut, Unauthorized
@@ -69,6 +76,7 @@ class Outbox:
         if api.max_retries:
             raise ValueError("the outbox waits on its own clock: give it a BotApi with max_retries=0")
         self.redis, self.keys, self.clock, self.api, self.ledger = redis, keys, clock, api, ledger
+        self.wait_replicas = 0  # send only what this many replicas have (WAIT after the claim); 0: never ask
         # one hash tag for the whole queue (its due set, jobs and parked sets), as queues on a cluster do (a
         # claim or a mark moves a job and the due set in one script): the outbox is one slot's
         self._due = keys.key(QUEUE, "due")
@@ -112,8 +120,11 @@ class Outbox:
         try:
             for job_id in due:
                 claim = self._stage_claim(marks, job_id)
+                copies = stage_wait(marks, self.wait_replicas)
                 await marks.send()  # the last job's marks, then this claim
-                if claim.value:
+                if claim.value and short_of(copies, self.wait_replicas):
+                    rows.append(self._unreplicated(job_id, copies.value))
+                elif claim.value:
                     rows.append(await self._work(_fields(claim.value), waiting))
         finally:
             _MARKS.reset(staging)
@@ -123,8 +134,11 @@ class Outbox:
     async def _drain_at_once(self, due: list[str], concurrency: int, waiting: dict) -> list[dict]:
         claims = Batch(self.redis)
         staged = [self._stage_claim(claims, job_id) for job_id in due]
+        copies = stage_wait(claims, self.wait_replicas)
         await claims.send()
         jobs = [_fields(claim.value) for claim in staged if claim.value]
+        if short_of(copies, self.wait_replicas):
+            return [self._unreplicated(job["id"], copies.value) for job in jobs]
 
         async def one(job: dict) -> dict | None:  # in its own task: its marks are its own
             marks = Batch(self.redis)
@@ -141,6 +155,11 @@ class Outbox:
         if failed is not None:  # as one after another would: a job not marked waits out its lease
             raise failed
         return [row for row in done if row is not None]
+
+    def _unreplicated(self, job_id: str, copies: int) -> dict:
+        """A claimed job left unsent: its lease runs out and a later drain takes it again."""
+        return {"job": job_id, "outcome": "unreplicated",
+                "detail": f"on {copies} of {self.wait_replicas} replica(s): not sent, the lease runs out"}
 
     def _stage_claim(self, batch: Batch, job_id: str):
         return batch.script(self._claim, [self._job_key(job_id), self._due],
