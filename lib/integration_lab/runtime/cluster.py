@@ -60,11 +60,11 @@ def start_node(port: int, directory: Path) -> None:
     directory.mkdir(parents=True, exist_ok=True)
     for stale in ("nodes.conf", "redis.pid"):
         (directory / stale).unlink(missing_ok=True)
-    subprocess.run([server, "--port", str(port), "--bind", HOST, "--cluster-enabled", "yes",  # nosec B603
-                    "--cluster-config-file", "nodes.conf", "--cluster-node-timeout", "2000",
-                    "--save", "", "--appendonly", "no", "--dir", str(directory), "--daemonize", "yes",
-                    "--pidfile", str(directory / "redis.pid"), "--logfile", str(directory / "redis.log")],
-                   check=True)
+    command = [server, "--port", str(port), "--bind", HOST, "--cluster-enabled", "yes",
+               "--cluster-config-file", "nodes.conf", "--cluster-node-timeout", "2000",
+               "--save", "", "--appendonly", "no", "--dir", str(directory), "--daemonize", "yes",
+               "--pidfile", str(directory / "redis.pid"), "--logfile", str(directory / "redis.log")]
+    subprocess.run(command, check=True)  # nosec B603  # our own list, no shell
     deadline = time.monotonic() + 10
     while not _answers(port):
         if time.monotonic() > deadline:
@@ -134,7 +134,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("action", choices=["start", "stop"])
     parser.add_argument("--port", type=int, default=7000, help="the first node's port (default 7000)")
     parser.add_argument("--replicas", type=int, choices=[0, 1], default=0, help="replicas per primary (default 0)")
-    parser.add_argument("--dir", type=Path, default=Path("build/cluster"), help="the nodes' files (default build/cluster)")
+    parser.add_argument("--dir", type=Path, default=Path("build/cluster"),
+                        help="the nodes' files (default build/cluster)")
 
 
 def run(args: argparse.Namespace) -> int:

@@ -8,7 +8,8 @@ once the run before it answered. The order holds; a pipeline that spans n nodes 
 
 It looks like redis-py's single-server pipeline to the rest of the lab (`command_stack`, `is_transaction`), so
 the Redis cut, the slot check and the traces see one pipeline, whatever the number of nodes: the notebooks'
-tables are the same on one server and on a cluster. A transaction (MULTI), and a pipeline redis-py opens itself, are the cluster client's own.
+tables are the same on one server and on a cluster. A transaction (MULTI), and a pipeline redis-py opens
+itself, are the cluster client's own.
 """
 
 from __future__ import annotations
