@@ -13,8 +13,8 @@
 #   make load   10,000 buyers' whole journeys in one process, then the invariants (BUYERS=… FAULTS=… SEED=…);
 #               ends with `journeys=… seconds=… p95_ms=… rss_mb=… violations=…`
 #   make load-http USERS=1000 SECONDS=60 [APPS=2] [THINK=2-5]   buyers over HTTP with Locust against the three
-#               servers (APPS: `serve app` processes on one address and one redis-server), then the
-#               invariants; ends with `users=… requests=… failures=… p95_ms=… violations=…`
+#               servers (APPS: `serve app` processes on one address and one redis-server, or the REDIS_URL
+#               given), then the invariants; ends with `users=… requests=… failures=… p95_ms=… violations=…`
 
 PYTHON ?= python3
 VENV   := .venv
@@ -160,7 +160,7 @@ APPS    ?= 1
 THINK   ?=
 load-http: setup
 	$(PY) -m integration_lab.load.over_http --users $(USERS) --seconds $(SECONDS) --apps $(APPS) \
-		$(if $(THINK),--think $(THINK))
+		$(if $(THINK),--think $(THINK)) $(if $(REDIS_URL),--redis-url $(REDIS_URL))
 
 # A Redis Cluster on loopback: three primaries (REPLICAS=1: and a replica each), until `make cluster-stop`.
 CLUSTER_PORT ?= 7000
