@@ -18,6 +18,7 @@ nothing. What a hang exhausts is the bounded pool of workers, which is what the 
 from __future__ import annotations
 
 import asyncio
+from collections import deque
 import contextvars
 from dataclasses import dataclass, field
 from typing import Any
@@ -84,7 +85,11 @@ class Pool:
     time: VirtualTime
     workers: int
     retry_after: int
-    queue: asyncio.Queue = field(default_factory=asyncio.Queue)
+    # updates not yet taken, in arrival order; `dispatch` hands each to the lowest-numbered idle worker, so
+    # which worker takes an update never depends on which one finished first in real time (it did with one
+    # shared queue: on a Redis Cluster, round trips end in another order)
+    backlog: deque = field(default_factory=deque)
+    inbox: dict[int, asyncio.Queue] = field(default_factory=dict)  # worker -> the update handed to it
     state: dict[int, str] = field(default_factory=dict)  # worker -> idle / running
     jobs: list[Job] = field(default_factory=list)
     later: list[Job] = field(default_factory=list)  # payers told to try again, coming back
@@ -93,8 +98,7 @@ class Pool:
         _worker.set(me)
         while True:
             self.state[me] = "idle"
-            job = await self.queue.get()
-            self.state[me] = "running"
+            job = await self.inbox[me].get()
             job.worker, job.started = me, self.time.now()
             await self.handle(job)
             job.answered = self.time.now()
@@ -109,15 +113,23 @@ class Pool:
         if checkout.outcome == "try_again":
             self.later.append(Job(0, job.buyer, "pay", self.time.now() + self.retry_after, job.order_id, job.tries + 1))
 
+    def dispatch(self) -> None:
+        for worker in sorted(w for w, s in self.state.items() if s == "idle"):
+            if not self.backlog:
+                return
+            self.state[worker] = "running"  # from now: the update is the worker's, before it wakes
+            self.inbox[worker].put_nowait(self.backlog.popleft())
+
     def quiet(self) -> bool:
         """Every worker idle on an empty queue or held by Stripe: nothing more happens until time moves."""
         held = self.time.held()
         running = [w for w, s in self.state.items() if s == "running" and w not in held]
         idle = any(s == "idle" for s in self.state.values())
-        return not running and (self.queue.empty() or not idle)
+        return not running and (not self.backlog or not idle)
 
     async def settle(self) -> None:
         for spin in range(QUIET_SPINS):
+            self.dispatch()
             if self.quiet():
                 return
             await asyncio.sleep(0 if spin < 100 else 0.001)
@@ -209,7 +221,8 @@ async def hang_stripe(lab, workers: int = 4, bulkhead: int = 0, payers: int = 4,
     pool = Pool(lab, gateway, time, workers, retry_after)
     arrivals = [Job(0, f"payer {i + 1}", "pay", i, await world.order(PRICE)) for i in range(payers)]
     arrivals += [Job(0, f"browser {i + 1}", "browse", payers + i * browse_every) for i in range(browsers)]
-    pool.state = {w: "running" for w in range(1, workers + 1)}  # starting: each goes idle on the queue first
+    pool.state = {w: "running" for w in range(1, workers + 1)}  # starting: each goes idle on its inbox first
+    pool.inbox = {w: asyncio.Queue() for w in pool.state}
     tasks = [asyncio.ensure_future(pool.work(w)) for w in pool.state]
     try:
         for t in range(until + 1):
@@ -221,7 +234,7 @@ async def hang_stripe(lab, workers: int = 4, bulkhead: int = 0, payers: int = 4,
             for job in due:
                 pool.jobs.append(job)
                 job.update = len(pool.jobs)
-                pool.queue.put_nowait(job)
+                pool.backlog.append(job)
             await pool.settle()
     finally:
         for task in tasks:
