@@ -6,8 +6,9 @@ by an abandoned cart; Redis itself deletes the session hashes.
 
 A session hash is tagged with its user (`session:{42}`), the slot of everything that is one buyer's (their
 updates, rate limits, club membership); the index spans every user, so it lives in a slot of its own and its
-entry is written beside each session step, in the same round trip (a pipeline), never inside the step's
-script (a cluster refuses a script whose keys are in two slots). The index is advisory: an entry a cut lost
+entry is written after a step that left the session live, never inside the step's script (a cluster refuses
+a script whose keys are in two slots): a second round trip for the store's own calls, and in the bot, part
+of the update's last pipeline. The index is advisory: an entry a cut lost
 only delays cleanup(), and Redis expires the hash whatever the index says.
 """
 

@@ -25,7 +25,6 @@ class OrderedPipeline(AsyncCoreCommands):
     def __init__(self, cluster, make_pipeline):
         self.cluster, self._make_pipeline = cluster, make_pipeline  # the cluster client's own pipeline()
         self.command_stack: list[tuple[tuple, dict]] = []
-        self.node_round_trips = 0  # pipelines sent to nodes by the last execute()
 
     async def __aenter__(self) -> OrderedPipeline:
         return self
@@ -62,7 +61,7 @@ class OrderedPipeline(AsyncCoreCommands):
             else:
                 runs.append([(args, options)])
             node = here
-        self.command_stack, self.node_round_trips, answers = [], len(runs), []
+        self.command_stack, answers = [], []
         for run in runs:
             async with self._make_pipeline(transaction=False) as pipe:
                 for args, options in run:
